@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Warnings are errors in every target of ours (Swift 6 language mode is the tools-version default).
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+/// Numeric kernels are compiled with optimisation even in debug builds, so tests stay fast.
+let fastMath: [SwiftSetting] = strict + [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "mrcnn",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mrcnn", targets: ["mrcnn"]),
+        .library(name: "MaskRCNN", targets: ["MaskRCNN"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // C interop lives only in these two shim targets.
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavdevice-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // Model layers, bottom-up.
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "Checkpoint", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                swiftSettings: strict),
+        .target(name: "MaskRCNN", dependencies: ["Tensor", "Checkpoint"], swiftSettings: fastMath),
+
+        // Video and pipeline layers.
+        .target(name: "VideoIO", dependencies: ["CFFmpeg"], swiftSettings: strict),
+        .target(name: "Pipeline", dependencies: [
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+        ], swiftSettings: strict),
+
+        // Built-in stages.
+        .target(name: "Renderer", dependencies: ["Pipeline"], path: "Plugins/Renderer", swiftSettings: fastMath),
+        .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN"], path: "Plugins/Detector", swiftSettings: strict),
+
+        .executableTarget(name: "mrcnn", dependencies: [
+            "VideoIO", "Pipeline", "Renderer", "Detector", "MaskRCNN", "Checkpoint",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], swiftSettings: strict),
+        .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["mrcnn"], swiftSettings: strict),
+    ]
+)
