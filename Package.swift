@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN"], path: "Plugins/Detector", swiftSettings: strict),
 
         .executableTarget(name: "mrcnn", dependencies: [
-            "VideoIO", "Pipeline", "Renderer", "Detector", "MaskRCNN", "Checkpoint",
+            "VideoIO", "Pipeline", "Renderer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
