@@ -1,0 +1,66 @@
+import Foundation
+
+/// Wall time spent by one part of a run ("source", a stage's name, or "sink") and the frames it handled.
+public struct StageTiming: Sendable, Equatable {
+    public let name: String
+    public let frames: Int
+    public let seconds: Double
+
+    public init(name: String, frames: Int, seconds: Double) {
+        self.name = name
+        self.frames = frames
+        self.seconds = seconds
+    }
+
+    /// Mean wall milliseconds per frame (0 when no frame was handled).
+    public var meanMillisecondsPerFrame: Double { frames > 0 ? seconds * 1000 / Double(frames) : 0 }
+}
+
+/// What a finished run reports: frames delivered to the sink, wall time, whether it was stopped early, and per-part timings.
+public struct PipelineSummary: Sendable {
+    /// Frames delivered to the sink.
+    public let frames: Int
+    public let wallSeconds: Double
+    /// True when the stop flag ended reading before the source was exhausted.
+    public let stopped: Bool
+    /// Reading the source (decode), first.
+    public let source: StageTiming
+    /// One entry per stage, in chain order (time in `process`, per frame of the batches it handled).
+    public let stages: [StageTiming]
+    /// Time spent in the sink closure (encode/write).
+    public let sink: StageTiming
+
+    public init(frames: Int, wallSeconds: Double, stopped: Bool, source: StageTiming,
+                stages: [StageTiming], sink: StageTiming) {
+        self.frames = frames
+        self.wallSeconds = wallSeconds
+        self.stopped = stopped
+        self.source = source
+        self.stages = stages
+        self.sink = sink
+    }
+
+    /// Frames per second over the whole run.
+    public var framesPerSecond: Double { wallSeconds > 0 ? Double(frames) / wallSeconds : 0 }
+}
+
+/// Accumulates seconds and frames for one part of a run; written by one task, read after the run.
+final class TimingAccumulator: @unchecked Sendable {
+    let name: String
+    private let lock = NSLock()
+    private var frames = 0
+    private var seconds = 0.0
+
+    init(name: String) { self.name = name }
+
+    func add(frames count: Int, since start: ContinuousClock.Instant) {
+        let elapsed = start.duration(to: .now)
+        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        lock.withLock {
+            frames += count
+            seconds += s
+        }
+    }
+
+    var timing: StageTiming { lock.withLock { StageTiming(name: name, frames: frames, seconds: seconds) } }
+}
