@@ -1,0 +1,76 @@
+import CFFmpeg
+import Foundation
+
+/// Reads one still image (PNG, JPEG, BMP, ...) through FFmpeg as packed RGB24, and writes RGB24 as PNG;
+/// stateless, callable from any thread.
+public enum ImageFile {
+    /// The first picture of the file as width*height*3 RGB bytes (alpha dropped, not blended).
+    public static func read(path: String) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        let source = try VideoSource(url: path)
+        defer { source.close() }
+        let frame: DecodedFrame?
+        do {
+            frame = try source.nextFrame()
+        } catch VideoIOError.truncated {
+            throw VideoIOError.noImage(path: path)
+        }
+        guard let frame else { throw VideoIOError.noImage(path: path) }
+        return (frame.width, frame.height, frame.rgb)
+    }
+
+    /// Writes width*height*3 RGB24 bytes as an 8-bit RGB PNG file.
+    public static func writePNG(path: String, width: Int, height: Int, rgb: [UInt8]) throws {
+        _ = FFmpeg.setUp
+        guard width > 0, height > 0, rgb.count == width * height * 3 else {
+            throw VideoIOError.invalidFrame(path: path, reason: "expected \(max(0, width * height * 3)) RGB bytes (\(width)x\(height)), got \(rgb.count)")
+        }
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else {
+            throw VideoIOError.codecUnavailable(path: path, codec: "png")
+        }
+        var context = avcodec_alloc_context3(codec)
+        var frame = av_frame_alloc()
+        var packet = av_packet_alloc()
+        defer {
+            avcodec_free_context(&context)
+            av_frame_free(&frame)
+            av_packet_free(&packet)
+        }
+        guard let context, let frame, let packet else {
+            throw VideoIOError.ffmpeg(path: path, operation: "allocating the PNG encoder", reason: "out of memory")
+        }
+        context.pointee.width = Int32(width)
+        context.pointee.height = Int32(height)
+        context.pointee.pix_fmt = AV_PIX_FMT_RGB24
+        context.pointee.time_base = AVRational(num: 1, den: 1)
+        let opened = avcodec_open2(context, codec, nil)
+        guard opened >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "opening the PNG encoder", reason: FFmpeg.message(opened)) }
+        frame.pointee.format = AV_PIX_FMT_RGB24.rawValue
+        frame.pointee.width = Int32(width)
+        frame.pointee.height = Int32(height)
+        let allocated = av_frame_get_buffer(frame, 0)
+        guard allocated >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "allocating a frame", reason: FFmpeg.message(allocated)) }
+        guard let plane = mrcnn_frame_data(frame, 0) else {
+            throw VideoIOError.ffmpeg(path: path, operation: "allocating a frame", reason: "no data plane")
+        }
+        let stride = Int(mrcnn_frame_linesize(frame, 0)), rowBytes = width * 3
+        rgb.withUnsafeBufferPointer { src in
+            for y in 0..<height {
+                (plane + y * stride).update(from: src.baseAddress! + y * rowBytes, count: rowBytes)
+            }
+        }
+        frame.pointee.pts = 0
+        var sent = avcodec_send_frame(context, frame)
+        if sent >= 0 { sent = avcodec_send_frame(context, nil) }
+        guard sent >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "encoding PNG", reason: FFmpeg.message(sent)) }
+        let received = avcodec_receive_packet(context, packet)
+        guard received >= 0, let data = packet.pointee.data else {
+            throw VideoIOError.ffmpeg(path: path, operation: "encoding PNG", reason: FFmpeg.message(received))
+        }
+        let bytes = Data(bytes: data, count: Int(packet.pointee.size))
+        do {
+            try bytes.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw VideoIOError.cannotCreateOutput(path: path, reason: (error as NSError).localizedDescription)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import CFFmpeg
+import Foundation
+
+/// Encodes RGB24 frames as H.264 (libx264, yuv420p) in MP4 with +faststart at the given timestamps, copying
+/// the audio stream of `audioFrom` (no re-encode) when it has one; use from one thread at a time.
+///
+/// - The encoder time base is the source stream's (`timeBaseNum/timeBaseDen`) and every frame keeps the pts it
+///   is given, so variable frame rate survives. Timestamps must increase; a repeated or smaller pts is bumped
+///   to previous + 1.
+/// - yuv420p needs even dimensions: an odd width or height is padded by one pixel (the last column / row is
+///   repeated), so the output is `encodedWidth × encodedHeight`.
+/// - Audio whose codec MP4 cannot hold (e.g. PCM from a WAV) is left out; `audioSkippedReason` says why.
+/// - `finish()` flushes and writes the trailer (safe to call twice). Without it the file is unusable, but
+///   dropping the sink frees everything.
+public final class VideoSink: @unchecked Sendable {
+    public let path: String
+    public let width: Int
+    public let height: Int
+    /// Size of the encoded picture (width/height rounded up to even).
+    public let encodedWidth: Int
+    public let encodedHeight: Int
+    /// True when an audio stream is being copied into the output.
+    public var hasAudio: Bool { audio != nil }
+    /// Why `audioFrom`'s audio was not copied, when it has audio but it could not be used.
+    public internal(set) var audioSkippedReason: String?
+    /// Frames accepted by `write`.
+    public private(set) var framesWritten = 0
+
+    // Internal (not private) so the set-up in VideoSink+Setup.swift can fill them.
+    var output: UnsafeMutablePointer<AVFormatContext>?
+    var encoder: UnsafeMutablePointer<AVCodecContext>?
+    var yuv: UnsafeMutablePointer<AVFrame>?
+    var packet: UnsafeMutablePointer<AVPacket>?
+    var scaler: OpaquePointer?
+    var audio: AudioPassthrough?
+    var videoStream: UnsafeMutablePointer<AVStream>?
+    var audioStream: UnsafeMutablePointer<AVStream>?
+    let encoderTimeBase: AVRational
+    var headerWritten = false
+    private var lastPTS: Int64?
+    private var durations: [Int64: Int64] = [:]
+    private var lastDelta: Int64
+    private var padded: [UInt8] = []
+    private var finished = false
+
+    public init(path: String, width: Int, height: Int, timeBaseNum: Int32, timeBaseDen: Int32, frameRate: Double,
+                audioFrom: String?, preset: String = "veryfast", crf: Int = 20) throws {
+        _ = FFmpeg.setUp
+        self.path = path
+        self.width = width
+        self.height = height
+        encodedWidth = width + (width & 1)
+        encodedHeight = height + (height & 1)
+        guard width > 0, height > 0, width <= 16384, height <= 16384 else {
+            throw VideoIOError.invalidFrame(path: path, reason: "size \(width)x\(height) is not encodable")
+        }
+        guard timeBaseNum > 0, timeBaseDen > 0 else {
+            throw VideoIOError.invalidFrame(path: path, reason: "time base \(timeBaseNum)/\(timeBaseDen) is invalid")
+        }
+        encoderTimeBase = AVRational(num: timeBaseNum, den: timeBaseDen)
+        let rate = frameRate.isFinite && frameRate > 0 ? frameRate : 25
+        lastDelta = max(1, Int64((1 / rate / av_q2d(encoderTimeBase)).rounded()))
+        do {
+            try openOutput()
+            try openEncoder(rate: rate, preset: preset, crf: crf)
+            if let audioFrom { try attachAudio(from: audioFrom) }
+            try writeHeader()
+        } catch {
+            release()
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+    }
+
+    deinit { release() }
+
+    /// Encodes one frame of width*height*3 RGB24 bytes shown at `pts` (encoder/source time base).
+    public func write(rgb: [UInt8], pts: Int64) throws {
+        guard !finished, let encoder, let yuv, let scaler else { throw VideoIOError.sinkFinished(path: path) }
+        guard rgb.count == width * height * 3 else {
+            throw VideoIOError.invalidFrame(path: path, reason: "expected \(width * height * 3) RGB bytes (\(width)x\(height)), got \(rgb.count)")
+        }
+        var pts = pts
+        if let last = lastPTS {
+            if pts <= last { pts = last + 1 }
+            lastDelta = pts - last
+            durations[last] = lastDelta
+        }
+        lastPTS = pts
+        let writable = av_frame_make_writable(yuv)
+        guard writable >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "preparing a frame", reason: FFmpeg.message(writable)) }
+        let source = encodedWidth == width && encodedHeight == height ? rgb : pad(rgb)
+        let rows = source.withUnsafeBufferPointer {
+            mrcnn_sws_from_packed(scaler, $0.baseAddress, Int32(encodedWidth * 3), Int32(encodedHeight), yuv)
+        }
+        guard rows > 0 else { throw VideoIOError.ffmpeg(path: path, operation: "converting RGB to YUV", reason: "swscale failed") }
+        yuv.pointee.pts = pts
+        let sent = avcodec_send_frame(encoder, yuv)
+        guard sent >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "encoding a frame", reason: FFmpeg.message(sent)) }
+        framesWritten += 1
+        try drainEncoder()
+    }
+
+    /// Flushes the encoder, copies the remaining audio and writes the MP4 trailer (moov moved to the front).
+    /// Calling it again does nothing.
+    public func finish() throws {
+        guard !finished else { return }
+        finished = true
+        defer { release() }
+        guard let encoder else { return }
+        let flushed = avcodec_send_frame(encoder, nil)
+        guard flushed >= 0 || flushed == FFmpeg.eof else {
+            throw VideoIOError.ffmpeg(path: path, operation: "flushing the encoder", reason: FFmpeg.message(flushed))
+        }
+        try drainEncoder()
+        try writeAudio(until: nil)
+        guard let output, headerWritten else { return }
+        let trailer = av_write_trailer(output)
+        guard trailer >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "writing the MP4 trailer", reason: FFmpeg.message(trailer)) }
+    }
+
+    /// Copies width×height RGB into the even-sized buffer, repeating the last column and row.
+    private func pad(_ rgb: [UInt8]) -> [UInt8] {
+        let inStride = width * 3, outStride = encodedWidth * 3
+        if padded.count != outStride * encodedHeight { padded = [UInt8](repeating: 0, count: outStride * encodedHeight) }
+        padded.withUnsafeMutableBufferPointer { out in
+            rgb.withUnsafeBufferPointer { src in
+                for y in 0..<encodedHeight {
+                    let sy = min(y, height - 1)
+                    let dst = out.baseAddress! + y * outStride
+                    dst.update(from: src.baseAddress! + sy * inStride, count: inStride)
+                    if encodedWidth != width {
+                        dst[inStride] = dst[inStride - 3]
+                        dst[inStride + 1] = dst[inStride - 2]
+                        dst[inStride + 2] = dst[inStride - 1]
+                    }
+                }
+            }
+        }
+        return padded
+    }
+
+    /// Moves every ready packet from the encoder to the muxer, interleaving audio up to each packet's time.
+    private func drainEncoder() throws {
+        guard let encoder, let packet, let output, let videoStream else { return }
+        while true {
+            let received = avcodec_receive_packet(encoder, packet)
+            if received == FFmpeg.eagain || received == FFmpeg.eof { return }
+            guard received >= 0 else {
+                throw VideoIOError.ffmpeg(path: path, operation: "encoding", reason: FFmpeg.message(received))
+            }
+            if packet.pointee.pts != FFmpeg.noPTS {
+                packet.pointee.duration = durations.removeValue(forKey: packet.pointee.pts) ?? lastDelta
+            }
+            av_packet_rescale_ts(packet, encoderTimeBase, videoStream.pointee.time_base)
+            packet.pointee.stream_index = videoStream.pointee.index
+            let dts = packet.pointee.dts != FFmpeg.noPTS ? packet.pointee.dts : packet.pointee.pts
+            if dts != FFmpeg.noPTS { try writeAudio(until: (dts, videoStream.pointee.time_base)) }
+            let written = av_interleaved_write_frame(output, packet)
+            guard written >= 0 else {
+                throw VideoIOError.ffmpeg(path: path, operation: "writing video", reason: FFmpeg.message(written))
+            }
+        }
+    }
+
+    /// Copies audio packets up to (and including) the given time, or all remaining ones when `until` is nil.
+    private func writeAudio(until: (Int64, AVRational)?) throws {
+        guard let audio, let audioStream, let output else { return }
+        while let next = audio.peek() {
+            let ts = next.pointee.dts != FFmpeg.noPTS ? next.pointee.dts : next.pointee.pts
+            if let (limit, limitBase) = until, ts != FFmpeg.noPTS,
+               av_compare_ts(ts, audio.timeBase, limit, limitBase) > 0 { return }
+            av_packet_rescale_ts(next, audio.timeBase, audioStream.pointee.time_base)
+            next.pointee.stream_index = audioStream.pointee.index
+            next.pointee.pos = -1
+            let written = av_interleaved_write_frame(output, next)
+            audio.consume()
+            guard written >= 0 else {
+                throw VideoIOError.ffmpeg(path: path, operation: "copying audio", reason: FFmpeg.message(written))
+            }
+        }
+    }
+
+    /// Frees every FFmpeg object; the output file is closed (not finalised). Idempotent.
+    private func release() {
+        if output != nil, output!.pointee.pb != nil, (output!.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
+            avio_closep(&output!.pointee.pb)
+        }
+        avformat_free_context(output)
+        output = nil
+        avcodec_free_context(&encoder)
+        av_frame_free(&yuv)
+        av_packet_free(&packet)
+        sws_freeContext(scaler)
+        scaler = nil
+        audio = nil
+        videoStream = nil
+        audioStream = nil
+    }
+}
