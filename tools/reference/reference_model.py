@@ -1,0 +1,44 @@
+"""The exact architecture of torchvision's official `maskrcnn_resnet50_fpn_coco` checkpoint.
+
+torchvision builds the pretrained model with FrozenBatchNorm2d (not BatchNorm2d) and then sets every
+FrozenBatchNorm2d eps to 0 (`overwrite_eps(model, 0.0)`); `maskrcnn_resnet50_fpn(weights=None)` would give
+plain BatchNorm2d with eps 1e-5 instead, so we build the model the way the pretrained path does.
+"""
+import torch
+from torchvision.models import resnet50
+from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection._utils import overwrite_eps
+from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
+from torchvision.ops import misc as misc_nn_ops
+
+
+def build_model() -> torch.nn.Module:
+    backbone = resnet50(weights=None, norm_layer=misc_nn_ops.FrozenBatchNorm2d)
+    backbone = _resnet_fpn_extractor(backbone, 3)
+    model = MaskRCNN(backbone, num_classes=91)
+    overwrite_eps(model, 0.0)
+    model.eval()
+    return model
+
+
+def layout(model: torch.nn.Module):
+    """(name, shape) of every state-dict entry, in state-dict order."""
+    return [(name, list(t.shape)) for name, t in model.state_dict().items()]
+
+
+def checkpoint_name(name: str) -> str:
+    """The name the official 2019 checkpoint file uses for a torchvision 0.14 state-dict entry.
+
+    torchvision renamed four modules after the COCO checkpoints were published and renames the old keys at
+    load time (`_load_from_state_dict` of FeaturePyramidNetwork, RPNHead and MaskRCNNHeads, version < 2).
+    """
+    import re
+    for pattern, repl in (
+        (r"^backbone\.fpn\.(inner_blocks|layer_blocks)\.(\d+)\.0\.", r"backbone.fpn.\1.\2."),
+        (r"^rpn\.head\.conv\.0\.0\.", "rpn.head.conv."),
+    ):
+        name = re.sub(pattern, repl, name)
+    m = re.match(r"^roi_heads\.mask_head\.(\d+)\.0\.(.*)$", name)
+    if m:
+        name = f"roi_heads.mask_head.mask_fcn{int(m.group(1)) + 1}.{m.group(2)}"
+    return name
