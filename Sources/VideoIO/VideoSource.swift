@@ -28,7 +28,8 @@ public final class VideoSource: @unchecked Sendable {
     private var lastDuration: Int64 = 0
     private var draining = false
     private var finished = false
-    private var readErrors = 0
+    /// The last thing read was a damaged packet or a read error (no good packet followed).
+    private var damagedTail = false
 
     public init(url: String) throws {
         _ = FFmpeg.setUp
@@ -139,7 +140,7 @@ public final class VideoSource: @unchecked Sendable {
             }
             if received == FFmpeg.eof {
                 finished = true
-                if readErrors > 0 { throw VideoIOError.truncated(path: url, framesDecoded: framesDecoded) }
+                if damagedTail { throw VideoIOError.truncated(path: url, framesDecoded: framesDecoded) }
                 return nil
             }
             if received != FFmpeg.eagain {
@@ -164,7 +165,7 @@ public final class VideoSource: @unchecked Sendable {
             if read == FFmpeg.eagain { usleep(2_000); continue }   // live inputs: no data yet
             if read < 0 {
                 let atEnd = read == FFmpeg.eof || (format.pointee.pb != nil && format.pointee.pb.pointee.eof_reached != 0)
-                if read != FFmpeg.eof { readErrors += 1; corruptPackets += 1; consecutiveErrors += 1 }
+                if read != FFmpeg.eof { damagedTail = true; corruptPackets += 1; consecutiveErrors += 1 }
                 if atEnd || consecutiveErrors >= 100 {
                     draining = true
                     _ = avcodec_send_packet(decoder, nil)
@@ -174,6 +175,13 @@ public final class VideoSource: @unchecked Sendable {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
+            if (packet.pointee.flags & AV_PKT_FLAG_CORRUPT) != 0 {
+                // Cut short by the end of the file, or damaged in transit: skip it.
+                damagedTail = true
+                corruptPackets += 1
+                continue
+            }
+            damagedTail = false
             let sent = avcodec_send_packet(decoder, packet)
             if sent < 0 && sent != FFmpeg.eagain && sent != FFmpeg.eof {
                 corruptPackets += 1
