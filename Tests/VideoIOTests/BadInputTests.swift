@@ -70,6 +70,35 @@ import VideoIO
         #expect(try source.nextFrame() == nil)   // the error is reported once, then the source is at its end
     }
 
+    @Test func damagedPacketInsideTheStreamIsSkipped() throws {
+        let media = try Media()
+        defer { media.remove() }
+        // 20 MJPEG frames (every frame stands alone); garble the 10th frame.
+        let path = try media.makeClip("m.mkv", seconds: 0.8, size: "160x120", audio: false, extra: ["-c:v", "mjpeg", "-q:v", "3"])
+        let json = try Media.run("ffprobe", ["-v", "error", "-show_entries", "packet=pos,size", "-of", "json", path])
+        let packets = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["packets"] as? [[String: Any]]
+        let tenth = try #require(packets?[9])
+        let pos = try #require(Int(tenth["pos"] as? String ?? "")), size = try #require(Int(tenth["size"] as? String ?? ""))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Garble the picture data after the JPEG start marker (the container's framing stays intact), so the
+        // demuxer delivers the packet and the decoder rejects it.
+        let window = bytes[pos..<min(bytes.count, pos + size)]
+        let soi = try #require(zip(window.indices, window.indices.dropFirst()).first { bytes[$0.0] == 0xFF && bytes[$0.1] == 0xD8 }?.0)
+        var seed: UInt32 = 12345
+        for i in (soi + 2)..<min(bytes.count, soi + size / 2) {
+            seed = seed &* 1_103_515_245 &+ 12345
+            bytes[i] = UInt8(truncatingIfNeeded: seed >> 16)
+        }
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let source = try VideoSource(url: path)
+        var frames: [DecodedFrame] = []
+        while let frame = try source.nextFrame() { frames.append(frame) }
+        #expect(frames.count == 19)
+        #expect(source.corruptPackets == 1)
+        #expect(frames.allSatisfy { $0.rgb.count == 160 * 120 * 3 })
+    }
+
     @Test func audioOnlyFileHasNoVideo() throws {
         let media = try Media()
         defer { media.remove() }
