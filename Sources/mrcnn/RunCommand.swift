@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// `mrcnn run INPUT -o OUT.mp4`: decodes a video, runs the stage chain on every frame, writes an annotated MP4.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a stage chain over a video and write the annotated result as H.264 MP4 (audio copied).")
+
+    @Argument(help: "Input video file or URL.")
+    var input: String
+
+    @Option(name: [.short, .customLong("output")], help: "Output MP4 path (never the input).")
+    var output: String
+
+    @Option(help: "Comma-separated stage chain, in order (see `mrcnn stages`).")
+    var stages: String = "render"
+
+    @Option(help: "Frames per micro-batch handed to each stage.")
+    var batchSize: Int = 1
+
+    @Option(help: "Model weights file (torchvision .pth or .safetensors).")
+    var weights: String?
+
+    @Option(help: "Detector score threshold (instances below it are discarded).")
+    var scoreThreshold: Double?
+
+    @Option(help: "Draw only instances scoring at least this.")
+    var minScore: Double = 0.5
+
+    @Option(help: "Stop after this many frames.")
+    var maxFrames: Int?
+
+    /// Options handed to every stage factory, by key.
+    var stageOptions: [String: String] {
+        var options = ["min-score": String(minScore), "batch-size": String(batchSize)]
+        if let weights { options["weights"] = weights }
+        if let scoreThreshold { options["score-threshold"] = String(scoreThreshold) }
+        return options
+    }
+
+    func run() async throws {
+        let outcome: VideoJob.Outcome
+        do {
+            try checkArguments()
+            let job = try VideoJob(input: input, output: output, chain: StageRegistry.parseChain(stages),
+                                   options: stageOptions, batchSize: batchSize, maxFrames: maxFrames)
+            outcome = try await job.run()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            StandardError.report(error)
+            throw ExitCode.failure
+        }
+        if outcome == .interrupted { throw ExitCode(130) }
+    }
+
+    private func checkArguments() throws {
+        guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
+        if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
+        guard minScore.isFinite else { throw CLIError("--min-score must be a number") }
+        if let scoreThreshold, !scoreThreshold.isFinite { throw CLIError("--score-threshold must be a number") }
+        guard !output.isEmpty else { throw CLIError("--output must not be empty") }
+    }
+}

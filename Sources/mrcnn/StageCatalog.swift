@@ -1,0 +1,13 @@
+import Detector
+import Pipeline
+import Renderer
+
+/// The stages the command-line tool knows, by name; each plugin registers its own.
+enum StageCatalog {
+    static func makeRegistry() -> StageRegistry {
+        let registry = StageRegistry()
+        DetectorPlugin.register(in: registry)
+        RendererPlugin.register(in: registry)
+        return registry
+    }
+}

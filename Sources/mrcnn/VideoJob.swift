@@ -1,0 +1,119 @@
+import Foundation
+import Pipeline
+import VideoIO
+
+/// One `run`: video source → stage chain → MP4 sink, with progress, signal handling and a closing summary.
+struct VideoJob {
+    enum Outcome: Equatable { case completed, interrupted }
+
+    let input: String
+    let output: String
+    let chain: [String]
+    let options: [String: String]
+    let batchSize: Int
+    let maxFrames: Int?
+
+    init(input: String, output: String, chain: [String], options: [String: String], batchSize: Int, maxFrames: Int?) throws {
+        self.input = input
+        self.output = output
+        self.chain = chain
+        self.options = options
+        self.batchSize = batchSize
+        self.maxFrames = maxFrames
+        if Self.samePath(input, output) {
+            throw CLIError("output '\(output)' is the input file; refusing to overwrite it")
+        }
+    }
+
+    func run() async throws -> Outcome {
+        let registry = StageCatalog.makeRegistry()
+        try registry.validate(chain)
+        let source = try VideoSource(url: input)
+        defer { source.close() }
+        let info = source.info
+        let stages = try registry.makeChain(chain, context: StageContext(options: options))
+        let sink = try VideoSink(path: output, width: info.width, height: info.height,
+                                 timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen,
+                                 frameRate: info.averageFrameRate, audioFrom: info.hasAudio ? input : nil)
+
+        let stop = StopFlag()
+        let trap = SignalTrap(stop: stop)
+        defer { trap.cancel() }
+        let reader = FrameReader(source: source, limit: maxFrames)
+        let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
+        let progress = ProgressReporter(total: total)
+        var written = 0
+        let runner = PipelineRunner(stages: stages, batchSize: batchSize)
+
+        let summary: PipelineSummary
+        do {
+            summary = try await runner.run(read: { try reader.next() }, stop: stop) { record in
+                try sink.write(rgb: record.image.pixels, pts: record.pts)
+                written += 1
+                progress.update(done: written)
+            }
+        } catch {
+            progress.finish()
+            // Keep what was written playable (or leave no empty file behind), then report the original failure.
+            try? sink.finish()
+            if written == 0 { try? FileManager.default.removeItem(atPath: output) }
+            throw error
+        }
+        progress.finish()
+        try sink.finish()
+        let interrupted = stop.isSet
+        printSummary(summary, interrupted: interrupted)
+        return interrupted ? .interrupted : .completed
+    }
+
+    private func printSummary(_ summary: PipelineSummary, interrupted: Bool) {
+        var lines: [String] = []
+        let head = interrupted ? "interrupted: " : ""
+        lines.append(String(format: "mrcnn: %@%d frames in %.2f s (%.2f fps)", head, summary.frames,
+                            summary.wallSeconds, summary.framesPerSecond))
+        let parts = [summary.source.renamed("decode")] + summary.stages + [summary.sink.renamed("encode")]
+        let width = parts.map(\.name.count).max() ?? 0
+        for part in parts {
+            let name = part.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append(String(format: "  %@  %8.2f ms/frame", name, part.meanMillisecondsPerFrame))
+        }
+        lines.append("  output: \(output)")
+        StandardError.write(lines.joined(separator: "\n") + "\n")
+    }
+
+    /// True when both paths name the same existing file (after resolving symlinks and relative parts).
+    static func samePath(_ a: String, _ b: String) -> Bool {
+        let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
+        let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+        if ua.path == ub.path { return true }
+        guard let ia = try? FileManager.default.attributesOfItem(atPath: ua.path),
+              let ib = try? FileManager.default.attributesOfItem(atPath: ub.path) else { return false }
+        return (ia[.systemFileNumber] as? Int) == (ib[.systemFileNumber] as? Int)
+            && (ia[.systemNumber] as? Int) == (ib[.systemNumber] as? Int)
+            && ia[.systemFileNumber] != nil
+    }
+}
+
+private extension StageTiming {
+    func renamed(_ name: String) -> StageTiming { StageTiming(name: name, frames: frames, seconds: seconds) }
+}
+
+/// Pulls decoded frames from a `VideoSource` as pipeline records, up to an optional limit; used by the reader task only.
+final class FrameReader: @unchecked Sendable {
+    private let source: VideoSource
+    private let limit: Int?
+    private var count = 0
+
+    init(source: VideoSource, limit: Int?) {
+        self.source = source
+        self.limit = limit
+    }
+
+    func next() throws -> FrameRecord? {
+        if let limit, count >= limit { return nil }
+        guard let frame = try source.nextFrame() else { return nil }
+        count += 1
+        return FrameRecord(index: frame.index, pts: frame.pts, time: frame.time,
+                           image: RGBImage(width: frame.width, height: frame.height, pixels: frame.rgb))
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+@Suite("mrcnn run", .serialized)
+struct RunCommandTests {
+    @Test("render-only run writes an MP4 with every frame and the audio copied")
+    func renderOnly() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let input = dir.appendingPathComponent("clip.mp4"), output = dir.appendingPathComponent("out.mp4")
+        try CLIHarness.makeClip(input, seconds: 2)
+        let result = try CLIHarness.mrcnn(["run", input.path, "-o", output.path, "--stages", "render"], in: dir)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("render"))
+        #expect(result.stderr.contains("output: \(output.path)"))
+        let counts = try CLIHarness.probe(output)
+        #expect(counts["video"] == 50)
+        #expect((counts["audio"] ?? 0) > 0)
+    }
+
+    @Test("--max-frames and --batch-size limit and batch the run")
+    func maxFramesAndBatches() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let input = dir.appendingPathComponent("clip.mp4"), output = dir.appendingPathComponent("out.mp4")
+        try CLIHarness.makeClip(input, seconds: 1, audio: false)
+        let result = try CLIHarness.mrcnn(["run", input.path, "-o", output.path, "--max-frames", "7",
+                                           "--batch-size", "3", "--min-score", "0.3"], in: dir)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("7 frames"))
+        let counts = try CLIHarness.probe(output)
+        #expect(counts["video"] == 7)
+        #expect(counts["audio"] == nil)
+    }
+
+    @Test("SIGINT mid-run: exit 130, the MP4 is finalised and readable")
+    func interrupt() throws {
+        guard let binary = CLIHarness.binary else { throw CLIHarness.Failure(description: "mrcnn binary not found") }
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let input = dir.appendingPathComponent("long.mp4"), output = dir.appendingPathComponent("out.mp4")
+        try CLIHarness.makeClip(input, seconds: 60, size: "320x240")
+        let (process, _, err) = try CLIHarness.launch(binary, ["run", input.path, "-o", output.path], in: dir)
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, !CLIHarness.read(err).contains("progress:"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        #expect(process.isRunning, "the run ended before it could be interrupted")
+        process.interrupt()
+        try CLIHarness.wait(process, timeout: 60)
+        let stderr = CLIHarness.read(err)
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 130, "stderr: \(stderr)")
+        #expect(stderr.contains("interrupted"))
+        #expect(stderr.contains("ms/frame"))
+        let counts = try CLIHarness.probe(output)
+        #expect((counts["video"] ?? 0) >= 1)
+        #expect((counts["video"] ?? 0) < 1500)
+    }
+
+    @Test("mrcnn stages lists the registered stages")
+    func listsStages() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let result = try CLIHarness.mrcnn(["stages"], in: dir)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("render"))
+    }
+}
