@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system libraries mrcnn builds and tests against (Debian 12): FFmpeg's development
+# libraries and command-line tools, OpenBLAS and pkg-config. Non-interactive and quiet; uses sudo
+# only when not run as root. Does nothing when everything is already installed.
+set -euo pipefail
+
+packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev pkg-config ffmpeg)
+
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps: all system packages present"
+    exit 0
+fi
+
+sudo=()
+if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
+
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
+echo "install-deps: done"
