@@ -43,13 +43,13 @@ let package = Package(
         .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN"], path: "Plugins/Detector", swiftSettings: strict),
 
         .executableTarget(name: "mrcnn", dependencies: [
-            "VideoIO", "Pipeline", "Renderer",
+            "VideoIO", "Pipeline", "Renderer", "Detector", "MaskRCNN", "Checkpoint", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor", "VideoIO"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),

@@ -1,0 +1,81 @@
+import MaskRCNN
+import Pipeline
+import Tensor
+
+/// The `detector` stage: Mask R-CNN's transform, backbone, FPN, RPN and box head on every frame of a micro-batch
+/// (all frames' RoIs through the box head as one GEMM batch). Fills `instances` (boxes, COCO labels, scores) and
+/// leaves the frame's features in `features` for the heads. Called from one task at a time.
+public final class DetectorStage: Stage, @unchecked Sendable {
+    public let name = "detector"
+    let model: MaskRCNN
+    let workspace = Workspace()
+
+    public init(model: MaskRCNN) { self.model = model }
+
+    public func process(_ batch: inout [FrameRecord]) throws {
+        let features = batch.map { r in
+            model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
+        }
+        let detections = model.detect(features)
+        for i in batch.indices {
+            batch[i].features = DetectorFeatures(image: features[i], detections: detections[i])
+            batch[i].instances = detections[i].map { d in
+                Instance(box: Box(x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2), categoryID: d.label, score: d.score)
+            }
+        }
+    }
+}
+
+/// What the detector leaves in `FrameRecord.features`: the frame's pyramid and its detections, in `instances` order.
+public struct DetectorFeatures: Sendable {
+    public let image: ImageFeatures
+    public let detections: [Detection]
+}
+
+/// The `mask` stage: the mask head on every detection of a micro-batch as one batch, pasted into the frame as
+/// binary masks (threshold 0.5). Requires `detector` earlier; releases the features afterwards. One task at a time.
+public final class MaskStage: Stage, @unchecked Sendable {
+    public let name = "mask"
+    let model: MaskRCNN
+    let workspace = Workspace()
+
+    public init(model: MaskRCNN) { self.model = model }
+
+    public func process(_ batch: inout [FrameRecord]) throws {
+        let slots = batch.map { $0.features as? DetectorFeatures }
+        guard slots.allSatisfy({ $0 != nil }) else {
+            throw StageError.failed(stage: name, message: "no detector features on the frame (put 'detector' before 'mask')")
+        }
+        let features = slots.map { $0!.image }
+        var detections = slots.map { $0!.detections }
+        model.predictMasks(features, &detections, workspace: workspace)
+        for i in batch.indices {
+            for (j, d) in detections[i].enumerated() where j < batch[i].instances.count {
+                if let m = d.mask {
+                    batch[i].instances[j].mask = InstanceMask(x: m.x, y: m.y, width: m.width, height: m.height, bits: m.bits)
+                }
+            }
+            batch[i].features = nil
+        }
+    }
+}
+
+/// Registers `detector` and `mask`. Options: "weights" (path | seeded:N), "score-threshold" (0.05),
+/// "min-size" (800), "max-size" (1333). Both stages share one loaded model.
+public enum DetectorPlugin {
+    public static func register(in registry: StageRegistry) {
+        @Sendable func sharedModel(_ context: StageContext) throws -> MaskRCNN {
+            var options = ModelOptions()
+            options.scoreThreshold = try context.float("score-threshold", default: 0.05)
+            options.minSize = try context.int("min-size", default: 800)
+            options.maxSize = try context.int("max-size", default: 1333)
+            return try context.shared.value("maskrcnn") { try ModelLoader.model(option: context.options["weights"], options: options) }
+        }
+        registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores") { context in
+            DetectorStage(model: try sharedModel(context))
+        }
+        registry.register("mask", requires: ["detector"], summary: "Mask R-CNN mask head: per-instance masks") { context in
+            MaskStage(model: try sharedModel(context))
+        }
+    }
+}

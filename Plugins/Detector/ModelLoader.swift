@@ -1,0 +1,55 @@
+import Checkpoint
+import Foundation
+import MaskRCNN
+
+/// Finds and loads Mask R-CNN weights for the stages: a checkpoint path (.pth in either PyTorch layout, or
+/// .safetensors), `seeded:N` (reproducible random weights in the checkpoint layout, for demos and tests), or the
+/// official file in the cache directory when no option is given.
+public enum ModelLoader {
+    /// torchvision's official COCO checkpoint file name (the hash prefix is part of the name).
+    public static let officialMaskRCNN = "maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth"
+
+    /// The cache directory: $MRCNN_CACHE, else $XDG_CACHE_HOME/mrcnn, else ~/.cache/mrcnn.
+    public static var cacheDirectory: URL {
+        let env = ProcessInfo.processInfo.environment
+        if let dir = env["MRCNN_CACHE"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("mrcnn") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mrcnn")
+    }
+
+    /// The state dict named by `option` (see the type's doc); one-line errors.
+    public static func stateDict(option: String?) throws -> StateDict {
+        if let option, option.hasPrefix("seeded:") {
+            guard let seed = UInt64(option.dropFirst("seeded:".count)) else {
+                throw WeightError("--weights seeded:N needs a non-negative integer seed, got '\(option)'")
+            }
+            return SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(), seed: seed)
+        }
+        let path: String
+        if let option {
+            path = option
+        } else {
+            let cached = cacheDirectory.appendingPathComponent(officialMaskRCNN).path
+            guard FileManager.default.fileExists(atPath: cached) else {
+                throw WeightError("no weights: pass --weights FILE (torchvision's \(officialMaskRCNN)), put that file in \(cacheDirectory.path), or use --weights seeded:0 for reproducible random weights")
+            }
+            path = cached
+        }
+        guard FileManager.default.fileExists(atPath: path) else { throw WeightError("weights file not found: \(path)") }
+        do {
+            return try CheckpointReader.load(contentsOf: path)
+        } catch {
+            throw WeightError("\(path): \(error)")
+        }
+    }
+
+    /// The model for `option` with `options`.
+    public static func model(option: String?, options: ModelOptions) throws -> MaskRCNN {
+        let dict = try stateDict(option: option)
+        do {
+            return try MaskRCNN(stateDict: dict, options: options)
+        } catch let e as WeightError {
+            throw WeightError("\(option ?? officialMaskRCNN): \(e.description)")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Tensor
+
+/// Receives named intermediate tensors (torchvision module names, e.g. "fpn.0") for parity checks; called on the forward thread.
+public typealias Tracer = (String, Tensor) -> Void
+
+/// torchvision's FeaturePyramidNetwork over C2…C5 with 256 channels and the LastLevelMaxPool extra level.
+/// Output P2…P5 and "pool" ([N, 256, H/4…H/64, …]), finest first.
+struct FPN: Sendable {
+    let inner: [Conv2D]
+    let layer: [Conv2D]
+
+    init(_ w: WeightSource) throws {
+        inner = try [256, 512, 1024, 2048].enumerated().map { i, c in
+            try w.conv("backbone.fpn.inner_blocks.\(i).0", inC: c, outC: 256, kernel: 1)
+        }
+        layer = try (0..<4).map { i in
+            try w.conv("backbone.fpn.layer_blocks.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1)
+        }
+    }
+
+    func callAsFunction(_ c: [Tensor], _ ws: Workspace, trace: Tracer?) -> [Tensor] {
+        var results = [Tensor](repeating: Tensor(zeros: [0]), count: 4)
+        var last = inner[3](c[3], workspace: ws)
+        results[3] = layer[3](last, workspace: ws)
+        for idx in stride(from: 2, through: 0, by: -1) {
+            let lateral = c[idx]
+            let topDown = Resample.nearest(last, h: lateral.h, w: lateral.w)
+            last = inner[idx](lateral, residual: topDown, workspace: ws)
+            results[idx] = layer[idx](last, workspace: ws)
+        }
+        // LastLevelMaxPool: max_pool2d(P5, kernel 1, stride 2).
+        results.append(Resample.maxPool(results[3], kernel: 1, stride: 2, padding: 0))
+        if let trace {
+            for (i, r) in results.enumerated() { trace(i < 4 ? "fpn.\(i)" : "fpn.pool", r) }
+        }
+        return results
+    }
+}

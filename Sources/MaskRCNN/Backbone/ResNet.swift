@@ -1,0 +1,65 @@
+import Tensor
+
+/// torchvision's ResNet-50 body (v1.5: stride on the 3×3 conv) with FrozenBatchNorm folded into the convolutions.
+/// Input [N, 3, H, W] normalised image; outputs C2…C5 = layer1…layer4 ([N, 256·2^i, H/2^(i+2), W/2^(i+2)]).
+struct ResNet50: Sendable {
+    /// One bottleneck block: 1×1 → 3×3 (stride) → 1×1, plus identity or projected shortcut, ReLU after the sum.
+    struct Bottleneck: Sendable {
+        let conv1: Conv2D
+        let conv2: Conv2D
+        let conv3: Conv2D
+        /// Projection shortcut (1×1, run at stride 1 on the subsampled input) and its stride.
+        let downsample: Conv2D?
+        let downStride: Int
+
+        func callAsFunction(_ x: Tensor, _ ws: Workspace) -> Tensor {
+            let identity = downsample.map { d in d(strided(x, downStride), workspace: ws) } ?? x
+            let a = conv1(x, relu: true, workspace: ws)
+            let b = conv2(a, relu: true, workspace: ws)
+            return conv3(b, relu: true, residual: identity, workspace: ws)
+        }
+
+        /// A 1×1 stride-s convolution reads every s-th pixel: subsample first, then run it as a plain GEMM.
+        private func strided(_ x: Tensor, _ s: Int) -> Tensor { s == 1 ? x : Resample.maxPool(x, kernel: 1, stride: s, padding: 0) }
+    }
+
+    let stem: Conv2D
+    let layers: [[Bottleneck]]
+
+    init(_ w: WeightSource) throws {
+        let body = "backbone.body"
+        stem = try w.convBN("\(body).conv1", "\(body).bn1", inC: 3, outC: 64, kernel: 7, stride: 2, padding: 3)
+        var inC = 64
+        var layers: [[Bottleneck]] = []
+        for (li, (blocks, width)) in MaskRCNNLayout.stages.enumerated() {
+            var blockList: [Bottleneck] = []
+            for b in 0..<blocks {
+                let n = "\(body).layer\(li + 1).\(b)"
+                let stride = (b == 0 && li > 0) ? 2 : 1
+                let c1 = try w.convBN("\(n).conv1", "\(n).bn1", inC: inC, outC: width, kernel: 1, stride: 1, padding: 0)
+                let c2 = try w.convBN("\(n).conv2", "\(n).bn2", inC: width, outC: width, kernel: 3, stride: stride, padding: 1)
+                let c3 = try w.convBN("\(n).conv3", "\(n).bn3", inC: width, outC: width * 4, kernel: 1, stride: 1, padding: 0)
+                let down = b == 0
+                    ? try w.convBN("\(n).downsample.0", "\(n).downsample.1", inC: inC, outC: width * 4, kernel: 1, stride: 1, padding: 0)
+                    : nil
+                blockList.append(Bottleneck(conv1: c1, conv2: c2, conv3: c3, downsample: down, downStride: stride))
+                inC = width * 4
+            }
+            layers.append(blockList)
+        }
+        self.layers = layers
+    }
+
+    /// C2…C5 for a normalised, padded image batch.
+    func callAsFunction(_ x: Tensor, _ ws: Workspace, trace: Tracer?) -> [Tensor] {
+        var h = stem(x, relu: true, workspace: ws)
+        h = Resample.maxPool(h, kernel: 3, stride: 2, padding: 1)
+        var outs: [Tensor] = []
+        for (i, blocks) in layers.enumerated() {
+            for block in blocks { h = block(h, ws) }
+            trace?("body.\(i)", h)
+            outs.append(h)
+        }
+        return outs
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Tensor
+
+/// torchvision's MaskRCNNHeads + MaskRCNNPredictor: pooled RoIs [N, 256, 14, 14] → 4 × (3×3 conv 256 + ReLU) →
+/// 2×2 stride-2 transposed conv + ReLU → 1×1 conv → mask logits [N, 91, 28, 28].
+struct MaskHead: Sendable {
+    let convs: [Conv2D]
+    let deconv: ConvTranspose2D
+    let logits: Conv2D
+
+    init(_ w: WeightSource, numClasses: Int) throws {
+        convs = try (0..<4).map { i in try w.conv("roi_heads.mask_head.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1) }
+        deconv = ConvTranspose2D(weight: try w.tensor("roi_heads.mask_predictor.conv5_mask.weight", [256, 256, 2, 2]),
+                                 bias: try w.tensor("roi_heads.mask_predictor.conv5_mask.bias", [256]),
+                                 inChannels: 256, outChannels: 256, kernel: 2, stride: 2)
+        logits = try w.conv("roi_heads.mask_predictor.mask_fcn_logits", inC: 256, outC: numClasses, kernel: 1)
+    }
+
+    func callAsFunction(_ pooled: Tensor, _ ws: Workspace) -> Tensor {
+        var x = pooled
+        for c in convs { x = c(x, relu: true, workspace: ws) }
+        x = deconv(x, relu: true, workspace: ws)
+        return logits(x, workspace: ws)
+    }
+}
+
+/// Probability masks: the sigmoid of each detection's own class channel (the paper's class decoupling), [N][28·28].
+public enum MaskProbabilities {
+    public static func select(logits: Tensor, labels: [Int]) -> [[Float]] {
+        let k = logits.c, m = logits.h * logits.w
+        return labels.enumerated().map { i, label in
+            let base = (i * k + label) * m
+            return (0..<m).map { 1 / (1 + expf(-logits.data[base + $0])) }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// The parameter list of torchvision's `maskrcnn_resnet50_fpn` (names as `state_dict()` of torchvision 0.14 lists
+/// them, in that order, with shapes); used to check checkpoints and to generate seeded weights.
+public enum MaskRCNNLayout {
+    /// ResNet-50 stage widths: (blocks, bottleneck width) for layer1…layer4.
+    static let stages = [(3, 64), (4, 128), (6, 256), (3, 512)]
+
+    public static func parameters(numClasses: Int = 91) -> [(name: String, shape: [Int])] {
+        var p: [(name: String, shape: [Int])] = []
+        func bn(_ name: String, _ c: Int) {
+            for s in ["weight", "bias", "running_mean", "running_var"] { p.append(("\(name).\(s)", [c])) }
+        }
+        func conv(_ name: String, _ o: Int, _ i: Int, _ k: Int, bias: Bool) {
+            p.append(("\(name).weight", [o, i, k, k]))
+            if bias { p.append(("\(name).bias", [o])) }
+        }
+        let body = "backbone.body"
+        conv("\(body).conv1", 64, 3, 7, bias: false)
+        bn("\(body).bn1", 64)
+        var inC = 64
+        for (li, (blocks, width)) in stages.enumerated() {
+            for b in 0..<blocks {
+                let n = "\(body).layer\(li + 1).\(b)"
+                conv("\(n).conv1", width, inC, 1, bias: false); bn("\(n).bn1", width)
+                conv("\(n).conv2", width, width, 3, bias: false); bn("\(n).bn2", width)
+                conv("\(n).conv3", width * 4, width, 1, bias: false); bn("\(n).bn3", width * 4)
+                if b == 0 { conv("\(n).downsample.0", width * 4, inC, 1, bias: false); bn("\(n).downsample.1", width * 4) }
+                inC = width * 4
+            }
+        }
+        for (i, c) in [256, 512, 1024, 2048].enumerated() { conv("backbone.fpn.inner_blocks.\(i).0", 256, c, 1, bias: true) }
+        for i in 0..<4 { conv("backbone.fpn.layer_blocks.\(i).0", 256, 256, 3, bias: true) }
+        conv("rpn.head.conv.0.0", 256, 256, 3, bias: true)
+        conv("rpn.head.cls_logits", 3, 256, 1, bias: true)
+        conv("rpn.head.bbox_pred", 12, 256, 1, bias: true)
+        p.append(("roi_heads.box_head.fc6.weight", [1024, 256 * 7 * 7])); p.append(("roi_heads.box_head.fc6.bias", [1024]))
+        p.append(("roi_heads.box_head.fc7.weight", [1024, 1024])); p.append(("roi_heads.box_head.fc7.bias", [1024]))
+        p.append(("roi_heads.box_predictor.cls_score.weight", [numClasses, 1024]))
+        p.append(("roi_heads.box_predictor.cls_score.bias", [numClasses]))
+        p.append(("roi_heads.box_predictor.bbox_pred.weight", [numClasses * 4, 1024]))
+        p.append(("roi_heads.box_predictor.bbox_pred.bias", [numClasses * 4]))
+        for i in 0..<4 { conv("roi_heads.mask_head.\(i).0", 256, 256, 3, bias: true) }
+        p.append(("roi_heads.mask_predictor.conv5_mask.weight", [256, 256, 2, 2]))
+        p.append(("roi_heads.mask_predictor.conv5_mask.bias", [256]))
+        conv("roi_heads.mask_predictor.mask_fcn_logits", numClasses, 256, 1, bias: true)
+        return p
+    }
+}

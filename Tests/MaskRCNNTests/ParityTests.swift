@@ -1,0 +1,76 @@
+import Checkpoint
+import Foundation
+import MaskRCNN
+import Tensor
+import Testing
+import VideoIO
+
+/// The proof: torchvision 0.14 (Debian's python3-torchvision, compiled ops) and mrcnn, given the same seeded weights
+/// in the exact checkpoint layout and the same images, agree layer by layer and on the final detections
+/// (fixtures from tools/reference/make_maskrcnn_fixtures.py).
+@Suite(.serialized) struct ParityTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let model: MaskRCNN = {
+        try! MaskRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(), seed: 0))
+    }()
+
+    @Test(arguments: ["messi5", "fruits", "vtest_frame30"])
+    func matchesTorchvision(stem: String) throws {
+        let ref = try Fixture.json(stem) as! [String: Any]
+        let img = try ImageFile.read(path: Self.repoRoot.appendingPathComponent("samples/images/\(stem).png").path)
+        var traced: [String: Tensor] = [:]
+        let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
+
+        // Layers: shapes equal; sampled values within 1e-4 relative (to the value or the tensor's mean magnitude).
+        for (name, any) in ref["layers"] as! [String: Any] {
+            let layer = any as! [String: Any]
+            guard let ours = traced[name] else { Issue.record("layer \(name) not traced"); continue }
+            #expect(ours.shape == Fixture.ints(layer["shape"]), "\(name) shape")
+            guard ours.shape == Fixture.ints(layer["shape"]) else { continue }
+            let n = Double(max(ours.count, 1))
+            let meanAbs = Float((layer["abs_sum"] as! NSNumber).doubleValue / n)
+            var worst: Float = 0
+            for (i, v) in zip(Fixture.ints(layer["index"]), Fixture.floats(layer["value"])) {
+                worst = max(worst, abs(ours.data[i] - v) / (abs(v) + meanAbs + 1e-12))
+            }
+            #expect(worst < 1e-4, "\(stem) \(name): worst relative error \(worst)")
+        }
+
+        // Final detections: same count and labels, boxes within 0.5 px, scores within 1e-3, mask IoU ≥ 0.99.
+        let refDets = ref["detections"] as! [[String: Any]]
+        #expect(detections.count == refDets.count, "\(stem): \(detections.count) detections, torchvision \(refDets.count)")
+        for (d, r) in zip(detections, refDets) {
+            let box = Fixture.floats(r["box"])
+            #expect(d.label == (r["label"] as! NSNumber).intValue)
+            #expect(abs(d.score - (r["score"] as! NSNumber).floatValue) < 1e-3)
+            let err = zip([d.box.x1, d.box.y1, d.box.x2, d.box.y2], box).map { abs($0 - $1) }.max() ?? 0
+            #expect(err < 0.5, "\(stem): box off by \(err) px")
+            let iou = MaskIoU.iou(d.mask!, rle: r["mask"] as! [String: Any])
+            #expect(iou >= 0.99, "\(stem): mask IoU \(iou)")
+        }
+    }
+}
+
+/// IoU between a pasted mask and an uncompressed COCO RLE (column-major runs starting with zeros).
+enum MaskIoU {
+    static func iou(_ m: BinaryMask, rle: [String: Any]) -> Double {
+        let size = Fixture.ints(rle["size"]), h = size[0], w = size[1]
+        var ref = [UInt8](repeating: 0, count: h * w)   // column-major
+        var pos = 0, value: UInt8 = 0
+        for run in Fixture.ints(rle["counts"]) {
+            if value == 1 { for p in pos..<(pos + run) { ref[p] = 1 } }
+            pos += run
+            value ^= 1
+        }
+        var inter = 0, ours = 0
+        for y in 0..<m.height {
+            for x in 0..<m.width where m.bits[y * m.width + x] == 1 {
+                ours += 1
+                if ref[(m.x + x) * h + (m.y + y)] == 1 { inter += 1 }
+            }
+        }
+        let refArea = ref.reduce(0) { $0 + Int($1) }
+        let union = ours + refArea - inter
+        return union == 0 ? 1 : Double(inter) / Double(union)
+    }
+}
