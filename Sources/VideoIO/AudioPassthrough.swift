@@ -12,6 +12,8 @@ final class AudioPassthrough {
     /// The input stream's codec parameters and time base.
     let parameters: UnsafeMutablePointer<AVCodecParameters>
     let timeBase: AVRational
+    /// The stream's start (after encoder priming, as the demuxer reports it), in `timeBase`; nil when unknown.
+    let startTime: Int64?
 
     /// nil when the file has no audio stream; throws when it cannot be opened at all.
     init?(path: String) throws {
@@ -31,6 +33,7 @@ final class AudioPassthrough {
         streamIndex = index
         parameters = params
         timeBase = stream.pointee.time_base
+        startTime = stream.pointee.start_time != FFmpeg.noPTS ? stream.pointee.start_time : nil
     }
 
     deinit {

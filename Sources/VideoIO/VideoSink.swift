@@ -6,7 +6,9 @@ import Foundation
 ///
 /// - The encoder time base is the source stream's (`timeBaseNum/timeBaseDen`) and every frame keeps the pts it
 ///   is given, so variable frame rate survives. Timestamps must increase; a repeated or smaller pts is bumped
-///   to previous + 1.
+///   to previous + 1. Like `ffmpeg`, the output starts at 0: video and audio are shifted by the same amount
+///   (the earlier of the first frame's pts and the audio stream's start), so an input starting at 0 keeps its
+///   pts exactly and one starting later (e.g. MPEG-TS) keeps every gap and the A/V offset.
 /// - yuv420p needs even dimensions: an odd width or height is padded by one pixel (the last column / row is
 ///   repeated), so the output is `encodedWidth × encodedHeight`.
 /// - Audio whose codec MP4 cannot hold (e.g. PCM from a WAV) is left out; `audioSkippedReason` says why.
@@ -25,6 +27,9 @@ public final class VideoSink: @unchecked Sendable {
     public internal(set) var audioSkippedReason: String?
     /// Frames accepted by `write`.
     public private(set) var framesWritten = 0
+    /// When true, `finish()` drops audio that starts after the last frame ends (e.g. when only part of the
+    /// input was processed); by default all of the input's audio is copied.
+    public var trimAudioToVideo = false
 
     // Internal (not private) so the set-up in VideoSink+Setup.swift can fill them.
     var output: UnsafeMutablePointer<AVFormatContext>?
@@ -38,6 +43,9 @@ public final class VideoSink: @unchecked Sendable {
     let encoderTimeBase: AVRational
     var headerWritten = false
     private var lastPTS: Int64?
+    /// Subtracted from every video pts (encoder time base) and audio timestamp (audio input time base).
+    private var videoShift: Int64 = 0
+    private var audioShift: Int64 = 0
     private var durations: [Int64: Int64] = [:]
     private var lastDelta: Int64
     private var padded: [UInt8] = []
@@ -80,7 +88,8 @@ public final class VideoSink: @unchecked Sendable {
         guard rgb.count == width * height * 3 else {
             throw VideoIOError.invalidFrame(path: path, reason: "expected \(width * height * 3) RGB bytes (\(width)x\(height)), got \(rgb.count)")
         }
-        var pts = pts
+        if lastPTS == nil { chooseOrigin(firstPTS: pts) }
+        var pts = pts - videoShift
         if let last = lastPTS {
             if pts <= last { pts = last + 1 }
             lastDelta = pts - last
@@ -113,7 +122,12 @@ public final class VideoSink: @unchecked Sendable {
             throw VideoIOError.ffmpeg(path: path, operation: "flushing the encoder", reason: FFmpeg.message(flushed))
         }
         try drainEncoder()
-        try writeAudio(until: nil)
+        if trimAudioToVideo, let last = lastPTS, let videoStream {
+            let end = av_rescale_q(last + lastDelta, encoderTimeBase, videoStream.pointee.time_base)
+            try writeAudio(until: (end - 1, videoStream.pointee.time_base))
+        } else {
+            try writeAudio(until: nil)
+        }
         guard let output, headerWritten else { return }
         let trailer = av_write_trailer(output)
         guard trailer >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "writing the MP4 trailer", reason: FFmpeg.message(trailer)) }
@@ -163,13 +177,26 @@ public final class VideoSink: @unchecked Sendable {
         }
     }
 
-    /// Copies audio packets up to (and including) the given time, or all remaining ones when `until` is nil.
+    /// Sets the shifts that make the output start at 0: the earlier of the first frame and the audio stream's
+    /// start (which excludes AAC priming; primed packets keep their negative time and the muxer's edit list hides them).
+    private func chooseOrigin(firstPTS: Int64) {
+        var origin = (value: firstPTS, base: encoderTimeBase)
+        if let audio, let start = audio.startTime, av_compare_ts(start, audio.timeBase, origin.value, origin.base) < 0 {
+            origin = (start, audio.timeBase)
+        }
+        videoShift = av_rescale_q(origin.value, origin.base, encoderTimeBase)
+        if let audio { audioShift = av_rescale_q(origin.value, origin.base, audio.timeBase) }
+    }
+
+    /// Copies audio packets up to (and including) the given output time, or all remaining ones when `until` is nil.
     private func writeAudio(until: (Int64, AVRational)?) throws {
         guard let audio, let audioStream, let output else { return }
         while let next = audio.peek() {
             let ts = next.pointee.dts != FFmpeg.noPTS ? next.pointee.dts : next.pointee.pts
             if let (limit, limitBase) = until, ts != FFmpeg.noPTS,
-               av_compare_ts(ts, audio.timeBase, limit, limitBase) > 0 { return }
+               av_compare_ts(ts - audioShift, audio.timeBase, limit, limitBase) > 0 { return }
+            if next.pointee.pts != FFmpeg.noPTS { next.pointee.pts -= audioShift }
+            if next.pointee.dts != FFmpeg.noPTS { next.pointee.dts -= audioShift }
             av_packet_rescale_ts(next, audio.timeBase, audioStream.pointee.time_base)
             next.pointee.stream_index = audioStream.pointee.index
             next.pointee.pos = -1

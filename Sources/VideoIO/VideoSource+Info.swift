@@ -12,9 +12,24 @@ extension VideoSource {
             throw VideoIOError.fileNotFound(path: url)
         }
         if isDirectory.boolValue { throw VideoIOError.cannotOpen(path: url, reason: "is a directory") }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue == 0 {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if attributes?[.type] as? FileAttributeType == .typeRegular, (attributes?[.size] as? NSNumber)?.intValue == 0 {
             throw VideoIOError.emptyFile(path: url)
         }
+    }
+
+    /// The demuxer to force, and its options: V4L2 for camera device nodes (/dev/videoN), a read timeout for
+    /// network URLs so a dead server ends in an error instead of a hang.
+    static func inputFormat(for url: String) -> (format: UnsafePointer<AVInputFormat>?, options: OpaquePointer?) {
+        var options: OpaquePointer?
+        var format: UnsafePointer<AVInputFormat>?
+        if url.hasPrefix("/dev/video") {
+            avdevice_register_all()
+            format = av_find_input_format("video4linux2")
+        } else if url.contains("://"), !url.hasPrefix("file://") {
+            av_dict_set(&options, "rw_timeout", "15000000", 0)   // µs
+        }
+        return (format, options)
     }
 
     /// Average frames per second of a stream: avg_frame_rate, else r_frame_rate, else 0.

@@ -74,7 +74,9 @@ public final class VideoSource: @unchecked Sendable {
                 avformat_close_input(&format)
             }
         }
-        let openResult = avformat_open_input(&format, url, nil, nil)
+        var (inputFormat, options) = inputFormat(for: url)
+        let openResult = avformat_open_input(&format, url, inputFormat, &options)
+        av_dict_free(&options)
         guard openResult >= 0, let fmt = format else { throw VideoIOError.cannotOpen(path: url, reason: FFmpeg.message(openResult)) }
         if let name = fmt.pointee.iformat?.pointee.name, String(cString: name) == "tty" {
             // FFmpeg would render plain text files as ANSI-art "video"; that is never what a user meant.

@@ -19,6 +19,7 @@ import VideoIO
             #expect(abs(a.time - b.time) < 1e-3, "frame \(a.index): \(a.time) vs \(b.time)")
         }
         #expect(abs((decoded.first?.time ?? 1)) < 1e-6)
+        #expect(decoded.map(\.pts) == written.map(\.pts))
 
         let inStreams = try Media.probeStreams(input), outStreams = try Media.probeStreams(output)
         let inAudio = try #require(inStreams.first { $0.type == "audio" })
