@@ -12,7 +12,7 @@ public enum CheckpointReader {
         // The mapping must outlive every use of its bytes.
         return try withExtendedLifetime(file) {
             switch try format(of: file.bytes) {
-            case .torchLegacy: return try TorchLegacyReader.read(file.bytes)
+            case .torchLegacy: return try TorchLegacyReader.read(file.bytes, discard: file.discard)
             case .safetensors: return try SafetensorsReader.read(file.bytes)
             case .torchZip: return try TorchZipReader.read(path: path)
             }

@@ -7,6 +7,8 @@ struct PickleMachine {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    /// Every value popped or overwritten, freed by `PickleValue.dismantle` when the run ends.
+    private var graveyard: [PickleValue] = []
     private let persistentLoad: (PickleValue) throws -> PickleValue
 
     /// `bytes` is the buffer holding the pickle from `start`; `fileOffset` is the file offset of `bytes[0]`
@@ -21,6 +23,13 @@ struct PickleMachine {
 
     /// Runs to STOP; returns the pickled object and the buffer index just past STOP.
     mutating func run() throws -> (value: PickleValue, end: Int) {
+        var result: PickleValue?
+        defer {
+            PickleValue.dismantle(stack + Array(memo.values) + graveyard, keeping: result)
+            stack = []
+            memo = [:]
+            graveyard = []
+        }
         while true {
             let at = position
             let op = try readByte(at)
@@ -30,15 +39,17 @@ struct PickleMachine {
                 if version > 5 { throw CheckpointError.malformed("pickle protocol \(version) at byte \(fileOffset + at) is newer than 5") }
             case 0x95: _ = try read(8, at) // FRAME: sizes only, the data follows inline
             case 0x2E: // STOP
-                return (try pop(at), position)
+                let value = try pop(at)
+                result = value
+                return (value, position)
             case 0x7D: stack.append(.dict(PickleDict())) // EMPTY_DICT
             case 0x5D: stack.append(.list(PickleList())) // EMPTY_LIST
-            case 0x29: stack.append(.tuple([])) // EMPTY_TUPLE
+            case 0x29: stack.append(.tuple(PickleTuple([]))) // EMPTY_TUPLE
             case 0x28: marks.append(stack.count) // MARK
-            case 0x74: stack.append(.tuple(try popToMark(at))) // TUPLE
-            case 0x85: let a = try pop(at); stack.append(.tuple([a])) // TUPLE1
-            case 0x86: let b = try pop(at), a = try pop(at); stack.append(.tuple([a, b])) // TUPLE2
-            case 0x87: let c = try pop(at), b = try pop(at), a = try pop(at); stack.append(.tuple([a, b, c])) // TUPLE3
+            case 0x74: stack.append(.tuple(PickleTuple(try popToMark(at)))) // TUPLE
+            case 0x85: let a = try pop(at); stack.append(.tuple(PickleTuple([a]))) // TUPLE1
+            case 0x86: let b = try pop(at), a = try pop(at); stack.append(.tuple(PickleTuple([a, b]))) // TUPLE2
+            case 0x87: let c = try pop(at), b = try pop(at), a = try pop(at); stack.append(.tuple(PickleTuple([a, b, c]))) // TUPLE3
             case 0x6C: stack.append(.list(PickleList(try popToMark(at)))) // LIST
             case 0x64: // DICT
                 let items = try popToMark(at)
@@ -64,9 +75,9 @@ struct PickleMachine {
             case 0x4E: stack.append(.none) // NONE
             case 0x88: stack.append(.bool(true)) // NEWTRUE
             case 0x89: stack.append(.bool(false)) // NEWFALSE
-            case 0x71: memo[Int(try readByte(at))] = try top(at) // BINPUT
-            case 0x72: memo[Int(try readLE(UInt32.self, at))] = try top(at) // LONG_BINPUT
-            case 0x94: memo[memo.count] = try top(at) // MEMOIZE
+            case 0x71: try put(Int(try readByte(at)), at) // BINPUT
+            case 0x72: try put(Int(try readLE(UInt32.self, at)), at) // LONG_BINPUT
+            case 0x94: try put(memo.count, at) // MEMOIZE
             case 0x68: stack.append(try recall(Int(try readByte(at)), at)) // BINGET
             case 0x6A: stack.append(try recall(Int(try readLE(UInt32.self, at)), at)) // LONG_BINGET
             case 0x73: // SETITEM
@@ -120,11 +131,17 @@ struct PickleMachine {
 
     // MARK: stack
 
+    /// Pops the top value; it is also kept in the graveyard so it is never freed recursively.
     private mutating func pop(_ at: Int) throws -> PickleValue {
         guard stack.count > (marks.last ?? 0), let value = stack.popLast() else {
             throw CheckpointError.malformed("pickle stack underflow at byte \(fileOffset + at)")
         }
+        if value.container != nil { graveyard.append(value) }
         return value
+    }
+
+    private mutating func put(_ key: Int, _ at: Int) throws {
+        if let old = memo.updateValue(try top(at), forKey: key), old.container != nil { graveyard.append(old) }
     }
 
     private func top(_ at: Int) throws -> PickleValue {
@@ -136,6 +153,7 @@ struct PickleMachine {
         guard let mark = marks.popLast() else { throw CheckpointError.malformed("pickle MARK missing at byte \(fileOffset + at)") }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
+        graveyard.append(contentsOf: items.lazy.filter { $0.container != nil })
         return items
     }
 

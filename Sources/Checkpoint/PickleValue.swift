@@ -9,7 +9,7 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     case global(PickleGlobal)
@@ -50,31 +50,85 @@ indirect enum PickleValue {
         }
     }
 
+    /// Releases values without recursion: a hostile pickle can nest a million tuples, and Swift would
+    /// otherwise free them with a million nested deinit calls (a stack overflow). Containers reachable
+    /// from `keep` are left intact. Linear time: every container is emptied (or kept) on its first visit.
+    static func dismantle(_ values: [PickleValue], keeping keep: PickleValue? = nil) {
+        var kept = Set<ObjectIdentifier>()
+        var work: [PickleValue] = keep.map { [$0] } ?? []
+        while let value = work.popLast() {
+            if let box = value.container, kept.insert(ObjectIdentifier(box)).inserted { work.append(contentsOf: box.children) }
+        }
+        work = values
+        while let value = work.popLast() {
+            if let box = value.container, !kept.contains(ObjectIdentifier(box)) { work.append(contentsOf: box.takeAll()) }
+        }
+    }
+
+    var container: PickleContainer? {
+        switch self {
+        case let .tuple(box): box
+        case let .list(box): box
+        case let .dict(box): box
+        default: nil
+        }
+    }
+
     /// Tuples and lists as an array of items.
     var sequence: [PickleValue]? {
         switch self {
-        case let .tuple(items): items
+        case let .tuple(tuple): tuple.items
         case let .list(list): list.items
         default: nil
         }
     }
 }
 
+/// A pickled container; a reference so values can be released without recursion (see `dismantle`).
+protocol PickleContainer: AnyObject {
+    var children: [PickleValue] { get }
+    /// Empties the container, handing over what it held.
+    func takeAll() -> [PickleValue]
+}
+
+/// An immutable tuple (boxed, like every container).
+final class PickleTuple: PickleContainer {
+    private(set) var items: [PickleValue]
+    init(_ items: [PickleValue]) { self.items = items }
+    var children: [PickleValue] { items }
+
+    func takeAll() -> [PickleValue] {
+        defer { items = [] }
+        return items
+    }
+}
+
 /// A mutable list (pickles memoize a list, then append to it).
-final class PickleList {
+final class PickleList: PickleContainer {
     var items: [PickleValue] = []
     init(_ items: [PickleValue] = []) { self.items = items }
+    var children: [PickleValue] { items }
+
+    func takeAll() -> [PickleValue] {
+        defer { items = [] }
+        return items
+    }
 }
 
 /// A mutable insertion-ordered dict; keys are compared by their string or integer form.
-final class PickleDict {
+final class PickleDict: PickleContainer {
     private(set) var keys: [PickleValue] = []
     private(set) var values: [PickleValue] = []
     private var index: [String: Int] = [:]
+    /// Values replaced by a later SETITEM, kept until the dict is dismantled.
+    private var replaced: [PickleValue] = []
+
+    var children: [PickleValue] { keys + values + replaced }
 
     func set(_ key: PickleValue, _ value: PickleValue) throws {
         let id = try Self.identity(of: key)
         if let at = index[id] {
+            replaced.append(values[at])
             values[at] = value
         } else {
             index[id] = keys.count
@@ -89,15 +143,21 @@ final class PickleDict {
 
     var count: Int { keys.count }
 
-    private static func identity(of key: PickleValue) throws -> String {
-        switch key {
+    func takeAll() -> [PickleValue] {
+        defer { keys = []; values = []; replaced = []; index = [:] }
+        return keys + values + replaced
+    }
+
+    private static func identity(of key: PickleValue, depth: Int = 0) throws -> String {
+        guard depth < 16 else { throw CheckpointError.malformed("dict key nested too deeply") }
+        return switch key {
         case let .string(s): "s:" + s
         case let .bytes(b): "s:" + String(decoding: b, as: UTF8.self)
         case let .int(i): "i:\(i)"
         case let .bool(b): "i:\(b ? 1 : 0)"
         case .none: "n:"
         case let .float(f): "f:\(f)"
-        case let .tuple(items): "t:(" + (try items.map(identity(of:)).joined(separator: ",")) + ")"
+        case let .tuple(tuple): "t:(" + (try tuple.items.map { try identity(of: $0, depth: depth + 1) }.joined(separator: ",")) + ")"
         default: throw CheckpointError.malformed("unhashable dict key of type \(key.kindName)")
         }
     }

@@ -44,7 +44,8 @@ struct TensorView {
     func materialize(from bytes: UnsafeRawBufferPointer, name: String) throws -> CheckpointTensor {
         guard let count else { throw CheckpointError.malformed("tensor '\(name)' has an absurd shape \(shape)") }
         let dtype = storage.dtype
-        let first = storage.viewOffset + offset
+        let (first, overflow) = storage.viewOffset.addingReportingOverflow(offset)
+        if overflow { throw CheckpointError.malformed("tensor '\(name)' has an absurd storage offset \(offset)") }
         if count > 0 {
             var last = first
             for d in shape.indices {

@@ -11,7 +11,8 @@ enum TorchLegacyReader {
         bytes.count >= magicPrefix.count && zip(bytes, magicPrefix).allSatisfy { $0 == $1 }
     }
 
-    static func read(_ bytes: UnsafeRawBufferPointer) throws -> StateDict {
+    /// `discard` is told each storage's byte range once its tensors are copied out.
+    static func read(_ bytes: UnsafeRawBufferPointer, discard: (Range<Int>) -> Void = { _ in }) throws -> StateDict {
         var position = 0
         func next(_ load: ((PickleValue) throws -> PickleValue)? = nil) throws -> PickleValue {
             var machine = PickleMachine(bytes: bytes, start: position, persistentLoad: load ?? { _ in
@@ -22,12 +23,15 @@ enum TorchLegacyReader {
             return value
         }
 
-        guard case .bigInt = try next() else { throw CheckpointError.notACheckpoint(reason: "bad legacy magic number") }
-        let version = try next()
+        let magic = try next()
+        defer { PickleValue.dismantle([magic]) }
+        guard case .bigInt = magic else { throw CheckpointError.notACheckpoint(reason: "bad legacy magic number") }
+        let version = try next(), info = try next()
+        defer { PickleValue.dismantle([version, info]) }
         guard version.intValue == protocolVersion else {
             throw CheckpointError.malformed("legacy protocol version \(version.intValue.map(String.init) ?? version.kindName), expected 1001")
         }
-        if case let .dict(info) = try next(), case let .bool(little)? = info["little_endian"], !little {
+        if case let .dict(info) = info, case let .bool(little)? = info["little_endian"], !little {
             throw CheckpointError.malformed("big-endian legacy checkpoint is not supported")
         }
 
@@ -40,9 +44,12 @@ enum TorchLegacyReader {
             if (storages[ref.key]?.rootCount ?? -1) < ref.rootCount { storages[ref.key] = ref }
             return .storage(ref)
         }
+        defer { PickleValue.dismantle([root]) }
         let entries = try StateDictPickle.tensors(in: root)
 
-        guard let keys = try next().sequence?.map({ $0.stringValue ?? "" }) else {
+        let keyList = try next()
+        defer { PickleValue.dismantle([keyList]) }
+        guard let keys = keyList.sequence?.map({ $0.stringValue ?? "" }) else {
             throw CheckpointError.malformed("legacy storage key list is not a list")
         }
         // Locate every storage record; they follow each other in key-list order.
@@ -72,6 +79,7 @@ enum TorchLegacyReader {
         return try StateDictPickle.materialize(entries) { ref, use in
             guard let range = ranges[ref.key] else { throw CheckpointError.missingStorage(key: ref.key) }
             try use(UnsafeRawBufferPointer(rebasing: bytes[range]))
+            discard(range)
         }
     }
 }

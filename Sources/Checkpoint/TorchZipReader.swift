@@ -16,19 +16,22 @@ enum TorchZipReader {
             throw CheckpointError.malformed("unreadable zip archive (\(error))")
         }
 
+        // One pass over the central directory (Archive's subscript rescans it on every lookup).
+        var records: [String: Entry] = [:]
         var pickleEntry: Entry?
         for entry in archive where entry.type == .file {
             let p = entry.path
-            if p == "data.pkl" || (p.hasSuffix("/data.pkl") && !p.dropLast("/data.pkl".count).contains("/")) {
+            records[p] = entry
+            if pickleEntry == nil,
+               p == "data.pkl" || (p.hasSuffix("/data.pkl") && !p.dropLast("/data.pkl".count).contains("/")) {
                 pickleEntry = entry
-                break
             }
         }
         guard let pickleEntry else {
             throw CheckpointError.notACheckpoint(reason: "zip archive without a torch data.pkl record")
         }
         let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
-        if let order = archive[prefix + "byteorder"] {
+        if let order = records[prefix + "byteorder"] {
             let text = String(decoding: try extract(order, from: archive), as: UTF8.self)
             if text.trimmingCharacters(in: .whitespacesAndNewlines) == "big" {
                 throw CheckpointError.malformed("big-endian checkpoint is not supported")
@@ -38,11 +41,13 @@ enum TorchZipReader {
         let pickle = try extract(pickleEntry, from: archive)
         let entries = try pickle.withUnsafeBytes { bytes in
             var machine = PickleMachine(bytes: bytes) { pid in .storage(try TorchRebuild.storage(fromPersistentID: pid)) }
-            return try StateDictPickle.tensors(in: try machine.run().value)
+            let root = try machine.run().value
+            defer { PickleValue.dismantle([root]) }
+            return try StateDictPickle.tensors(in: root)
         }
 
         return try StateDictPickle.materialize(entries) { ref, use in
-            guard let entry = archive[prefix + "data/" + ref.key] else { throw CheckpointError.missingStorage(key: ref.key) }
+            guard let entry = records[prefix + "data/" + ref.key] else { throw CheckpointError.missingStorage(key: ref.key) }
             let needed = ref.rootCount * ref.dtype.byteSize
             guard entry.uncompressedSize >= UInt64(needed) else {
                 throw CheckpointError.truncated(expected: "\(needed) bytes in storage record '\(entry.path)', "
