@@ -74,8 +74,10 @@ public final class VideoSink: @unchecked Sendable {
             if let audioFrom { try attachAudio(from: audioFrom) }
             try writeHeader()
         } catch {
+            // Remove the half-made file, but only if we created it (never a file we failed to open).
+            let created = output?.pointee.pb != nil
             release()
-            try? FileManager.default.removeItem(atPath: path)
+            if created { try? FileManager.default.removeItem(atPath: path) }
             throw error
         }
     }
@@ -210,8 +212,8 @@ public final class VideoSink: @unchecked Sendable {
 
     /// Frees every FFmpeg object; the output file is closed (not finalised). Idempotent.
     private func release() {
-        if output != nil, output!.pointee.pb != nil, (output!.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
-            avio_closep(&output!.pointee.pb)
+        if let out = output, out.pointee.pb != nil, (out.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
+            avio_closep(&out.pointee.pb)
         }
         avformat_free_context(output)
         output = nil
