@@ -154,13 +154,13 @@ public final class VideoSource: @unchecked Sendable {
                 throw VideoIOError.truncated(path: url, framesDecoded: framesDecoded)
             }
             if draining { finished = true; return nil }   // EAGAIN after flush: nothing more will come.
-            try feed(decoder: decoder, packet: packet, format: format)
+            feed(decoder: decoder, packet: packet, format: format)
         }
     }
 
     /// Reads packets until one video packet was sent to the decoder (or the input ended and the decoder is flushed).
     private func feed(decoder: UnsafeMutablePointer<AVCodecContext>, packet: UnsafeMutablePointer<AVPacket>,
-                      format: UnsafeMutablePointer<AVFormatContext>) throws {
+                      format: UnsafeMutablePointer<AVFormatContext>) {
         var consecutiveErrors = 0
         while true {
             let read = av_read_frame(format, packet)
@@ -201,7 +201,13 @@ public final class VideoSource: @unchecked Sendable {
             pts = lastPTS.map { $0 + max(lastDuration, 1) } ?? 0
         }
         let duration = mrcnn_frame_pkt_duration(frame)
-        lastDuration = duration > 0 ? duration : (lastPTS.map { max(pts - $0, defaultDuration) } ?? defaultDuration)
+        if duration > 0 {
+            lastDuration = duration
+        } else if let last = lastPTS, pts > last {
+            lastDuration = pts - last
+        } else {
+            lastDuration = defaultDuration
+        }
         lastPTS = pts
         guard let rgb = converter.convert(frame) else { return nil }
         if startPTS == nil { startPTS = pts }
