@@ -32,13 +32,14 @@ struct VideoJob {
         defer { source.close() }
         let info = source.info
         let stages = try registry.makeChain(chain, context: StageContext(options: options))
+        // From here on a signal only asks to stop, so the output is always finalised.
+        let stop = StopFlag()
+        let trap = SignalTrap(stop: stop)
+        defer { trap.cancel() }
         let sink = try VideoSink(path: output, width: info.width, height: info.height,
                                  timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen,
                                  frameRate: info.averageFrameRate, audioFrom: info.hasAudio ? input : nil)
 
-        let stop = StopFlag()
-        let trap = SignalTrap(stop: stop)
-        defer { trap.cancel() }
         let reader = FrameReader(source: source, limit: maxFrames)
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
         let progress = ProgressReporter(total: total)
@@ -55,11 +56,14 @@ struct VideoJob {
         } catch {
             progress.finish()
             // Keep what was written playable (or leave no empty file behind), then report the original failure.
+            sink.trimAudioToVideo = true
             try? sink.finish()
             if written == 0 { try? FileManager.default.removeItem(atPath: output) }
             throw error
         }
         progress.finish()
+        // When only part of the input went through, keep the audio to the video's length.
+        sink.trimAudioToVideo = stop.isSet || maxFrames != nil
         try sink.finish()
         let interrupted = stop.isSet
         printSummary(summary, interrupted: interrupted)

@@ -53,9 +53,12 @@ struct RunCommandTests {
         #expect(process.terminationStatus == 130, "stderr: \(stderr)")
         #expect(stderr.contains("interrupted"))
         #expect(stderr.contains("ms/frame"))
-        let counts = try CLIHarness.probe(output)
+        let counts = try CLIHarness.probe(output), full = try CLIHarness.probe(input)
         #expect((counts["video"] ?? 0) >= 1)
         #expect((counts["video"] ?? 0) < 1500)
+        // The audio is cut to the video's length, not copied whole.
+        #expect((counts["audio"] ?? 0) > 0)
+        #expect((counts["audio"] ?? 0) < (full["audio"] ?? 0) / 2)
     }
 
     @Test("mrcnn stages lists the registered stages")
