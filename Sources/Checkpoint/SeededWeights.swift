@@ -62,11 +62,11 @@ private struct Rule {
     /// Gains of the uniform weight rules; the default is √2 (He, for layers followed by ReLU).
     static let gains: [String: Double] = {
         var gains: [String: Double] = [
-            "rpn.head.cls_logits.weight": 1.0,
+            "rpn.head.cls_logits.weight": 0.5,
             "rpn.head.bbox_pred.weight": 0.1,
             "roi_heads.box_predictor.cls_score.weight": 2.0,
             "roi_heads.box_predictor.bbox_pred.weight": 1.5,
-            "roi_heads.mask_predictor.mask_fcn_logits.weight": 1.0,
+            "roi_heads.mask_predictor.mask_fcn_logits.weight": 2.0,
         ]
         for layer in 1...4 { gains["backbone.body.layer\(layer).0.downsample.0.weight"] = 1.0 }
         for level in 0..<4 {

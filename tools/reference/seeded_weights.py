@@ -63,11 +63,11 @@ def rule(name: str, shape):
 
 # Per-tensor gains (default sqrt(2): He for layers followed by ReLU).
 GAINS = {
-    "rpn.head.cls_logits.weight": 1.0,
+    "rpn.head.cls_logits.weight": 0.5,
     "rpn.head.bbox_pred.weight": 0.1,
     "roi_heads.box_predictor.cls_score.weight": 2.0,
     "roi_heads.box_predictor.bbox_pred.weight": 1.5,
-    "roi_heads.mask_predictor.mask_fcn_logits.weight": 1.0,
+    "roi_heads.mask_predictor.mask_fcn_logits.weight": 2.0,
 }
 for _l, _b in ((1, 3), (2, 4), (3, 6), (4, 3)):
     GAINS[f"backbone.body.layer{_l}.0.downsample.0.weight"] = 1.0
