@@ -18,6 +18,9 @@ struct TensorView {
         self.stride = stride
     }
 
+    /// Largest element count of a view larger than its storage (64 Mi floats, 256 MB).
+    static let maxBroadcastCount = 1 << 26
+
     /// Number of elements, or nil on overflow.
     var count: Int? {
         var total = 1
@@ -59,6 +62,11 @@ struct TensorView {
                 throw CheckpointError.malformed(
                     "tensor '\(name)' (offset \(offset), shape \(shape), stride \(stride)) "
                         + "reaches element \(last) of a storage holding \(min(viewEnd, storage.rootCount))")
+            }
+            // Only zero or overlapping strides (torch's expand) view more elements than the storage holds;
+            // cap those so a hostile file cannot demand an absurd allocation.
+            guard count <= storage.rootCount || count <= Self.maxBroadcastCount else {
+                throw CheckpointError.malformed("tensor '\(name)' views \(count) elements of a \(storage.rootCount)-element storage")
             }
             guard bytes.count >= storage.rootCount * dtype.byteSize, let base = bytes.baseAddress else {
                 throw CheckpointError.truncated(

@@ -93,20 +93,20 @@ import Checkpoint
     }
 
     @Test func hugeOffsetsAndSizesAreErrors() throws {
-        // _rebuild_tensor_v2((storage pid), offset = 2^62, size (2,), stride (1,), False, OrderedDict())
+        // _rebuild_tensor_v2((storage pid), offset, (size,), (stride,), False, OrderedDict())
         func int64(_ v: Int64) -> [UInt8] { [0x8A, 0x08] + withUnsafeBytes(of: v.littleEndian) { Array($0) } }
         func str(_ s: String) -> [UInt8] { [0x8C, UInt8(s.utf8.count)] + Array(s.utf8) }
-        for (offset, size, numel) in [(Int64(1) << 62, Int64(2), Int64(4)), (0, Int64(1) << 61, Int64(4)),
-                                      (0, 2, Int64(1) << 62), (Int64.max, 1, 4)] {
+        for (offset, size, stride, numel) in [(Int64(1) << 62, Int64(2), Int64(1), Int64(4)), (0, Int64(1) << 61, 1, 4),
+                                              (0, 2, 1, Int64(1) << 62), (Int64.max, 1, 1, 4), (0, Int64(1) << 40, 0, 4)] {
             var body: [UInt8] = [0x80, 0x02, 0x7D, 0x28] + str("w")
             body += Array("ctorch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28, 0x28] + str("storage")
             body += Array("ctorch\nFloatStorage\n".utf8) + str("k") + str("cpu") + int64(numel) + [0x4E, 0x74, 0x51]
-            body += int64(offset) + int64(size) + [0x85, 0x4B, 0x01, 0x85, 0x89, 0x29, 0x74, 0x52, 0x75, 0x2E]
+            body += int64(offset) + int64(size) + [0x85] + int64(stride) + [0x85, 0x89, 0x29, 0x74, 0x52, 0x75, 0x2E]
             body += [0x80, 0x02, 0x5D, 0x28] + str("k") + [0x65, 0x2E] + withUnsafeBytes(of: Int64(4).littleEndian) { Array($0) }
             body += [UInt8](repeating: 0, count: 16)
             let path = try Self.legacyFile(body: body)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            #expect(throws: CheckpointError.self, "offset \(offset) size \(size) numel \(numel)") {
+            #expect(throws: CheckpointError.self, "offset \(offset) size \(size) stride \(stride) numel \(numel)") {
                 try CheckpointReader.load(contentsOf: path)
             }
         }

@@ -71,6 +71,7 @@ def tiny_state_dict():
     sd["extra.bool"] = torch.tensor([True, False, True])
     sd["extra.int64_big"] = torch.tensor([-(2 ** 40), 2 ** 24 + 1], dtype=torch.int64)
     sd["extra.empty"] = torch.zeros(0, 3)
+    sd["extra.expanded"] = torch.arange(3.0).expand(4, 3)  # stride (0, 1): 12 elements on a 3-element storage
     return sd
 
 
