@@ -2,7 +2,8 @@ import Foundation
 
 /// Reads the safetensors format from a byte buffer: an 8-byte little-endian header length, a JSON header
 /// `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}`, then the raw little-endian data.
-/// Tensors come back in data-offset order (JSON objects carry no order of their own).
+/// Tensors come back in data-offset order (JSON objects carry no order of their own), which is the
+/// writer's order for files written by `SafetensorsWriter` (several empty tensors aside: those sort by name).
 enum SafetensorsReader {
     /// Cheap format sniff: a plausible header length followed by '{'.
     static func looksLikeSafetensors(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -26,7 +27,7 @@ enum SafetensorsReader {
         let dataStart = 8 + length
         let dataSize = bytes.count - dataStart
 
-        var entries: [(name: String, view: TensorView, begin: Int)] = []
+        var entries: [(name: String, view: TensorView, begin: Int, end: Int)] = []
         for (name, item) in header {
             guard case let .tensor(info) = item else { continue }
             guard let dtype = StorageDType.fromSafetensors(info.dtype) else {
@@ -48,9 +49,10 @@ enum SafetensorsReader {
                 throw CheckpointError.truncated(expected: "\(end) data bytes for safetensors tensor '\(name)', "
                     + "the file holds \(dataSize)")
             }
-            entries.append((name, view, begin))
+            entries.append((name, view, begin, end))
         }
-        entries.sort { $0.begin < $1.begin }
+        // Data order; an empty tensor sits before the tensor starting at the same offset; then by name.
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
 
         var dict = StateDict()
         for entry in entries {
