@@ -67,25 +67,26 @@ public final class MaskRCNN: Sendable {
     }
 
     /// Transform, backbone, FPN and RPN for one frame.
-    public func features(_ image: RGBInput, workspace: Workspace, trace: Tracer? = nil) -> ImageFeatures {
-        let t = transform(image)
+    public func features(_ image: RGBInput, workspace: Workspace, trace: Tracer? = nil, timings: Timings? = nil) -> ImageFeatures {
+        let t = timings.measure("transform") { transform(image) }
         trace?("transform.images", t.tensor)
-        let c = backbone(t.tensor, workspace, trace: trace)
-        let p = fpn(c, workspace, trace: trace)
-        let (proposals, _) = rpn(p, image: t, workspace, trace: trace)
+        let p = timings.measure("backbone+fpn") { fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace) }
+        let (proposals, _) = timings.measure("rpn") { rpn(p, image: t, workspace, trace: trace) }
         trace?("rpn.proposals", Tensor(shape: [proposals.count, 4], data: proposals.flatMap { [$0.x1, $0.y1, $0.x2, $0.y2] }))
         return ImageFeatures(originalSize: t.originalSize, resizedSize: t.resizedSize, pyramid: p, proposals: proposals)
     }
 
     /// Box head over the proposals of all frames as one batch, then per-frame post-processing.
-    public func detect(_ frames: [ImageFeatures], trace: Tracer? = nil) -> [[Detection]] {
-        let pooled = Tensor.concat(frames.map { boxPool(Array($0.pyramid.prefix(4)), boxes: $0.proposals) })
+    public func detect(_ frames: [ImageFeatures], trace: Tracer? = nil, timings: Timings? = nil) -> [[Detection]] {
+        let pooled = timings.measure("box roi-align") {
+            Tensor.concat(frames.map { boxPool(Array($0.pyramid.prefix(4)), boxes: $0.proposals) })
+        }
         trace?("roi_heads.box_roi_pool", pooled)
-        let (logits, deltas) = boxHead(pooled)
+        let (logits, deltas) = timings.measure("box head") { boxHead(pooled) }
         trace?("roi_heads.class_logits", logits)
         trace?("roi_heads.box_regression", deltas)
         var offset = 0
-        return frames.map { f in
+        return timings.measure("box postprocess") { frames.map { f in
             let r = f.proposals.count
             defer { offset += r }
             let raw = BoxPostprocess.detections(
@@ -99,19 +100,23 @@ public final class MaskRCNN: Sendable {
                 Detection(box: BoxF(d.box.x1 * rw, d.box.y1 * rh, d.box.x2 * rw, d.box.y2 * rh),
                           score: d.score, label: d.label, resizedBox: d.box, mask: nil)
             }
-        }
+        } }
     }
 
     /// Mask head over the detections of all frames as one batch; fills each detection's pasted mask.
     public func predictMasks(_ frames: [ImageFeatures], _ detections: inout [[Detection]], workspace: Workspace,
-                             trace: Tracer? = nil) {
-        let pooled = Tensor.concat(zip(frames, detections).map { f, d in
-            maskPool(Array(f.pyramid.prefix(4)), boxes: d.map(\.resizedBox))
-        })
+                             trace: Tracer? = nil, timings: Timings? = nil) {
+        let pooled = timings.measure("mask roi-align") {
+            Tensor.concat(zip(frames, detections).map { f, d in maskPool(Array(f.pyramid.prefix(4)), boxes: d.map(\.resizedBox)) })
+        }
         guard pooled.n > 0 else { return }
         trace?("roi_heads.mask_roi_pool", pooled)
-        let logits = maskHead(pooled, workspace)
+        let logits = timings.measure("mask head") { maskHead(pooled, workspace) }
         trace?("roi_heads.mask_logits", logits)
+        timings.measure("mask paste") { paste(logits, frames, &detections) }
+    }
+
+    private func paste(_ logits: Tensor, _ frames: [ImageFeatures], _ detections: inout [[Detection]]) {
         let probs = MaskProbabilities.select(logits: logits, labels: detections.flatMap { $0.map(\.label) })
         var i = 0
         for (fi, f) in frames.enumerated() {
@@ -125,10 +130,11 @@ public final class MaskRCNN: Sendable {
     }
 
     /// The whole model on one image: detections with masks, in original-image pixels.
-    public func callAsFunction(_ image: RGBInput, workspace: Workspace = Workspace(), trace: Tracer? = nil) -> [Detection] {
-        let f = features(image, workspace: workspace, trace: trace)
-        var d = detect([f], trace: trace)
-        predictMasks([f], &d, workspace: workspace, trace: trace)
+    public func callAsFunction(_ image: RGBInput, workspace: Workspace = Workspace(), trace: Tracer? = nil,
+                               timings: Timings? = nil) -> [Detection] {
+        let f = features(image, workspace: workspace, trace: trace, timings: timings)
+        var d = detect([f], trace: trace, timings: timings)
+        predictMasks([f], &d, workspace: workspace, trace: trace, timings: timings)
         return d[0]
     }
 }

@@ -58,17 +58,17 @@ public enum Resample {
         public let l1: Float
     }
 
-    /// Taps for resizing `input` samples to `output` samples, scale = input/output as PyTorch computes it.
+    /// Taps for resizing `input` samples to `output` samples as PyTorch's CPU kernel computes them: scale = input/output
+    /// in float32, then the source index `scale·(i + 0.5) − 0.5` and the interpolation weights in double precision
+    /// (rounded to float32 only at the end).
     public static func linearTaps(input: Int, output: Int) -> [LinearTap] {
-        let scale = Float(input) / Float(output)
+        let scale = Double(Float(input) / Float(output))
         return (0..<output).map { i in
-            // PyTorch evaluates `scale * (i + 0.5) - 0.5` in double (int + 0.5 promotes), then stores a float.
-            var src = Float(Double(scale) * (Double(i) + 0.5) - 0.5)
-            if src < 0 { src = 0 }
+            let src = max(scale * (Double(i) + 0.5) - 0.5, 0)
             let i0 = Int(src)
             let i1 = i0 < input - 1 ? i0 + 1 : i0
-            let l1 = src - Float(i0)
-            return LinearTap(i0: i0, i1: i1, l0: 1 - l1, l1: l1)
+            let l1 = src - Double(i0)
+            return LinearTap(i0: i0, i1: i1, l0: Float(1 - l1), l1: Float(l1))
         }
     }
 

@@ -6,6 +6,6 @@ struct MRCNN: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mrcnn",
         abstract: "Mask R-CNN on video, on the CPU: detect, segment and annotate every frame.",
-        subcommands: [RunCommand.self, DetectCommand.self, StagesCommand.self],
+        subcommands: [RunCommand.self, DetectCommand.self, BenchCommand.self, StagesCommand.self],
         defaultSubcommand: nil)
 }

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Detector
+import Foundation
+import MaskRCNN
+import Tensor
+import VideoIO
+
+/// `mrcnn bench`: per-component milliseconds and end-to-end frames/s of the model on frames of a clip, plus the
+/// measured sgemm rate and the convolutions' share of it. Prints numbers; asserts nothing.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the model on frames of a clip: per-component ms, frames/s, GEMM efficiency.")
+
+    @Option(help: "Clip to take frames from.")
+    var input = "samples/vtest.mp4"
+
+    @Option(help: "Number of frames to time (after one warm-up frame).")
+    var frames = 5
+
+    @Option(help: "Short sides to benchmark, comma-separated.")
+    var minSizes = "800,480"
+
+    @Option(help: "Weights (see `detect`); a seeded model has the same cost as the real one.")
+    var weights = "seeded:0"
+
+    func run() throws {
+        do { try bench() } catch {
+            StandardError.report(error)
+            throw ExitCode.failure
+        }
+    }
+
+    private func bench() throws {
+        let source = try VideoSource(url: input)
+        var images: [RGBInput] = []
+        while images.count < frames + 1, let f = try source.nextFrame() {
+            images.append(RGBInput(width: f.width, height: f.height, pixels: f.rgb))
+        }
+        guard let first = images.first else { throw CLIError("\(input): no frames") }
+        let dict = try ModelLoader.stateDict(option: weights)
+        let gemm = measureSGEMM()
+        print("OpenBLAS core \(GEMM.coreName), \(GEMM.threads) threads; sgemm 1024×4096×2304: \(String(format: "%.1f", gemm)) GFLOP/s")
+        print("clip \(input): \(first.width)×\(first.height), \(images.count - 1) timed frames (+1 warm-up)")
+        for minSize in minSizes.split(separator: ",").compactMap({ Int($0) }) {
+            var options = ModelOptions()
+            options.minSize = minSize
+            let model = try MaskRCNN(stateDict: dict, options: options)
+            let ws = Workspace()
+            _ = model(images[0], workspace: ws)
+            let timings = Timings()
+            let start = Date()
+            var detections = 0
+            for img in images.dropFirst() { detections += model(img, workspace: ws, timings: timings).count }
+            let wall = Date().timeIntervalSince(start)
+            let n = Double(images.count - 1)
+            let size = ImageTransform(minSize: minSize).resizedSize(h: first.height, w: first.width)
+            let padded = ((size.h + 31) / 32 * 32, (size.w + 31) / 32 * 32)
+            let gflop = BackboneFLOPs.resnet50FPN(h: padded.0, w: padded.1) / 1e9
+            print("\nshort side \(minSize): input \(size.w)×\(size.h) (padded \(padded.1)×\(padded.0)), \(detections) detections")
+            print("  component            ms/frame")
+            for c in timings.order {
+                print("  " + c.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%9.1f", timings.milliseconds[c]! / n))
+            }
+            let bb = timings.milliseconds["backbone+fpn"]! / n
+            print(String(format: "  end-to-end: %.0f ms/frame, %.2f frames/s", wall * 1000 / n, n / wall))
+            print(String(format: "  backbone+FPN: %.1f GFLOP, %.1f GFLOP/s = %.0f%% of measured sgemm",
+                         gflop, gflop / (bb / 1000), 100 * gflop / (bb / 1000) / gemm))
+        }
+    }
+
+    /// GFLOP/s of one large sgemm shaped like a backbone convolution.
+    private func measureSGEMM() -> Double {
+        let m = 1024, n = 4096, k = 2304
+        let a = [Float](repeating: 0.01, count: m * k), b = [Float](repeating: 0.02, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let t0 = Date()
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                GEMM.multiply(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+            } } }
+            best = min(best, Date().timeIntervalSince(t0))
+        }
+        return 2 * Double(m * n * k) / best / 1e9
+    }
+}
+
+/// Multiply-add count (×2) of ResNet-50 + FPN convolutions for a padded input of h×w.
+enum BackboneFLOPs {
+    static func resnet50FPN(h: Int, w: Int) -> Double {
+        var total = 0.0
+        func conv(_ cin: Int, _ cout: Int, _ k: Int, _ oh: Int, _ ow: Int) { total += 2.0 * Double(cin * cout * k * k * oh * ow) }
+        var hh = h / 2, ww = w / 2
+        conv(3, 64, 7, hh, ww)
+        hh /= 2; ww /= 2
+        var inC = 64
+        for (li, (blocks, width)) in [(3, 64), (4, 128), (6, 256), (3, 512)].enumerated() {
+            for b in 0..<blocks {
+                let s = (b == 0 && li > 0) ? 2 : 1
+                conv(inC, width, 1, hh, ww)
+                let oh = hh / s, ow = ww / s
+                conv(width, width, 3, oh, ow)
+                conv(width, width * 4, 1, oh, ow)
+                if b == 0 { conv(inC, width * 4, 1, oh, ow) }
+                hh = oh; ww = ow; inC = width * 4
+            }
+            let lh = h >> (li + 2), lw = w >> (li + 2)
+            conv(inC, 256, 1, lh, lw)
+            conv(256, 256, 3, lh, lw)
+        }
+        return total
+    }
+}
