@@ -25,87 +25,112 @@ public struct Conv2D: Sendable {
     }
 
     /// y = relu?(conv(x) + bias + residual?) for x [N, Cin, H, W]; `residual`, if given, has the output's shape.
+    /// Images are packed side by side into one column matrix [Cin·k·k, N·OH·OW] so a batch of small maps (RoIs)
+    /// is one large GEMM; a single 1×1 stride-1 conv multiplies the input directly.
     public func callAsFunction(_ x: Tensor, relu: Bool = false, residual: Tensor? = nil, workspace: Workspace) -> Tensor {
         precondition(x.rank == 4 && x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         let (oh, ow) = outputSize(h: x.h, w: x.w)
-        let n = x.n, hw = oh * ow, k = inChannels * kernel * kernel
-        let direct = kernel == 1 && stride == 1 && padding == 0
-        var out = Tensor(shape: [n, outChannels, oh, ow]) { o in
-            if let r = residual {
-                precondition(r.shape == [n, outChannels, oh, ow], "residual shape")
-                r.data.withUnsafeBufferPointer { rp in
-                    for i in 0..<o.count { o[i] = rp[i] + bias[(i / hw) % outChannels] }
-                }
+        let n = x.n, hw = oh * ow, k = inChannels * kernel * kernel, cols = n * hw
+        if let r = residual { precondition(r.shape == [n, outChannels, oh, ow], "residual shape") }
+        let direct = n == 1 && kernel == 1 && stride == 1 && padding == 0
+        return x.data.withUnsafeBufferPointer { xp in
+            let colBuf: UnsafePointer<Float>
+            if direct {
+                colBuf = xp.baseAddress!
             } else {
-                for img in 0..<n {
-                    for co in 0..<outChannels {
-                        let base = (img * outChannels + co) * hw
-                        let b = bias[co]
-                        for i in 0..<hw { o[base + i] = b }
-                    }
+                let buf = workspace.buffer(0, count: k * cols)
+                let shared = SharedFloats(buf), src = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!))
+                let (c, h, w, kk, s, p) = (inChannels, x.h, x.w, kernel, stride, padding)
+                // Parallel over (image, channel): each writes its own kk² rows' segment.
+                Parallel.forEach(n * c) { job in
+                    let img = job / c, ch = job % c
+                    Im2Col.channel(src: src.base + (img * c + ch) * h * w, h: h, w: w, kernel: kk, stride: s, padding: p,
+                                   oh: oh, ow: ow, dst: shared.base + ch * kk * kk * cols + img * hw, ld: cols)
                 }
+                colBuf = UnsafePointer(buf)
+            }
+            // GEMM into [Cout, N·HW] (straight into the output when N = 1), then one fused epilogue pass.
+            return Tensor(shape: [n, outChannels, oh, ow]) { o in
+                let gemmOut = n == 1 ? o.baseAddress! : workspace.buffer(1, count: outChannels * cols)
+                weight.withUnsafeBufferPointer { wp in
+                    GEMM.multiply(m: outChannels, n: cols, k: k, a: wp.baseAddress!, lda: k, b: colBuf, ldb: cols,
+                                  c: gemmOut, ldc: cols)
+                }
+                Epilogue.apply(gemm: gemmOut, out: o.baseAddress!, images: n, channels: outChannels, hw: hw,
+                               bias: bias, residual: residual, relu: relu)
             }
         }
-        x.data.withUnsafeBufferPointer { xp in
-            weight.withUnsafeBufferPointer { wp in
-                out.data.withUnsafeMutableBufferPointer { op in
-                    for img in 0..<n {
-                        let src = xp.baseAddress! + img * inChannels * x.h * x.w
-                        let cols: UnsafePointer<Float>
-                        if direct {
-                            cols = src
-                        } else {
-                            let buf = workspace.buffer(0, count: k * hw)
-                            Im2Col.fill(src: src, channels: inChannels, h: x.h, w: x.w, kernel: kernel,
-                                        stride: stride, padding: padding, oh: oh, ow: ow, dst: buf)
-                            cols = UnsafePointer(buf)
-                        }
-                        GEMM.multiply(m: outChannels, n: hw, k: k, a: wp.baseAddress!, lda: k,
-                                      b: cols, ldb: hw, c: op.baseAddress! + img * outChannels * hw, ldc: hw,
-                                      accumulate: true)
-                    }
-                }
-            }
-        }
-        if relu { out.relu() }
-        return out
     }
 }
 
-/// The im2col transform: columns [Cin·k·k, OH·OW] of a CHW image, zero outside the borders.
-public enum Im2Col {
-    public static func fill(src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int,
-                            padding: Int, oh: Int, ow: Int, dst: UnsafeMutablePointer<Float>) {
-        var row = dst
-        for c in 0..<channels {
-            let plane = src + c * h * w
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    for oy in 0..<oh {
-                        let iy = oy * stride - padding + ky
-                        let out = row + oy * ow
-                        if iy < 0 || iy >= h {
-                            out.update(repeating: 0, count: ow)
-                            continue
-                        }
-                        let line = plane + iy * w
-                        // Valid ox range: 0 <= ox*stride - padding + kx < w.
-                        let off = kx - padding
-                        var lo = 0
-                        while lo < ow && lo * stride + off < 0 { lo += 1 }
-                        var hi = ow
-                        while hi > lo && (hi - 1) * stride + off >= w { hi -= 1 }
-                        if lo > 0 { out.update(repeating: 0, count: lo) }
-                        if stride == 1 {
-                            (out + lo).update(from: line + lo + off, count: hi - lo)
-                        } else {
-                            var ox = lo
-                            while ox < hi { out[ox] = line[ox * stride + off]; ox += 1 }
-                        }
-                        if hi < ow { (out + hi).update(repeating: 0, count: ow - hi) }
+/// The pass after a convolution's GEMM: + bias (+ residual), optional ReLU, and the [C, N·HW] → [N, C, HW] reorder.
+enum Epilogue {
+    static func apply(gemm: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, images n: Int, channels: Int,
+                      hw: Int, bias: [Float], residual: Tensor?, relu: Bool) {
+        let g = SharedFloats(gemm), o = SharedFloats(out)
+        residual.withData { rp in
+            let r = rp.map { SharedFloats(UnsafeMutablePointer(mutating: $0)) }
+            Parallel.forEach(channels) { ch in
+                let b = bias[ch]
+                for img in 0..<n {
+                    let src = g.base + ch * n * hw + img * hw
+                    let dst = o.base + (img * channels + ch) * hw
+                    if let r {
+                        let res = r.base + (img * channels + ch) * hw
+                        if relu { for i in 0..<hw { dst[i] = max(src[i] + b + res[i], 0) } }
+                        else { for i in 0..<hw { dst[i] = src[i] + b + res[i] } }
+                    } else if relu {
+                        for i in 0..<hw { dst[i] = max(src[i] + b, 0) }
+                    } else {
+                        for i in 0..<hw { dst[i] = src[i] + b }
                     }
-                    row += oh * ow
                 }
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == Tensor {
+    func withData<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .none: return body(nil)
+        case .some(let t): return t.data.withUnsafeBufferPointer { body($0.baseAddress!) }
+        }
+    }
+}
+
+/// The im2col transform: for one input channel, rows (ky, kx) of OH·OW samples, zero outside the borders.
+public enum Im2Col {
+    /// Writes the k² rows of one channel; row r starts at `dst + r·ld`.
+    public static func channel(src plane: UnsafePointer<Float>, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
+                               oh: Int, ow: Int, dst: UnsafeMutablePointer<Float>, ld: Int) {
+        var row = dst
+        for ky in 0..<kernel {
+            for kx in 0..<kernel {
+                let off = kx - padding
+                // Valid ox range: 0 <= ox·stride + off < w.
+                var lo = 0
+                while lo < ow && lo * stride + off < 0 { lo += 1 }
+                var hi = ow
+                while hi > lo && (hi - 1) * stride + off >= w { hi -= 1 }
+                for oy in 0..<oh {
+                    let iy = oy * stride - padding + ky
+                    let out = row + oy * ow
+                    if iy < 0 || iy >= h {
+                        out.update(repeating: 0, count: ow)
+                        continue
+                    }
+                    let line = plane + iy * w
+                    if lo > 0 { out.update(repeating: 0, count: lo) }
+                    if stride == 1 {
+                        (out + lo).update(from: line + lo + off, count: hi - lo)
+                    } else {
+                        var ox = lo
+                        while ox < hi { out[ox] = line[ox * stride + off]; ox += 1 }
+                    }
+                    if hi < ow { (out + hi).update(repeating: 0, count: ow - hi) }
+                }
+                row += ld
             }
         }
     }

@@ -7,9 +7,10 @@ public enum Resample {
         let h = x.h, w = x.w
         return x.data.withUnsafeBufferPointer { xp in
             Tensor(shape: [x.n, x.c, oh, ow]) { o in
-                for plane in 0..<(x.n * x.c) {
-                    let src = xp.baseAddress! + plane * h * w
-                    let dst = o.baseAddress! + plane * oh * ow
+                let sp = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!)), dp = SharedFloats(o.baseAddress!)
+                Parallel.forEach(x.n * x.c) { plane in
+                    let src = sp.base + plane * h * w
+                    let dst = dp.base + plane * oh * ow
                     for oy in 0..<oh {
                         let y0 = max(oy * stride - padding, 0), y1 = min(oy * stride - padding + kernel, h)
                         for ox in 0..<ow {
@@ -31,9 +32,10 @@ public enum Resample {
         let xs = (0..<ow).map { nearestIndex($0, input: w, output: ow) }
         return x.data.withUnsafeBufferPointer { xp in
             Tensor(shape: [x.n, x.c, oh, ow]) { o in
-                for plane in 0..<(x.n * x.c) {
-                    let src = xp.baseAddress! + plane * h * w
-                    let dst = o.baseAddress! + plane * oh * ow
+                let sp = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!)), dp = SharedFloats(o.baseAddress!)
+                Parallel.forEach(x.n * x.c) { plane in
+                    let src = sp.base + plane * h * w
+                    let dst = dp.base + plane * oh * ow
                     for oy in 0..<oh {
                         let line = src + ys[oy] * w
                         for ox in 0..<ow { dst[oy * ow + ox] = line[xs[ox]] }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// The `mrcnn` root command: only dispatches to subcommands (each in its own file).
 @main
@@ -8,4 +9,20 @@ struct MRCNN: AsyncParsableCommand {
         abstract: "Mask R-CNN on video, on the CPU: detect, segment and annotate every frame.",
         subcommands: [RunCommand.self, DetectCommand.self, BenchCommand.self, StagesCommand.self],
         defaultSubcommand: nil)
+
+    /// Chooses the BLAS kernels (may re-execute the process once) and tunes the allocator before any command runs.
+    static func main() async {
+        KernelChoice.prepare()
+        MemoryTuning.keepLargeAllocations()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
