@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor", "VideoIO"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["mrcnn"], swiftSettings: strict),
     ]
