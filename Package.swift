@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["mrcnn"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint"], swiftSettings: strict),
     ]
 )

@@ -1,6 +1,18 @@
+import Foundation
 import MaskRCNN
 import Pipeline
 import Tensor
+
+/// Serialises the model's heavy work across stages: each stage's GEMMs already use every core through OpenBLAS,
+/// so letting the detector and the mask head run at once only oversubscribes the cores.
+final class ComputeGate: @unchecked Sendable {
+    private let lock = NSLock()
+    func run<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}
 
 /// The `detector` stage: Mask R-CNN's transform, backbone, FPN, RPN and box head on every frame of a micro-batch
 /// (all frames' RoIs through the box head as one GEMM batch). Fills `instances` (boxes, COCO labels, scores) and
@@ -8,15 +20,21 @@ import Tensor
 public final class DetectorStage: Stage, @unchecked Sendable {
     public let name = "detector"
     let model: MaskRCNN
+    let gate: ComputeGate
     let workspace = Workspace()
 
-    public init(model: MaskRCNN) { self.model = model }
+    init(model: MaskRCNN, gate: ComputeGate) {
+        self.model = model
+        self.gate = gate
+    }
 
     public func process(_ batch: inout [FrameRecord]) throws {
-        let features = batch.map { r in
-            model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
+        let (features, detections) = gate.run {
+            let features = batch.map { r in
+                model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
+            }
+            return (features, model.detect(features))
         }
-        let detections = model.detect(features)
         for i in batch.indices {
             batch[i].features = DetectorFeatures(image: features[i], detections: detections[i])
             batch[i].instances = detections[i].map { d in
@@ -37,9 +55,13 @@ public struct DetectorFeatures: Sendable {
 public final class MaskStage: Stage, @unchecked Sendable {
     public let name = "mask"
     let model: MaskRCNN
+    let gate: ComputeGate
     let workspace = Workspace()
 
-    public init(model: MaskRCNN) { self.model = model }
+    init(model: MaskRCNN, gate: ComputeGate) {
+        self.model = model
+        self.gate = gate
+    }
 
     public func process(_ batch: inout [FrameRecord]) throws {
         let slots = batch.map { $0.features as? DetectorFeatures }
@@ -48,7 +70,7 @@ public final class MaskStage: Stage, @unchecked Sendable {
         }
         let features = slots.map { $0!.image }
         var detections = slots.map { $0!.detections }
-        model.predictMasks(features, &detections, workspace: workspace)
+        gate.run { model.predictMasks(features, &detections, workspace: workspace) }
         for i in batch.indices {
             for (j, d) in detections[i].enumerated() where j < batch[i].instances.count {
                 if let m = d.mask {
@@ -72,10 +94,10 @@ public enum DetectorPlugin {
             return try context.shared.value("maskrcnn") { try ModelLoader.model(option: context.options["weights"], options: options) }
         }
         registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores") { context in
-            DetectorStage(model: try sharedModel(context))
+            DetectorStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })
         }
         registry.register("mask", requires: ["detector"], summary: "Mask R-CNN mask head: per-instance masks") { context in
-            MaskStage(model: try sharedModel(context))
+            MaskStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })
         }
     }
 }

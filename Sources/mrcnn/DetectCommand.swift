@@ -42,6 +42,9 @@ struct DetectCommand: ParsableCommand {
     private func detect() throws {
         guard !images.isEmpty else { throw CLIError("no input images") }
         try OutputPath.checkWritable(json)
+        for path in images where !FileManager.default.isReadableFile(atPath: path) {
+            throw CLIError("\(path): no such file")
+        }
         var options = ModelOptions()
         options.scoreThreshold = scoreThreshold
         options.minSize = minSize

@@ -15,16 +15,22 @@ struct RunCommand: AsyncParsableCommand {
     var output: String
 
     @Option(help: "Comma-separated stage chain, in order (see `mrcnn stages`).")
-    var stages: String = "render"
+    var stages: String = "detector,mask,render"
 
     @Option(help: "Frames per micro-batch handed to each stage.")
     var batchSize: Int = 1
 
-    @Option(help: "Model weights file (torchvision .pth or .safetensors).")
+    @Option(help: "Model weights: torchvision checkpoint (.pth, either layout) or .safetensors; 'seeded:N' for reproducible random weights. Default: the official file in the cache directory.")
     var weights: String?
 
-    @Option(help: "Detector score threshold (instances below it are discarded).")
-    var scoreThreshold: Double?
+    @Option(help: "Detector score threshold (torchvision's box_score_thresh). 0.5 by default here, so the mask head only runs on instances worth drawing; 0.05 reproduces torchvision's evaluation setting.")
+    var scoreThreshold: Double = 0.5
+
+    @Option(help: "Short side of the model input (torchvision: 800; smaller is faster).")
+    var minSize: Int?
+
+    @Option(help: "Upper bound of the long side of the model input.")
+    var maxSize: Int?
 
     @Option(help: "Draw only instances scoring at least this.")
     var minScore: Double = 0.5
@@ -36,7 +42,9 @@ struct RunCommand: AsyncParsableCommand {
     var stageOptions: [String: String] {
         var options = ["min-score": String(minScore), "batch-size": String(batchSize)]
         if let weights { options["weights"] = weights }
-        if let scoreThreshold { options["score-threshold"] = String(scoreThreshold) }
+        options["score-threshold"] = String(scoreThreshold)
+        if let minSize { options["min-size"] = String(minSize) }
+        if let maxSize { options["max-size"] = String(maxSize) }
         return options
     }
 
@@ -60,7 +68,9 @@ struct RunCommand: AsyncParsableCommand {
         guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
         if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
         guard minScore.isFinite else { throw CLIError("--min-score must be a number") }
-        if let scoreThreshold, !scoreThreshold.isFinite { throw CLIError("--score-threshold must be a number") }
+        guard scoreThreshold.isFinite, scoreThreshold >= 0 else { throw CLIError("--score-threshold must be a number ≥ 0") }
+        if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
+        if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
         guard !output.isEmpty else { throw CLIError("--output must not be empty") }
     }
 }

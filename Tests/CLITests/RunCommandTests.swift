@@ -18,14 +18,15 @@ struct RunCommandTests {
         #expect((counts["audio"] ?? 0) > 0)
     }
 
-    @Test("--max-frames and --batch-size limit and batch the run")
+    @Test("--max-frames and --batch-size limit and batch a real detector/mask/render run (seeded weights)")
     func maxFramesAndBatches() throws {
         let dir = try CLIHarness.makeTemporaryDirectory()
         defer { CLIHarness.cleanUp(dir) }
         let input = dir.appendingPathComponent("clip.mp4"), output = dir.appendingPathComponent("out.mp4")
         try CLIHarness.makeClip(input, seconds: 1, audio: false)
         let result = try CLIHarness.mrcnn(["run", input.path, "-o", output.path, "--max-frames", "7",
-                                           "--batch-size", "3", "--min-score", "0.3"], in: dir)
+                                           "--batch-size", "3", "--min-score", "0.3", "--weights", "seeded:0",
+                                           "--min-size", "128", "--max-size", "200"], in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stderr.contains("7 frames"))
         let counts = try CLIHarness.probe(output)
@@ -40,7 +41,7 @@ struct RunCommandTests {
         defer { CLIHarness.cleanUp(dir) }
         let input = dir.appendingPathComponent("long.mp4"), output = dir.appendingPathComponent("out.mp4")
         try CLIHarness.makeClip(input, seconds: 60, size: "320x240")
-        let (process, _, err) = try CLIHarness.launch(binary, ["run", input.path, "-o", output.path], in: dir)
+        let (process, _, err) = try CLIHarness.launch(binary, ["run", input.path, "-o", output.path, "--stages", "render"], in: dir)
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning, !CLIHarness.read(err).contains("progress:"), Date() < deadline {
             Thread.sleep(forTimeInterval: 0.005)
