@@ -41,9 +41,10 @@ let package = Package(
         // Built-in stages.
         .target(name: "Renderer", dependencies: ["Pipeline"], path: "Plugins/Renderer", swiftSettings: fastMath),
         .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN"], path: "Plugins/Detector", swiftSettings: strict),
+        .target(name: "Tracker", dependencies: ["Pipeline"], path: "Plugins/Tracker", swiftSettings: strict),
 
         .executableTarget(name: "mrcnn", dependencies: [
-            "VideoIO", "Pipeline", "Renderer", "Detector", "MaskRCNN", "Checkpoint", "Tensor",
+            "VideoIO", "Pipeline", "Renderer", "Detector", "Tracker", "MaskRCNN", "Checkpoint", "Tensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint"], swiftSettings: strict),
     ]
 )

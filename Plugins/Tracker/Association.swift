@@ -1,0 +1,182 @@
+import Pipeline
+
+/// Intersection over union of boxes and of run-length-encoded masks — pure functions.
+public enum Overlap {
+    /// IoU of two x1y1x2y2 boxes (continuous coordinates); 0 when either is empty.
+    public static func boxIoU(_ a: Box, _ b: Box) -> Double {
+        let iw = Double(min(a.x2, b.x2) - max(a.x1, b.x1)), ih = Double(min(a.y2, b.y2) - max(a.y1, b.y1))
+        guard iw > 0, ih > 0 else { return 0 }
+        let inter = iw * ih
+        let union = Double(a.area) + Double(b.area) - inter
+        return union > 0 ? inter / union : 0
+    }
+
+    /// IoU of two run-length masks, computed on the runs alone (no pixel grid); 0 when both are empty.
+    public static func maskIoU(_ a: RunLengthMask, _ b: RunLengthMask) -> Double {
+        let inter = a.intersectionArea(with: b)
+        let union = a.area + b.area - inter
+        return union > 0 ? Double(inter) / Double(union) : 0
+    }
+}
+
+/// A binary mask as column-major runs (COCO's scan order), kept per column of its crop: column `x0 + k` holds the
+/// set pixels' half-open row intervals `[start, end)` in image rows. Intersections merge the runs of shared columns,
+/// as pycocotools' `rleArea`/`rleIou` do, so cost grows with the number of runs, not pixels.
+public struct RunLengthMask: Sendable, Equatable {
+    /// Image column of the first stored column.
+    public private(set) var x0: Int
+    /// Per column, (start, end) row intervals in increasing order.
+    public private(set) var columns: [[(start: Int, end: Int)]]
+    /// Number of set pixels.
+    public let area: Int
+
+    /// Encodes a crop mask (bits row-major inside the crop at (x, y)).
+    public init(_ mask: InstanceMask) {
+        x0 = mask.x
+        var columns: [[(start: Int, end: Int)]] = Array(repeating: [], count: max(0, mask.width))
+        var area = 0
+        if mask.bits.count >= mask.width * mask.height {
+            for cx in 0..<mask.width {
+                var start = -1
+                for cy in 0..<mask.height {
+                    let set = mask.bits[cy * mask.width + cx] != 0
+                    if set, start < 0 { start = cy }
+                    if !set, start >= 0 {
+                        columns[cx].append((mask.y + start, mask.y + cy))
+                        area += cy - start
+                        start = -1
+                    }
+                }
+                if start >= 0 {
+                    columns[cx].append((mask.y + start, mask.y + mask.height))
+                    area += mask.height - start
+                }
+            }
+        }
+        self.columns = columns
+        self.area = area
+    }
+
+    /// The same mask moved by (dx, dy) pixels.
+    public func shifted(dx: Int, dy: Int) -> RunLengthMask {
+        var copy = self
+        copy.x0 += dx
+        if dy != 0 { copy.columns = columns.map { $0.map { ($0.start + dy, $0.end + dy) } } }
+        return copy
+    }
+
+    /// Pixels set in both masks: a two-pointer merge of the runs of every shared column.
+    public func intersectionArea(with other: RunLengthMask) -> Int {
+        let lo = max(x0, other.x0), hi = min(x0 + columns.count, other.x0 + other.columns.count)
+        guard lo < hi else { return 0 }
+        var total = 0
+        for x in lo..<hi {
+            let a = columns[x - x0], b = other.columns[x - other.x0]
+            var i = 0, j = 0
+            while i < a.count, j < b.count {
+                let s = max(a[i].start, b[j].start), e = min(a[i].end, b[j].end)
+                if e > s { total += e - s }
+                if a[i].end < b[j].end { i += 1 } else { j += 1 }
+            }
+        }
+        return total
+    }
+
+    public static func == (l: RunLengthMask, r: RunLengthMask) -> Bool {
+        l.x0 == r.x0 && l.area == r.area && l.columns.count == r.columns.count
+            && zip(l.columns, r.columns).allSatisfy { a, b in
+                a.count == b.count && zip(a, b).allSatisfy { $0.start == $1.start && $0.end == $1.end }
+            }
+    }
+}
+
+/// Optimal assignment (Hungarian / Kuhn–Munkres with potentials, O(n²·m)) — pure functions on cost matrices.
+public enum Assignment {
+    /// A minimum-cost assignment of rows to columns of a rectangular `cost` matrix (rows of equal length):
+    /// every row is assigned when rows ≤ columns, every column otherwise. Returns (row, column) pairs sorted by row.
+    public static func hungarian(_ cost: [[Double]]) -> [(row: Int, col: Int)] {
+        let rows = cost.count
+        guard rows > 0, let cols = cost.first?.count, cols > 0 else { return [] }
+        if rows > cols {
+            let transposed = (0..<cols).map { j in (0..<rows).map { i in cost[i][j] } }
+            return solve(transposed).map { (row: $0.col, col: $0.row) }.sorted { $0.row < $1.row }
+        }
+        return solve(cost)
+    }
+
+    /// Assignment with a cost limit, as lapjv's `extend_cost` with `cost_limit`: each row and column may also stay
+    /// unmatched at a price of `maxCost / 2`, and pairs costing more than `maxCost` are never made. The result
+    /// minimises Σ matched costs + (unmatched rows + unmatched columns) · maxCost / 2, so every pair it returns
+    /// costs at most `maxCost`. Returns (row, column) pairs sorted by row.
+    public static func match(_ cost: [[Double]], maxCost: Double) -> [(row: Int, col: Int)] {
+        let n = cost.count
+        guard n > 0, let m = cost.first?.count, m > 0 else { return [] }
+        let forbidden = 1e9, half = maxCost / 2
+        var extended = [[Double]](repeating: [Double](repeating: 0, count: n + m), count: n + m)
+        for i in 0..<(n + m) {
+            for j in 0..<(m + n) {
+                switch (i < n, j < m) {
+                case (true, true):
+                    let c = cost[i][j]
+                    extended[i][j] = c.isFinite && c <= maxCost ? c : forbidden
+                case (true, false), (false, true):
+                    extended[i][j] = half
+                case (false, false):
+                    extended[i][j] = 0
+                }
+            }
+        }
+        return solve(extended).filter { $0.row < n && $0.col < m && cost[$0.row][$0.col] <= maxCost }
+    }
+
+    /// The classic potentials algorithm (e-maxx formulation) for rows ≤ columns; 1-based internally.
+    private static func solve(_ a: [[Double]]) -> [(row: Int, col: Int)] {
+        let n = a.count, m = a[0].count
+        var u = [Double](repeating: 0, count: n + 1), v = [Double](repeating: 0, count: m + 1)
+        var p = [Int](repeating: 0, count: m + 1), way = [Int](repeating: 0, count: m + 1)
+        for i in 1...n {
+            p[0] = i
+            var j0 = 0
+            var minv = [Double](repeating: .infinity, count: m + 1)
+            var used = [Bool](repeating: false, count: m + 1)
+            repeat {
+                used[j0] = true
+                let i0 = p[j0]
+                var delta = Double.infinity, j1 = 0
+                for j in 1...m where !used[j] {
+                    let cur = a[i0 - 1][j - 1] - u[i0] - v[j]
+                    if cur < minv[j] {
+                        minv[j] = cur
+                        way[j] = j0
+                    }
+                    if minv[j] < delta {
+                        delta = minv[j]
+                        j1 = j
+                    }
+                }
+                for j in 0...m {
+                    if used[j] {
+                        u[p[j]] += delta
+                        v[j] -= delta
+                    } else {
+                        minv[j] -= delta
+                    }
+                }
+                j0 = j1
+            } while p[j0] != 0
+            repeat {
+                let j1 = way[j0]
+                p[j0] = p[j1]
+                j0 = j1
+            } while j0 != 0
+        }
+        var pairs: [(row: Int, col: Int)] = []
+        for j in 1...m where p[j] != 0 { pairs.append((row: p[j] - 1, col: j - 1)) }
+        return pairs.sorted { $0.row < $1.row }
+    }
+
+    /// Total cost of `pairs` in `cost`.
+    public static func total(_ pairs: [(row: Int, col: Int)], in cost: [[Double]]) -> Double {
+        pairs.reduce(0) { $0 + cost[$1.row][$1.col] }
+    }
+}
