@@ -7,8 +7,11 @@ public struct Conv2D: Sendable {
     public let padding: Int
     public let weight: [Float]
     public let bias: [Float]
+    /// Winograd-transformed weights for 3×3 stride-1 pad-1 layers with enough channels to pay for the transforms.
+    let winograd: Winograd?
 
-    public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
+    public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                allowWinograd: Bool = true) {
         precondition(weight.count == outChannels * inChannels * kernel * kernel, "conv weight size")
         self.outChannels = outChannels
         self.inChannels = inChannels
@@ -17,6 +20,8 @@ public struct Conv2D: Sendable {
         self.padding = padding
         self.weight = weight
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
+        let eligible = allowWinograd && Winograd.enabled && kernel == 3 && stride == 1 && padding == 1 && inChannels >= 128
+        winograd = eligible ? Winograd(weight: weight, outChannels: outChannels, inChannels: inChannels) : nil
     }
 
     /// Output spatial size for an input of `h`×`w`.
@@ -32,6 +37,13 @@ public struct Conv2D: Sendable {
         let (oh, ow) = outputSize(h: x.h, w: x.w)
         let n = x.n, hw = oh * ow, k = inChannels * kernel * kernel, cols = n * hw
         if let r = residual { precondition(r.shape == [n, outChannels, oh, ow], "residual shape") }
+        if let winograd {
+            return Tensor(shape: [n, outChannels, oh, ow]) { o in
+                winograd.run(x, into: o.baseAddress!, workspace: workspace)
+                Epilogue.apply(gemm: o.baseAddress!, out: o.baseAddress!, images: n, channels: outChannels, hw: hw,
+                               bias: bias, residual: residual, relu: relu, imageMajor: true)
+            }
+        }
         let direct = n == 1 && kernel == 1 && stride == 1 && padding == 0
         return x.data.withUnsafeBufferPointer { xp in
             let colBuf: UnsafePointer<Float>
@@ -65,15 +77,16 @@ public struct Conv2D: Sendable {
 
 /// The pass after a convolution's GEMM: + bias (+ residual), optional ReLU, and the [C, N·HW] → [N, C, HW] reorder.
 enum Epilogue {
+    /// `imageMajor`: the GEMM result is already [N, C, HW] (may then be `out` itself).
     static func apply(gemm: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, images n: Int, channels: Int,
-                      hw: Int, bias: [Float], residual: Tensor?, relu: Bool) {
+                      hw: Int, bias: [Float], residual: Tensor?, relu: Bool, imageMajor: Bool = false) {
         let g = SharedFloats(gemm), o = SharedFloats(out)
         residual.withData { rp in
             let r = rp.map { SharedFloats(UnsafeMutablePointer(mutating: $0)) }
             Parallel.forEach(channels) { ch in
                 let b = bias[ch]
                 for img in 0..<n {
-                    let src = g.base + ch * n * hw + img * hw
+                    let src = imageMajor ? g.base + (img * channels + ch) * hw : g.base + ch * n * hw + img * hw
                     let dst = o.base + (img * channels + ch) * hw
                     if let r {
                         let res = r.base + (img * channels + ch) * hw

@@ -24,6 +24,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Weights (see `detect`); a seeded model has the same cost as the real one.")
     var weights = "seeded:0"
 
+    @Flag(help: "Instead: time single 3×3 convolutions, im2col+GEMM against Winograd F(2×2,3×3).")
+    var convolutions = false
+
     func run() throws {
         do { try bench() } catch {
             StandardError.report(error)
@@ -31,7 +34,25 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// Times representative 3×3 layers both ways (same weights, same input), twice each, alternating.
+    private func convMicro() {
+        let ws = Workspace()
+        for (c, h, w, n) in [(256, 200, 272, 1), (256, 50, 68, 1), (64, 200, 272, 1), (256, 14, 14, 100)] {
+            let wt = (0..<(c * c * 9)).map { _ in Float.random(in: -0.05...0.05) }
+            let x = Tensor(shape: [n, c, h, w], data: (0..<(n * c * h * w)).map { _ in Float.random(in: -1...1) })
+            let a = Conv2D(weight: wt, bias: nil, outChannels: c, inChannels: c, kernel: 3, stride: 1, padding: 1, allowWinograd: false)
+            let b = Conv2D(weight: wt, bias: nil, outChannels: c, inChannels: c, kernel: 3, stride: 1, padding: 1, allowWinograd: true)
+            for (name, conv) in [("im2col", a), ("winograd", b), ("im2col", a), ("winograd", b)] {
+                let t0 = Date()
+                for _ in 0..<3 { _ = conv(x, workspace: ws) }
+                let ms = Date().timeIntervalSince(t0) * 1000 / 3
+                print(String(format: "conv %d ch %dx%d n%d %@: %.1f ms (%.0f GFLOP/s direct-equivalent)", c, h, w, n, name, ms, 2.0 * Double(c * c * 9 * h * w * n) / ms / 1e6))
+            }
+        }
+    }
+
     private func bench() throws {
+        if convolutions { convMicro(); return }
         let source = try VideoSource(url: input)
         var images: [RGBInput] = []
         while images.count < frames + 1, let f = try source.nextFrame() {

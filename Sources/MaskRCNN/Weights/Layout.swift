@@ -1,10 +1,40 @@
-/// The parameter list of torchvision's `maskrcnn_resnet50_fpn` (names as `state_dict()` of torchvision 0.14 lists
-/// them, in that order, with shapes); used to check checkpoints and to generate seeded weights.
+/// The parameter lists of torchvision's `maskrcnn_resnet50_fpn` and `keypointrcnn_resnet50_fpn` (names as
+/// `state_dict()` of torchvision 0.14 lists them, in that order, with shapes); used to check checkpoints and to
+/// generate seeded weights.
 public enum MaskRCNNLayout {
     /// ResNet-50 stage widths: (blocks, bottleneck width) for layer1…layer4.
     static let stages = [(3, 64), (4, 128), (6, 256), (3, 512)]
 
+    /// Mask R-CNN: Faster R-CNN with 91 classes plus the mask branch.
     public static func parameters(numClasses: Int = 91) -> [(name: String, shape: [Int])] {
+        var p = fasterRCNN(numClasses: numClasses)
+        for i in 0..<4 {
+            p.append(("roi_heads.mask_head.\(i).0.weight", [256, 256, 3, 3]))
+            p.append(("roi_heads.mask_head.\(i).0.bias", [256]))
+        }
+        p.append(("roi_heads.mask_predictor.conv5_mask.weight", [256, 256, 2, 2]))
+        p.append(("roi_heads.mask_predictor.conv5_mask.bias", [256]))
+        p.append(("roi_heads.mask_predictor.mask_fcn_logits.weight", [numClasses, 256, 1, 1]))
+        p.append(("roi_heads.mask_predictor.mask_fcn_logits.bias", [numClasses]))
+        return p
+    }
+
+    /// Keypoint R-CNN: Faster R-CNN with 2 classes plus the keypoint branch (8 convs, transposed conv to 17 maps).
+    public static func keypointParameters(keypoints: Int = 17) -> [(name: String, shape: [Int])] {
+        var p = fasterRCNN(numClasses: 2)
+        var inC = 256
+        for i in 0..<8 {
+            p.append(("roi_heads.keypoint_head.\(i * 2).weight", [512, inC, 3, 3]))
+            p.append(("roi_heads.keypoint_head.\(i * 2).bias", [512]))
+            inC = 512
+        }
+        p.append(("roi_heads.keypoint_predictor.kps_score_lowres.weight", [512, keypoints, 4, 4]))
+        p.append(("roi_heads.keypoint_predictor.kps_score_lowres.bias", [keypoints]))
+        return p
+    }
+
+    /// Backbone, FPN, RPN and box branch, shared by both models.
+    static func fasterRCNN(numClasses: Int) -> [(name: String, shape: [Int])] {
         var p: [(name: String, shape: [Int])] = []
         func bn(_ name: String, _ c: Int) {
             for s in ["weight", "bias", "running_mean", "running_var"] { p.append(("\(name).\(s)", [c])) }
@@ -38,10 +68,6 @@ public enum MaskRCNNLayout {
         p.append(("roi_heads.box_predictor.cls_score.bias", [numClasses]))
         p.append(("roi_heads.box_predictor.bbox_pred.weight", [numClasses * 4, 1024]))
         p.append(("roi_heads.box_predictor.bbox_pred.bias", [numClasses * 4]))
-        for i in 0..<4 { conv("roi_heads.mask_head.\(i).0", 256, 256, 3, bias: true) }
-        p.append(("roi_heads.mask_predictor.conv5_mask.weight", [256, 256, 2, 2]))
-        p.append(("roi_heads.mask_predictor.conv5_mask.bias", [256]))
-        conv("roi_heads.mask_predictor.mask_fcn_logits", numClasses, 256, 1, bias: true)
         return p
     }
 }

@@ -31,6 +31,14 @@ final class WeightSource {
     func unexpectedNames() -> [String] {
         dict.names.filter { !consumed.contains($0) && !$0.hasSuffix("num_batches_tracked") }
     }
+
+    /// Throws naming the first unexpected entry: a checkpoint for another model must not load silently.
+    func checkAllConsumed(model: String) throws {
+        let extra = unexpectedNames()
+        if let first = extra.first {
+            throw WeightError("unexpected tensor '\(first)' in checkpoint (\(extra.count) not used): not a \(model) checkpoint")
+        }
+    }
 }
 
 /// torchvision's parameter naming: current names and the legacy (pre-0.13) aliases of renamed blocks.

@@ -1,0 +1,105 @@
+import Checkpoint
+import Tensor
+
+/// Inference settings, with torchvision's defaults for the R50-FPN detection models.
+public struct ModelOptions: Sendable {
+    public var minSize = 800
+    public var maxSize = 1333
+    public var rpnPreNMSTopN = 1000
+    public var rpnPostNMSTopN = 1000
+    public var rpnNMSThreshold: Float = 0.7
+    public var scoreThreshold: Float = 0.05
+    public var nmsThreshold: Float = 0.5
+    public var detectionsPerImage = 100
+    public var maskThreshold: Float = 0.5
+    public init() {}
+}
+
+/// What the detector keeps of one frame for the heads: the transformed image's sizes, the FPN pyramid and the proposals.
+public struct ImageFeatures: Sendable {
+    public let originalSize: (h: Int, w: Int)
+    public let resizedSize: (h: Int, w: Int)
+    public let pyramid: [Tensor]
+    public let proposals: [BoxF]
+}
+
+/// One final detection: box in original-image pixels (x1y1x2y2), score, COCO label, and what the heads add (pasted
+/// mask, 17 keypoints). `resizedBox` is the box in the model's input coordinates (what the heads pool from).
+public struct Detection: Sendable {
+    public var box: BoxF
+    public var score: Float
+    public var label: Int
+    public var resizedBox: BoxF
+    public var mask: BinaryMask?
+    public var keypoints: [DetectedKeypoint]?
+}
+
+/// The Faster R-CNN part every torchvision R50-FPN detector shares (the paper's first stage plus the box branch):
+/// transform, ResNet-50, FPN, RPN, MultiScaleRoIAlign 7×7, box head and its post-processing. Immutable, thread-safe.
+public final class FasterRCNN: Sendable {
+    public let options: ModelOptions
+    public let numClasses: Int
+    let transform: ImageTransform
+    let backbone: ResNet50
+    let fpn: FPN
+    let rpn: RPN
+    let boxPool = MultiScaleRoIAlign(outputSize: 7)
+    let boxHead: BoxHead
+
+    init(_ w: WeightSource, numClasses: Int, options: ModelOptions) throws {
+        self.options = options
+        self.numClasses = numClasses
+        transform = ImageTransform(minSize: options.minSize, maxSize: options.maxSize)
+        backbone = try ResNet50(w)
+        fpn = try FPN(w)
+        var rpn = try RPN(w)
+        rpn.preNMSTopN = options.rpnPreNMSTopN
+        rpn.postNMSTopN = options.rpnPostNMSTopN
+        rpn.nmsThreshold = options.rpnNMSThreshold
+        self.rpn = rpn
+        boxHead = try BoxHead(w, numClasses: numClasses)
+    }
+
+    /// Transform, backbone, FPN and RPN for one frame.
+    public func features(_ image: RGBInput, workspace: Workspace, trace: Tracer? = nil, timings: Timings? = nil) -> ImageFeatures {
+        let t = timings.measure("transform") { transform(image) }
+        trace?("transform.images", t.tensor)
+        let p = timings.measure("backbone+fpn") { fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace) }
+        let (proposals, _) = timings.measure("rpn") { rpn(p, image: t, workspace, trace: trace) }
+        trace?("rpn.proposals", Tensor(shape: [proposals.count, 4], data: proposals.flatMap { [$0.x1, $0.y1, $0.x2, $0.y2] }))
+        return ImageFeatures(originalSize: t.originalSize, resizedSize: t.resizedSize, pyramid: p, proposals: proposals)
+    }
+
+    /// Box head over the proposals of all frames as one batch, then per-frame post-processing.
+    public func detect(_ frames: [ImageFeatures], trace: Tracer? = nil, timings: Timings? = nil) -> [[Detection]] {
+        let pooled = timings.measure("box roi-align") {
+            Tensor.concat(frames.map { boxPool(Array($0.pyramid.prefix(4)), boxes: $0.proposals) })
+        }
+        trace?("roi_heads.box_roi_pool", pooled)
+        let (logits, deltas) = timings.measure("box head") { boxHead(pooled) }
+        trace?("roi_heads.class_logits", logits)
+        trace?("roi_heads.box_regression", deltas)
+        var offset = 0
+        return timings.measure("box postprocess") { frames.map { f in
+            let r = f.proposals.count
+            defer { offset += r }
+            let raw = BoxPostprocess.detections(
+                logits: logits.slice(offset, offset + r), deltas: deltas.slice(offset, offset + r),
+                proposals: f.proposals, imageH: f.resizedSize.h, imageW: f.resizedSize.w,
+                scoreThreshold: options.scoreThreshold, nmsThreshold: options.nmsThreshold,
+                maxDetections: options.detectionsPerImage)
+            let (rh, rw) = f.ratios
+            return raw.map { d in
+                Detection(box: BoxF(d.box.x1 * rw, d.box.y1 * rh, d.box.x2 * rw, d.box.y2 * rh),
+                          score: d.score, label: d.label, resizedBox: d.box, mask: nil, keypoints: nil)
+            }
+        } }
+    }
+}
+
+extension ImageFeatures {
+    /// original / resized, per axis, in float32 as torchvision's resize_boxes and resize_keypoints compute them.
+    var ratios: (h: Float, w: Float) {
+        (Float(originalSize.h) / Float(resizedSize.h), Float(originalSize.w) / Float(resizedSize.w))
+    }
+}

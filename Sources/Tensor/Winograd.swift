@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convolutions: 16 GEMMs over 4×4 input tiles replace one GEMM over
+/// im2col columns, 2.25× fewer multiplies (Lavin & Gray, 2016). Weights are transformed once at load
+/// (U = G g Gᵀ, [16, Cout, Cin]); input tiles V = Bᵀ d B and outputs Y = Aᵀ M A are computed per block of tiles.
+struct Winograd: Sendable {
+    let outChannels: Int
+    let inChannels: Int
+    /// U[ξ][co][ci] for the 16 tile positions ξ.
+    let u: [Float]
+
+    /// Off when the environment sets MRCNN_WINOGRAD=0 (for A/B measurements).
+    static let enabled: Bool = {
+        guard let v = getenv("MRCNN_WINOGRAD") else { return true }
+        return String(cString: v) != "0"
+    }()
+
+    /// Tiles per GEMM block: keeps V and M blocks (16·C·tiles floats each) near the cache.
+    static let tileBlock = 768
+
+    /// Where one 4×4 input tile starts (y0, x0 may be −1 at the top/left border) and whether it lies fully inside.
+    struct TileGeometry {
+        let image: Int
+        let y0: Int
+        let x0: Int
+        let interior: Bool
+    }
+
+    init(weight: [Float], outChannels: Int, inChannels: Int) {
+        self.outChannels = outChannels
+        self.inChannels = inChannels
+        let k = outChannels, c = inChannels
+        var u = [Float](repeating: 0, count: 16 * k * c)
+        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        for co in 0..<k {
+            for ci in 0..<c {
+                let w = (0..<9).map { Double(weight[(co * c + ci) * 9 + $0]) }
+                // t = G·w (4×3), then U = t·Gᵀ (4×4).
+                var t = [[Double]](repeating: [0, 0, 0], count: 4)
+                for i in 0..<4 { for j in 0..<3 { t[i][j] = (0..<3).reduce(0) { $0 + g[i][$1] * w[$1 * 3 + j] } } }
+                for i in 0..<4 {
+                    for j in 0..<4 {
+                        let v = (0..<3).reduce(0) { $0 + t[i][$1] * g[j][$1] }
+                        u[((i * 4 + j) * k + co) * c + ci] = Float(v)
+                    }
+                }
+            }
+        }
+        self.u = u
+    }
+
+    /// out[N, Cout, H, W] (GEMM result only; the caller's epilogue adds bias/residual/ReLU) for x [N, Cin, H, W].
+    func run(_ x: Tensor, into out: UnsafeMutablePointer<Float>, workspace: Workspace) {
+        let n = x.n, h = x.h, w = x.w, c = inChannels, k = outChannels
+        let th = (h + 1) / 2, tw = (w + 1) / 2, perImage = th * tw, total = n * perImage
+        let block = Winograd.tileBlock
+        let vBuf = SharedFloats(workspace.buffer(0, count: 16 * c * block))
+        let mBuf = SharedFloats(workspace.buffer(1, count: 16 * k * block))
+        let o = SharedFloats(out)
+        x.data.withUnsafeBufferPointer { xp in
+            let src = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!))
+            u.withUnsafeBufferPointer { up in
+                var geo = [TileGeometry](repeating: TileGeometry(image: 0, y0: 0, x0: 0, interior: false), count: block)
+                var start = 0
+                while start < total {
+                    let count = min(block, total - start)
+                    // Per-tile geometry, shared by every channel: input corner, output corner, interior flag.
+                    for t in 0..<count {
+                        let tile = start + t, img = tile / perImage, r = tile % perImage
+                        let y0 = (r / tw) * 2 - 1, x0 = (r % tw) * 2 - 1
+                        geo[t] = TileGeometry(image: img, y0: y0, x0: x0,
+                                              interior: y0 >= 0 && x0 >= 0 && y0 + 3 < h && x0 + 3 < w)
+                    }
+                    // V[ξ][ci][t] = Bᵀ d B for each tile t of this block.
+                    geo.withUnsafeBufferPointer { gp in
+                    Parallel.forEach(c) { ci in
+                        let d = UnsafeMutablePointer<Float>.allocate(capacity: 32)
+                        defer { d.deallocate() }
+                        let tm = d + 16
+                        let stride = c * count
+                        for t in 0..<count {
+                            let g = gp[t]
+                            let plane = src.base + (g.image * c + ci) * h * w
+                            if g.interior {
+                                var p = plane + g.y0 * w + g.x0
+                                for i in 0..<4 { d[i * 4] = p[0]; d[i * 4 + 1] = p[1]; d[i * 4 + 2] = p[2]; d[i * 4 + 3] = p[3]; p += w }
+                            } else {
+                                d.update(repeating: 0, count: 16)
+                                for i in 0..<4 {
+                                    let yy = g.y0 + i
+                                    if yy < 0 || yy >= h { continue }
+                                    for j in 0..<4 {
+                                        let xx = g.x0 + j
+                                        if xx >= 0 && xx < w { d[i * 4 + j] = plane[yy * w + xx] }
+                                    }
+                                }
+                            }
+                            for j in 0..<4 {
+                                tm[j] = d[j] - d[8 + j]
+                                tm[4 + j] = d[4 + j] + d[8 + j]
+                                tm[8 + j] = d[8 + j] - d[4 + j]
+                                tm[12 + j] = d[4 + j] - d[12 + j]
+                            }
+                            let dst = vBuf.base + ci * count + t
+                            for i in 0..<4 {
+                                let r0 = tm[i * 4], r1 = tm[i * 4 + 1], r2 = tm[i * 4 + 2], r3 = tm[i * 4 + 3]
+                                dst[(i * 4 + 0) * stride] = r0 - r2
+                                dst[(i * 4 + 1) * stride] = r1 + r2
+                                dst[(i * 4 + 2) * stride] = r2 - r1
+                                dst[(i * 4 + 3) * stride] = r1 - r3
+                            }
+                        }
+                    }
+                    }
+                    // M[ξ] = U[ξ] · V[ξ]: [Cout × Cin] · [Cin × tiles].
+                    for xi in 0..<16 {
+                        GEMM.multiply(m: k, n: count, k: c, a: up.baseAddress! + xi * k * c, lda: c,
+                                      b: vBuf.base + xi * c * count, ldb: count,
+                                      c: mBuf.base + xi * k * count, ldc: count)
+                    }
+                    // Y = Aᵀ M A, written into the 2×2 output block of each tile.
+                    geo.withUnsafeBufferPointer { gp in
+                    Parallel.forEach(k) { co in
+                        let s = UnsafeMutablePointer<Float>.allocate(capacity: 8)
+                        defer { s.deallocate() }
+                        for t in 0..<count {
+                            let g = gp[t], img = g.image, oy = g.y0 + 1, ox = g.x0 + 1
+                            let m = mBuf.base + co * count + t
+                            let stride = k * count
+                            for j in 0..<4 {
+                                let m0 = m[(0 + j) * stride], m1 = m[(4 + j) * stride]
+                                let m2 = m[(8 + j) * stride], m3 = m[(12 + j) * stride]
+                                s[j] = m0 + m1 + m2
+                                s[4 + j] = m1 - m2 - m3
+                            }
+                            let plane = o.base + (img * k + co) * h * w
+                            for i in 0..<2 where oy + i < h {
+                                let y0v = s[i * 4] + s[i * 4 + 1] + s[i * 4 + 2]
+                                let y1v = s[i * 4 + 1] - s[i * 4 + 2] - s[i * 4 + 3]
+                                plane[(oy + i) * w + ox] = y0v
+                                if ox + 1 < w { plane[(oy + i) * w + ox + 1] = y1v }
+                            }
+                        }
+                    }
+                    }
+                    start += count
+                }
+            }
+        }
+    }
+}
