@@ -82,8 +82,9 @@ public final class MaskStage: Stage, @unchecked Sendable {
     }
 }
 
-/// Registers `detector` and `mask`. Options: "weights" (path | seeded:N), "score-threshold" (0.05),
-/// "min-size" (800), "max-size" (1333). Both stages share one loaded model.
+/// Registers `detector`, `mask` and `keypoints`. Options: "weights" / "keypoint-weights" (path | seeded:N),
+/// "score-threshold" (0.05), "min-size" (800), "max-size" (1333), "keypoint-threshold" (heatmap logit above which a
+/// keypoint counts as visible, 2 as in Detectron). `detector` and `mask` share one loaded Mask R-CNN.
 public enum DetectorPlugin {
     public static func register(in registry: StageRegistry) {
         @Sendable func sharedModel(_ context: StageContext) throws -> MaskRCNN {
@@ -94,10 +95,23 @@ public enum DetectorPlugin {
             return try context.shared.value("maskrcnn") { try ModelLoader.model(option: context.options["weights"], options: options) }
         }
         registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores") { context in
-            DetectorStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })
+            context.shared.value("chain-facts") { ChainFacts() }.hasDetector = true
+            return DetectorStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })
         }
         registry.register("mask", requires: ["detector"], summary: "Mask R-CNN mask head: per-instance masks") { context in
             MaskStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })
+        }
+        registry.register("keypoints", summary: "Keypoint R-CNN: person keypoints (alone, or attached to detector's people)") { context in
+            var options = ModelOptions()
+            options.scoreThreshold = try context.float("score-threshold", default: 0.05)
+            options.minSize = try context.int("min-size", default: 800)
+            options.maxSize = try context.int("max-size", default: 1333)
+            let model = try context.shared.value("keypointrcnn") {
+                try ModelLoader.keypointModel(option: context.options["keypoint-weights"], options: options)
+            }
+            return KeypointStage(model: model, gate: context.shared.value("compute-gate") { ComputeGate() },
+                                 visibleScore: try context.float("keypoint-threshold", default: 2),
+                                 afterDetector: context.shared.value("chain-facts") { ChainFacts() }.hasDetector)
         }
     }
 }

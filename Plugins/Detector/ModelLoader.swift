@@ -17,21 +17,27 @@ public enum ModelLoader {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mrcnn")
     }
 
+    /// torchvision's official Keypoint R-CNN checkpoint file name.
+    public static let officialKeypointRCNN = "keypointrcnn_resnet50_fpn_coco-fc266e95.pth"
+
     /// The state dict named by `option` (see the type's doc); one-line errors.
-    public static func stateDict(option: String?) throws -> StateDict {
+    public static func stateDict(option: String?, keypoints: Bool = false) throws -> StateDict {
+        let official = keypoints ? officialKeypointRCNN : officialMaskRCNN
+        let flag = keypoints ? "--keypoint-weights" : "--weights"
         if let option, option.hasPrefix("seeded:") {
             guard let seed = UInt64(option.dropFirst("seeded:".count)) else {
-                throw WeightError("--weights seeded:N needs a non-negative integer seed, got '\(option)'")
+                throw WeightError("\(flag) seeded:N needs a non-negative integer seed, got '\(option)'")
             }
-            return SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(), seed: seed)
+            let layout = keypoints ? MaskRCNNLayout.keypointParameters() : MaskRCNNLayout.parameters()
+            return SeededWeights.stateDict(layout: layout, seed: seed)
         }
         let path: String
         if let option {
             path = option
         } else {
-            let cached = cacheDirectory.appendingPathComponent(officialMaskRCNN).path
+            let cached = cacheDirectory.appendingPathComponent(official).path
             guard FileManager.default.fileExists(atPath: cached) else {
-                throw WeightError("no weights: pass --weights FILE (torchvision's \(officialMaskRCNN)), put that file in \(cacheDirectory.path), or use --weights seeded:0 for reproducible random weights")
+                throw WeightError("no weights: pass \(flag) FILE (torchvision's \(official)), run `mrcnn weights fetch \(keypoints ? "keypointrcnn_resnet50_fpn" : "maskrcnn_resnet50_fpn")` (or put the file in \(cacheDirectory.path)), or use \(flag) seeded:0 for reproducible random weights")
             }
             path = cached
         }
@@ -40,6 +46,16 @@ public enum ModelLoader {
             return try CheckpointReader.load(contentsOf: path)
         } catch {
             throw WeightError("\(path): \(error)")
+        }
+    }
+
+    /// The Keypoint R-CNN for `option` with `options`.
+    public static func keypointModel(option: String?, options: ModelOptions) throws -> KeypointRCNN {
+        let dict = try stateDict(option: option, keypoints: true)
+        do {
+            return try KeypointRCNN(stateDict: dict, options: options)
+        } catch let e as WeightError {
+            throw WeightError("\(option ?? officialKeypointRCNN): \(e.description)")
         }
     }
 
