@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor", "VideoIO"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint"], swiftSettings: strict),
