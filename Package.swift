@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(path: "PluginAPI"),
     ],
     targets: [
         // C interop lives only in these two shim targets.
@@ -35,6 +36,7 @@ let package = Package(
         // Video and pipeline layers.
         .target(name: "VideoIO", dependencies: ["CFFmpeg"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: [
+            .product(name: "MRCNNPluginAPI", package: "PluginAPI"),
             .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ], swiftSettings: strict),
 
