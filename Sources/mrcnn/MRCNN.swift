@@ -7,7 +7,7 @@ struct MRCNN: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mrcnn",
         abstract: "Mask R-CNN on video, on the CPU: detect, segment and annotate every frame.",
-        subcommands: [RunCommand.self, DetectCommand.self, BenchCommand.self, StagesCommand.self, WeightsCommand.self],
+        subcommands: [RunCommand.self, RenderCommand.self, DetectCommand.self, BenchCommand.self, StagesCommand.self, WeightsCommand.self],
         defaultSubcommand: nil)
 
     /// Chooses the BLAS kernels (may re-execute the process once) and tunes the allocator before any command runs.

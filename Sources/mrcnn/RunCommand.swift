@@ -38,6 +38,30 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
 
+    @Option(help: "Write results as JSON Lines, one line per frame (boxes, classes, scores, RLE masks, keypoints, track ids).")
+    var json: String?
+
+    @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs the tracker stage.")
+    var mot: String?
+
+    @Option(help: "Write tracked masks as MOTS txt (frame id class_id height width rle); needs the tracker and mask stages.")
+    var mots: String?
+
+    @Option(help: "Tracker: matched frames before a track is confirmed and gets an id.")
+    var minHits: Int?
+
+    @Option(help: "Tracker: frames a lost track is kept before it is removed.")
+    var maxAge: Int?
+
+    @Option(help: "Tracker: score of detections matched in the first pass and starting tracks (ByteTrack's high threshold).")
+    var trackHigh: Double?
+
+    @Option(help: "Tracker: lowest score of detections matched in the second pass (needs --score-threshold at or below it).")
+    var trackLow: Double?
+
+    @Flag(help: "Tracker: associate by box IoU only, ignoring masks.")
+    var trackBoxesOnly = false
+
     /// Options handed to every stage factory, by key.
     var stageOptions: [String: String] {
         var options = ["min-score": String(minScore), "batch-size": String(batchSize)]
@@ -45,6 +69,11 @@ struct RunCommand: AsyncParsableCommand {
         options["score-threshold"] = String(scoreThreshold)
         if let minSize { options["min-size"] = String(minSize) }
         if let maxSize { options["max-size"] = String(maxSize) }
+        if let minHits { options["min-hits"] = String(minHits) }
+        if let maxAge { options["max-age"] = String(maxAge) }
+        if let trackHigh { options["track-high"] = String(trackHigh) }
+        if let trackLow { options["track-low"] = String(trackLow) }
+        if trackBoxesOnly { options["track-masks"] = "false" }
         return options
     }
 
@@ -53,7 +82,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try checkArguments()
             let job = try VideoJob(input: input, output: output, chain: StageRegistry.parseChain(stages),
-                                   options: stageOptions, batchSize: batchSize, maxFrames: maxFrames)
+                                   options: stageOptions, batchSize: batchSize, maxFrames: maxFrames,
+                                   results: ResultsPaths(json: json, mot: mot, mots: mots))
             outcome = try await job.run()
         } catch let exit as ExitCode {
             throw exit
@@ -72,5 +102,11 @@ struct RunCommand: AsyncParsableCommand {
         if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
         if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
         guard !output.isEmpty else { throw CLIError("--output must not be empty") }
+        let chain = StageRegistry.parseChain(stages)
+        for (flag, path, needs) in [("--mot", mot, ["tracker"]), ("--mots", mots, ["tracker", "mask"])] where path != nil {
+            for stage in needs where !chain.contains(stage) {
+                throw CLIError("\(flag) needs the '\(stage)' stage in --stages (got '\(stages)')")
+            }
+        }
     }
 }

@@ -12,16 +12,30 @@ struct VideoJob {
     let options: [String: String]
     let batchSize: Int
     let maxFrames: Int?
+    /// Results files (JSON Lines, MOT, MOTS) written next to the video, frame by frame.
+    let results: ResultsPaths
+    /// Stages run before the registry's chain (e.g. `render`'s replay of saved results).
+    let leadingStages: [any Stage]
 
-    init(input: String, output: String, chain: [String], options: [String: String], batchSize: Int, maxFrames: Int?) throws {
+    init(input: String, output: String, chain: [String], options: [String: String], batchSize: Int, maxFrames: Int?,
+         results: ResultsPaths = ResultsPaths(), leadingStages: [any Stage] = []) throws {
         self.input = input
         self.output = output
         self.chain = chain
         self.options = options
         self.batchSize = batchSize
         self.maxFrames = maxFrames
-        if Self.samePath(input, output) {
-            throw CLIError("output '\(output)' is the input file; refusing to overwrite it")
+        self.results = results
+        self.leadingStages = leadingStages
+        for path in [output] + results.all {
+            if Self.samePath(input, path) {
+                throw CLIError("output '\(path)' is the input file; refusing to overwrite it")
+            }
+        }
+        for path in results.all { try OutputPath.checkWritable(path) }
+        let outputs = [output] + results.all
+        if Set(outputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < outputs.count {
+            throw CLIError("the video and results outputs must be different files")
         }
     }
 
@@ -31,7 +45,7 @@ struct VideoJob {
         let source = try VideoSource(url: input)
         defer { source.close() }
         let info = source.info
-        let stages = try registry.makeChain(chain, context: StageContext(options: options))
+        let stages = try leadingStages + registry.makeChain(chain, context: StageContext(options: options))
         // From here on a signal only asks to stop, so the output is always finalised.
         let stop = StopFlag()
         let trap = SignalTrap(stop: stop)
@@ -39,6 +53,8 @@ struct VideoJob {
         let sink = try VideoSink(path: output, width: info.width, height: info.height,
                                  timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen,
                                  frameRate: info.averageFrameRate, audioFrom: info.hasAudio ? input : nil)
+        let writers = try ResultsWriters(json: results.json, mot: results.mot, mots: results.mots)
+        defer { writers.close() }
 
         let reader = FrameReader(source: source, limit: maxFrames)
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
@@ -50,6 +66,7 @@ struct VideoJob {
         do {
             summary = try await runner.run(read: { try reader.next() }, stop: stop) { record in
                 try sink.write(rgb: record.image.pixels, pts: record.pts)
+                try writers.write(record)
                 written += 1
                 progress.update(done: written)
             }
@@ -82,6 +99,7 @@ struct VideoJob {
             lines.append(String(format: "  %@  %8.2f ms/frame", name, part.meanMillisecondsPerFrame))
         }
         lines.append("  output: \(output)")
+        for path in results.all { lines.append("  results: \(path)") }
         StandardError.write(lines.joined(separator: "\n") + "\n")
     }
 
@@ -96,6 +114,15 @@ struct VideoJob {
             && (ia[.systemNumber] as? Int) == (ib[.systemNumber] as? Int)
             && ia[.systemFileNumber] != nil
     }
+}
+
+/// Where `run` writes its results files; nil = not written.
+struct ResultsPaths {
+    var json: String?
+    var mot: String?
+    var mots: String?
+
+    var all: [String] { [json, mot, mots].compactMap { $0 } }
 }
 
 private extension StageTiming {
