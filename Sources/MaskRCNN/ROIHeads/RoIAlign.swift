@@ -21,37 +21,76 @@ public struct MultiScaleRoIAlign: Sendable {
     }
 
     /// Pools `boxes[i]` from `levels` (P2…P5, each [1, C, h, w]), where level l has spatial scale 1/2^(l+2).
+    /// Many boxes: levels are first transposed to channels-last so each bilinear tap is one contiguous vector
+    /// over channels (same arithmetic, same order, per channel as the CHW path).
     public func callAsFunction(_ levels: [Tensor], boxes: [BoxF]) -> Tensor {
         let c = levels[0].c, o = outputSize
         var out = Tensor(zeros: [boxes.count, c, o, o])
+        let assigned = boxes.map { Self.level(of: $0) }
+        let channelsLast = boxes.count >= 64 && c % 16 == 0
+        let hwc: [Tensor?] = channelsLast
+            ? levels.indices.map { l in assigned.contains(l) ? Self.toChannelsLast(levels[l]) : nil }
+            : []
         out.data.withUnsafeMutableBufferPointer { op in
-            let base = op.baseAddress!
+            let base = SharedFloats(op.baseAddress!)
             let per = c * o * o
             Parallel.forEach(boxes.count) { r in
-                let l = Self.level(of: boxes[r])
+                let l = assigned[r]
                 let f = levels[l]
-                f.data.withUnsafeBufferPointer { fp in
-                    pool(fp.baseAddress!, channels: c, height: f.h, width: f.w, scale: 1 / Float(1 << (l + 2)),
-                         box: boxes[r], into: base + r * per)
+                let taps = Taps(box: boxes[r], scale: 1 / Float(1 << (l + 2)), height: f.h, width: f.w,
+                                output: o, sampling: samplingRatio)
+                if channelsLast, let t = hwc[l] {
+                    t.data.withUnsafeBufferPointer { fp in taps.poolChannelsLast(fp.baseAddress!, channels: c, into: base.base + r * per) }
+                } else {
+                    f.data.withUnsafeBufferPointer { fp in taps.pool(fp.baseAddress!, channels: c, plane: f.h * f.w, into: base.base + r * per) }
                 }
             }
         }
         return out
     }
 
-    /// One RoI on one level, as torchvision's roi_align CPU kernel (float32, aligned=False).
+    /// [1, C, H, W] → [H, W, C] values (shape kept as [1, H, W, C]).
+    static func toChannelsLast(_ x: Tensor) -> Tensor {
+        let c = x.c, hw = x.h * x.w
+        return x.data.withUnsafeBufferPointer { xp in
+            Tensor(shape: [1, x.h, x.w, c]) { o in
+                let src = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!)), dst = SharedFloats(o.baseAddress!)
+                let rows = 64
+                Parallel.forEach((hw + rows - 1) / rows) { chunk in
+                    for p in (chunk * rows)..<min(hw, chunk * rows + rows) {
+                        for ch in 0..<c { dst.base[p * c + ch] = src.base[ch * hw + p] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One RoI on one level (single-level roi_align), for tests and small batches.
     func pool(_ data: UnsafePointer<Float>, channels: Int, height: Int, width: Int, scale: Float, box: BoxF,
               into dst: UnsafeMutablePointer<Float>) {
+        Taps(box: box, scale: scale, height: height, width: width, output: outputSize, sampling: samplingRatio)
+            .pool(data, channels: channels, plane: height * width, into: dst)
+    }
+}
+
+/// The bilinear taps of one RoI, as torchvision's roi_align CPU kernel computes them (float32, aligned=False):
+/// for every bin and sample, 4 source positions (y·w + x) and weights; samples outside the map contribute 0.
+struct Taps {
+    var pos: [Int]
+    var wts: [Float]
+    let bins: Int
+    let samples: Int
+
+    init(box: BoxF, scale: Float, height: Int, width: Int, output o: Int, sampling: Int) {
         let startW = box.x1 * scale, startH = box.y1 * scale
         let endW = box.x2 * scale, endH = box.y2 * scale
         let roiW = max(endW - startW, 1), roiH = max(endH - startH, 1)
-        let o = outputSize
         let binH = roiH / Float(o), binW = roiW / Float(o)
-        let gh = samplingRatio, gw = samplingRatio
-        let count = Float(max(gh * gw, 1))
-        // Pre-computed taps: 4 positions and weights per sample, for every bin.
-        var pos = [Int](repeating: 0, count: o * o * gh * gw * 4)
-        var wts = [Float](repeating: 0, count: o * o * gh * gw * 4)
+        let gh = sampling, gw = sampling
+        bins = o * o
+        samples = gh * gw
+        pos = [Int](repeating: 0, count: o * o * gh * gw * 4)
+        wts = [Float](repeating: 0, count: o * o * gh * gw * 4)
         var idx = 0
         for ph in 0..<o {
             for pw in 0..<o {
@@ -76,21 +115,54 @@ public struct MultiScaleRoIAlign: Sendable {
                 }
             }
         }
-        let samples = gh * gw
+    }
+
+    /// CHW source: out[ch][bin] = Σ_samples (w1·v1 + w2·v2 + w3·v3 + w4·v4) / samples.
+    func pool(_ data: UnsafePointer<Float>, channels: Int, plane: Int, into dst: UnsafeMutablePointer<Float>) {
+        let count = Float(max(samples, 1))
         pos.withUnsafeBufferPointer { pp in
             wts.withUnsafeBufferPointer { wp in
                 for ch in 0..<channels {
-                    let plane = data + ch * height * width
-                    let outPlane = dst + ch * o * o
+                    let src = data + ch * plane
+                    let outPlane = dst + ch * bins
                     var t = 0
-                    for bin in 0..<(o * o) {
+                    for bin in 0..<bins {
                         var v: Float = 0
                         for _ in 0..<samples {
-                            v += wp[t] * plane[pp[t]] + wp[t + 1] * plane[pp[t + 1]]
-                                + wp[t + 2] * plane[pp[t + 2]] + wp[t + 3] * plane[pp[t + 3]]
+                            v += wp[t] * src[pp[t]] + wp[t + 1] * src[pp[t + 1]] + wp[t + 2] * src[pp[t + 2]] + wp[t + 3] * src[pp[t + 3]]
                             t += 4
                         }
                         outPlane[bin] = v / count
+                    }
+                }
+            }
+        }
+    }
+
+    /// HWC source (channels a multiple of 16): the same sums, 16 channels per vector.
+    func poolChannelsLast(_ data: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>) {
+        let count = SIMD16<Float>(repeating: Float(max(samples, 1)))
+        let groups = channels / 16
+        pos.withUnsafeBufferPointer { pp in
+            wts.withUnsafeBufferPointer { wp in
+                let raw = UnsafeRawPointer(data)
+                @inline(__always) func vec(_ p: Int, _ g: Int) -> SIMD16<Float> {
+                    raw.loadUnaligned(fromByteOffset: (p * channels + g * 16) * 4, as: SIMD16<Float>.self)
+                }
+                for g in 0..<groups {
+                    var t = 0
+                    for bin in 0..<bins {
+                        var v = SIMD16<Float>(repeating: 0)
+                        for _ in 0..<samples {
+                            let a = wp[t] * vec(pp[t], g)
+                            let b = wp[t + 1] * vec(pp[t + 1], g)
+                            let c = wp[t + 2] * vec(pp[t + 2], g)
+                            let d = wp[t + 3] * vec(pp[t + 3], g)
+                            v += a + b + c + d
+                            t += 4
+                        }
+                        let r = v / count
+                        for lane in 0..<16 { dst[(g * 16 + lane) * bins + bin] = r[lane] }
                     }
                 }
             }
