@@ -26,6 +26,9 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
 
+    @Option(help: "Also write the replayed results (after --classes) as JSON Lines, in the schema of `run --json`.")
+    var json: String?
+
     func run() async throws {
         let outcome: VideoJob.Outcome
         do {
@@ -33,14 +36,14 @@ struct RenderCommand: AsyncParsableCommand {
             if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
             guard !output.isEmpty else { throw CLIError("--output must not be empty") }
             let allowed = try classes.map(Self.parseClasses)
-            if VideoJob.samePath(results, output) {
-                throw CLIError("output '\(output)' is the results file; refusing to overwrite it")
+            for path in [output] + (json.map { [$0] } ?? []) where VideoJob.samePath(results, path) {
+                throw CLIError("output '\(path)' is the results file; refusing to overwrite it")
             }
             let frames = try ResultsReader.load(path: results)
             let replay = ReplayStage(frames: frames, classes: allowed)
             let job = try VideoJob(input: input, output: output, chain: ["render"],
                                    options: ["min-score": String(minScore)], batchSize: 1, maxFrames: maxFrames,
-                                   leadingStages: [replay])
+                                   results: ResultsPaths(json: json), leadingStages: [replay])
             outcome = try await job.run()
             if replay.matched == 0 {
                 StandardError.write("mrcnn: warning: no frame of \(input) matched a line of \(results) by timestamp\n")

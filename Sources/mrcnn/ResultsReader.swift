@@ -84,8 +84,9 @@ enum ResultsReader {
         return result
     }
 
-    /// The mask of image-sized column-major `runs`, as a crop around its set pixels (nil when empty).
-    static func crop(runs: [Int], height: Int, width: Int) -> InstanceMask? {
+    /// The mask of image-sized column-major `runs`, as a crop around its set pixels (0×0 when empty, so an empty
+    /// mask stays a mask and is written back as one).
+    static func crop(runs: [Int], height: Int, width: Int) -> InstanceMask {
         var x0 = Int.max, y0 = Int.max, x1 = -1, y1 = -1
         var position = 0
         for (k, run) in runs.enumerated() {
@@ -104,7 +105,7 @@ enum ResultsReader {
             }
             position += run
         }
-        guard x1 >= 0 else { return nil }
+        guard x1 >= 0 else { return InstanceMask(x: 0, y: 0, width: 0, height: 0, bits: []) }
         let w = x1 - x0 + 1, h = y1 - y0 + 1
         var bits = [UInt8](repeating: 0, count: w * h)
         position = 0

@@ -16,10 +16,23 @@ struct ResultsCommandTests {
         return stride(from: 0, to: bytes.count - size + 1, by: size).map { Array(bytes[$0..<($0 + size)]) }
     }
 
-    /// PSNR in dB of two equal-size frames (infinity when identical).
-    static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        let sse = zip(a, b).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) }
-        return sse == 0 ? .infinity : 10 * log10(255 * 255 * Double(a.count) / sse)
+    /// The largest difference between two frames' 8×8-block means, over blocks and channels. H.264 noise mostly
+    /// averages out within a block (≤ 12 levels here between two encodes of identical frames), while a drawing
+    /// that differs — one instance less, another track id — moves some block by 58 to 200 levels on this clip.
+    static func blockDifference(_ a: [UInt8], _ b: [UInt8], width: Int, height: Int) -> Double {
+        var worst = 0.0
+        for by in stride(from: 0, to: height - 7, by: 8) {
+            for bx in stride(from: 0, to: width - 7, by: 8) {
+                for c in 0..<3 {
+                    var sum = 0
+                    for y in by..<(by + 8) {
+                        for x in bx..<(bx + 8) { sum += Int(a[(y * width + x) * 3 + c]) - Int(b[(y * width + x) * 3 + c]) }
+                    }
+                    worst = max(worst, Double(abs(sum)) / 64)
+                }
+            }
+        }
+        return worst
     }
 
     static func lines(_ url: URL) -> [String] {
@@ -70,21 +83,22 @@ struct ResultsCommandTests {
             #expect(fields.count == 6 && fields[3] == "120" && fields[4] == "160")
         }
 
-        // Re-render from the JSON Lines alone: the same decoded pixels, frame for frame.
-        let rerendered = dir.appendingPathComponent("render.mp4")
+        // Re-render from the JSON Lines alone. The instances come back exactly (render's own --json reproduces
+        // the file byte for byte: boxes, scores, RLE masks, track ids, order, frame alignment) ...
+        let rerendered = dir.appendingPathComponent("render.mp4"), echoed = dir.appendingPathComponent("render.jsonl")
         let render = try CLIHarness.mrcnn(["render", input.path, "--results", json.path, "-o", rerendered.path,
-                                           "--min-score", "0.3"], in: dir)
+                                           "--min-score", "0.3", "--json", echoed.path], in: dir)
         #expect(render.status == 0, "stderr: \(render.stderr)")
-        // Both videos are H.264 from identical RGB frames. Usually they decode bit for bit the same, but the
-        // in-process x264 encode of a model run is not always reproducible (two identical `run`s can differ in
-        // their first frames by encoder noise, ~35 dB), so frames that differ must be within that noise:
-        // drawing one instance less, or another track id, measures 12–26 dB on this clip.
+        #expect(try Data(contentsOf: echoed) == Data(contentsOf: json))
+        // ... and so do the pixels. Both videos are H.264 of identical RGB frames and usually decode bit for bit
+        // the same, but the in-process x264 encode of a model run is not always reproducible (two identical `run`s
+        // can differ in their first frames by encoder noise), so frames must match up to that noise.
         let a = try Self.decodedFrames(original, width: 160, height: 120)
         let b = try Self.decodedFrames(rerendered, width: 160, height: 120)
         #expect(a.count == 10 && b.count == 10)
-        let quality = zip(a, b).map { Self.psnr($0, $1) }
-        print("render vs run, per-frame PSNR (dB): \(quality.map { $0.isInfinite ? "=" : String(format: "%.1f", $0) })")
-        #expect(quality.allSatisfy { $0 >= 30 }, "\(quality)")
+        let differences = zip(a, b).map { Self.blockDifference($0, $1, width: 160, height: 120) }
+        print("render vs run: identical frames \(zip(a, b).filter { $0 == $1 }.count)/10, block differences \(differences)")
+        #expect(differences.allSatisfy { $0 <= 24 }, "\(differences)")
 
         // A class filter that excludes everything draws the plain video.
         let plain = dir.appendingPathComponent("plain.mp4")
@@ -92,7 +106,23 @@ struct ResultsCommandTests {
                                              "--classes", "toothbrush"], in: dir)
         #expect(filtered.status == 0, "stderr: \(filtered.stderr)")
         let undrawn = try Self.decodedFrames(plain, width: 160, height: 120)
-        #expect(zip(undrawn, a).allSatisfy { Self.psnr($0, $1) < 20 })
+        #expect(zip(undrawn, a).allSatisfy { Self.blockDifference($0, $1, width: 160, height: 120) > 24 })
+
+        // Results cut after frame 4 (as after Ctrl-C) and with timestamps in another time base (pts the video
+        // never has): the first five frames are matched by time and drawn, the rest are copied undrawn.
+        let partial = dir.appendingPathComponent("partial.jsonl"), cut = dir.appendingPathComponent("cut.mp4")
+        let kept = Self.lines(json).prefix(5).map {
+            $0.replacingOccurrences(of: #""pts":[0-9]+"#, with: #""pts":-7"#, options: .regularExpression)
+        }
+        #expect(kept.allSatisfy { $0.contains(#""pts":-7,"#) })
+        try Data((kept.joined(separator: "\n") + "\n").utf8).write(to: partial)
+        let cutRun = try CLIHarness.mrcnn(["render", input.path, "--results", partial.path, "-o", cut.path,
+                                           "--min-score", "0.3"], in: dir)
+        #expect(cutRun.status == 0, "stderr: \(cutRun.stderr)")
+        let c = try Self.decodedFrames(cut, width: 160, height: 120)
+        #expect(c.count == 10)
+        #expect((0..<5).allSatisfy { Self.blockDifference(c[$0], a[$0], width: 160, height: 120) <= 24 })
+        #expect((5..<10).allSatisfy { Self.blockDifference(c[$0], undrawn[$0], width: 160, height: 120) <= 24 })
     }
 
     @Test("render: a malformed results line is a one-line error with its line number")
