@@ -21,19 +21,39 @@ public final class DetectorStage: Stage, @unchecked Sendable {
     public let name = "detector"
     let model: MaskRCNN
     let gate: ComputeGate
+    /// Run the RPN on every N-th frame only; in between, the previous frame's boxes are the proposals.
+    let detectEvery: Int
     let workspace = Workspace()
+    private var previous: [BoxF] = []
 
-    init(model: MaskRCNN, gate: ComputeGate) {
+    init(model: MaskRCNN, gate: ComputeGate, detectEvery: Int = 1) {
         self.model = model
         self.gate = gate
+        self.detectEvery = max(detectEvery, 1)
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
-        let (features, detections) = gate.run {
-            let features = batch.map { r in
-                model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
+        let (features, detections) = gate.run { () -> ([ImageFeatures], [[Detection]]) in
+            if detectEvery == 1 {
+                // Every frame has its own proposals: all frames' RoIs go through the box head as one batch.
+                let features = batch.map { r in
+                    model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
+                }
+                return (features, model.detect(features))
             }
-            return (features, model.detect(features))
+            var features: [ImageFeatures] = []
+            var detections: [[Detection]] = []
+            // Frames whose proposals come from the previous frame must wait for it: run such frames one by one.
+            for r in batch {
+                let input = RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels)
+                let keyframe = r.index % detectEvery == 0 || previous.isEmpty
+                let f = model.detector.features(input, workspace: workspace, regions: keyframe ? nil : previous)
+                let d = model.detect([f])[0]
+                previous = d.map(\.box)
+                features.append(f)
+                detections.append(d)
+            }
+            return (features, detections)
         }
         for i in batch.indices {
             batch[i].features = DetectorFeatures(image: features[i], detections: detections[i])
@@ -96,7 +116,10 @@ public enum DetectorPlugin {
         }
         registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores") { context in
             context.shared.value("chain-facts") { ChainFacts() }.hasDetector = true
-            return DetectorStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })
+            let every = try context.int("detect-every", default: 1)
+            guard every >= 1 else { throw StageError.invalidOption(key: "detect-every", value: String(every)) }
+            return DetectorStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() },
+                                 detectEvery: every)
         }
         registry.register("mask", requires: ["detector"], summary: "Mask R-CNN mask head: per-instance masks") { context in
             MaskStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })

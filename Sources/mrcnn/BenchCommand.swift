@@ -24,6 +24,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Weights (see `detect`); a seeded model has the same cost as the real one.")
     var weights = "seeded:0"
 
+    @Option(help: "Keyframe mode: run the RPN on every N-th frame only (the previous frame's boxes scoring ≥ 0.5 are the proposals in between).")
+    var detectEvery = 1
+
     @Flag(help: "Instead: time single 3×3 convolutions, im2col+GEMM against Winograd F(2×2,3×3).")
     var convolutions = false
 
@@ -72,7 +75,16 @@ struct BenchCommand: ParsableCommand {
             let timings = Timings()
             let start = Date()
             var detections = 0
-            for img in images.dropFirst() { detections += model(img, workspace: ws, timings: timings).count }
+            var previous: [BoxF] = []
+            for (i, img) in images.dropFirst().enumerated() {
+                // Keyframe mode: the RPN runs every N-th frame; otherwise the last boxes are the proposals.
+                let key = i % detectEvery == 0 || previous.isEmpty
+                let f = model.detector.features(img, workspace: ws, regions: key ? nil : previous, timings: timings)
+                var d = model.detect([f], timings: timings)
+                model.predictMasks([f], &d, workspace: ws, timings: timings)
+                previous = d[0].filter { $0.score >= 0.5 }.map(\.box)
+                detections += d[0].count
+            }
             let wall = Date().timeIntervalSince(start)
             let n = Double(images.count - 1)
             let size = ImageTransform(minSize: minSize).resizedSize(h: first.height, w: first.width)
