@@ -102,6 +102,31 @@ struct TrackingScenarioTests {
         #expect(tracker.update(one) == [2])
     }
 
+    @Test("The tracker stage writes ids into the frames' instances; options parse with one-line errors")
+    func stageAndOptions() throws {
+        let stage = TrackerStage(config: try TrackerPlugin.config(from: StageContext(options: ["min-hits": "1"])))
+        let image = RGBImage(width: 64, height: 64)
+        var batch = (0..<3).map { t in
+            FrameRecord(index: t, pts: Int64(t), time: Double(t) / 10, image: image, instances: [
+                Instance(box: Box(x1: Float(2 * t), y1: 0, x2: Float(2 * t + 20), y2: 30), categoryID: 1, score: 0.9),
+                Instance(box: Box(x1: 40, y1: 30, x2: 60, y2: 60), categoryID: 3, score: 0.2),  // never high enough
+            ])
+        }
+        try stage.process(&batch)
+        #expect(batch.map { $0.instances.map(\.trackID) } == [[1, nil], [1, nil], [1, nil]])
+
+        #expect(throws: StageError.invalidOption(key: "min-hits", value: "x")) {
+            try TrackerPlugin.config(from: StageContext(options: ["min-hits": "x"]))
+        }
+        #expect(throws: StageError.self) { try TrackerPlugin.config(from: StageContext(options: ["track-masks": "maybe"])) }
+        #expect(throws: StageError.self) { try TrackerPlugin.config(from: StageContext(options: ["match-iou": "1.5"])) }
+        let registry = StageRegistry()
+        TrackerPlugin.register(in: registry)
+        #expect(throws: StageError.missingRequirement(stage: "tracker", requires: "detector")) {
+            try registry.validate(["tracker"])
+        }
+    }
+
     /// Two thin diagonal objects ("\" and "/") walk into the same box, stand there together, then turn back.
     /// Their boxes are identical while they overlap; only their masks tell them apart.
     static func meetAndTurnBack(seed: UInt64) -> [SyntheticFrame] {
