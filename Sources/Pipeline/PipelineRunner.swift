@@ -3,83 +3,117 @@ import Foundation
 
 /// Runs frames through a chain of stages: source → micro-batches → stage tasks joined by bounded buffers → sink, in order.
 ///
-/// Lossless: every frame read reaches the sink unless an error ends the run; a slow stage slows the reader
-/// (backpressure) instead of dropping. Each stage runs in its own child task and sees its batches in frame order.
+/// `lossless` (default): every frame read reaches the sink unless an error ends the run; a slow stage slows the
+/// reader (backpressure) instead of dropping. `latest`: the reader never waits; while the first stage is busy only
+/// the newest frames are kept and older ones are dropped and counted (see `FramePolicy`). Either way each stage
+/// runs in its own child task and sees its batches in frame order, and the summary reports capture → sink latency.
 /// The stop flag ends reading; frames already read still flow through, each stage's `finish` is called, and `run` returns.
 public struct PipelineRunner: Sendable {
     public let stages: [any Stage]
-    /// Frames per micro-batch (≥ 1); the last batch may be smaller.
+    /// Frames per micro-batch (≥ 1); the last batch may be smaller (in `latest` mode: whatever is waiting).
     public let batchSize: Int
     /// Batches each bounded buffer between two tasks may hold (≥ 1).
     public let bufferDepth: Int
+    /// How the reader feeds the first stage.
+    public let policy: FramePolicy
 
-    public init(stages: [any Stage], batchSize: Int = 1, bufferDepth: Int = 2) {
+    public init(stages: [any Stage], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless) {
         self.stages = stages
         self.batchSize = max(1, batchSize)
         self.bufferDepth = max(1, bufferDepth)
+        self.policy = policy
     }
 
     /// Runs frames pulled from a blocking `read` closure (nil = end of input) until the end or the stop flag.
+    /// `read` runs on a thread of its own (never the concurrency pool), so a slow or blocking source stalls nothing else.
     /// `sink` is called on the caller's task, once per frame, in frame order.
     public func run(read: @escaping @Sendable () throws -> FrameRecord?, stop: StopFlag = StopFlag(),
+                    monitor: PipelineMonitor = PipelineMonitor(),
                     sink: (FrameRecord) throws -> Void) async throws -> PipelineSummary {
-        try await run(frames: ClosureFrameSequence(read: read), stop: stop, sink: sink)
+        try await execute(frames: ClosureFrameSequence(read: read), blockingRead: read, stop: stop, monitor: monitor, sink: sink)
     }
 
     /// Runs frames from an async sequence until its end or the stop flag.
     /// `sink` is called on the caller's task, once per frame, in frame order.
     public func run<Frames: AsyncSequence & Sendable>(
-        frames: Frames, stop: StopFlag = StopFlag(), sink: (FrameRecord) throws -> Void
+        frames: Frames, stop: StopFlag = StopFlag(), monitor: PipelineMonitor = PipelineMonitor(),
+        sink: (FrameRecord) throws -> Void
+    ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
+        try await execute(frames: frames, blockingRead: nil, stop: stop, monitor: monitor, sink: sink)
+    }
+
+    /// The run; with `blockingRead` in `latest` mode the reader is a thread of its own, so it keeps reading (and
+    /// dropping) even while stages that compute or block occupy every thread of the concurrency pool.
+    private func execute<Frames: AsyncSequence & Sendable>(
+        frames: Frames, blockingRead: (@Sendable () throws -> FrameRecord?)?, stop: StopFlag,
+        monitor: PipelineMonitor, sink: (FrameRecord) throws -> Void
     ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
         let started = ContinuousClock.now
-        let sourceClock = TimingAccumulator(name: "source")
-        let stageClocks = stages.map { TimingAccumulator(name: $0.name) }
-        let sinkClock = TimingAccumulator(name: "sink")
+        let clocks = monitor.begin(stageNames: stages.map(\.name), policy: policy)
         let stoppedEarly = StopFlag()
-        // channels[i] feeds stage i; channels[stages.count] feeds the sink.
-        let channels = (0...stages.count).map { _ in AsyncThrowingChannel<[FrameRecord], any Error>() }
+        // channels[i] feeds stage i; channels[stages.count] feeds the sink. In latest mode the mailbox feeds stage 0.
+        let channels = (0...stages.count).map { _ in AsyncThrowingChannel<TimedBatch, any Error>() }
+        let mailbox = policy == .latest ? LatestFrameMailbox(capacity: batchSize) : nil
         let batchSize = self.batchSize, depth = self.bufferDepth
         var delivered = 0
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await Self.pump(frames, into: channels[0], batchSize: batchSize, stop: stop,
-                                stoppedEarly: stoppedEarly, clock: sourceClock)
-            }
-            for (i, stage) in stages.enumerated() {
-                let input = channels[i], output = channels[i + 1], clock = stageClocks[i]
-                group.addTask {
-                    await Self.drive(stage, from: input.buffer(policy: .bounded(depth)), to: output, clock: clock)
-                }
-            }
-            for try await batch in channels[stages.count].buffer(policy: .bounded(depth)) {
-                for record in batch {
+        func deliver<Batches: AsyncSequence>(_ batches: Batches) async throws where Batches.Element == TimedBatch {
+            for try await batch in batches {
+                for (record, captured) in zip(batch.records, batch.captured) {
+                    monitor.delivered(captured: captured)
                     let t0 = ContinuousClock.now
                     try sink(record)
-                    sinkClock.add(frames: 1, since: t0)
+                    clocks.sink.add(frames: 1, since: t0)
                     delivered += 1
                 }
+            }
+        }
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                if let mailbox, let blockingRead {
+                    await Self.readerThread(blockingRead, into: mailbox, stop: stop, stoppedEarly: stoppedEarly,
+                                            clock: clocks.source, monitor: monitor)
+                } else if let mailbox {
+                    await Self.pumpLatest(frames, into: mailbox, stop: stop, stoppedEarly: stoppedEarly,
+                                          clock: clocks.source, monitor: monitor)
+                } else {
+                    await Self.pump(frames, into: channels[0], batchSize: batchSize, stop: stop,
+                                    stoppedEarly: stoppedEarly, clock: clocks.source)
+                }
+            }
+            for (i, stage) in stages.enumerated() {
+                let input = channels[i], output = channels[i + 1], clock = clocks.stages[i]
+                group.addTask {
+                    if i == 0, let mailbox {
+                        await Self.drive(stage, from: mailbox, to: output, clock: clock)
+                    } else {
+                        await Self.drive(stage, from: input.buffer(policy: .bounded(depth)), to: output, clock: clock)
+                    }
+                }
+            }
+            if stages.isEmpty, let mailbox {
+                try await deliver(mailbox)
+            } else {
+                try await deliver(channels[stages.count].buffer(policy: .bounded(depth)))
             }
             try await group.waitForAll()
         }
 
         let wall = started.duration(to: .now)
         return PipelineSummary(
-            frames: delivered,
-            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
-            stopped: stoppedEarly.isSet,
-            source: sourceClock.timing,
-            stages: stageClocks.map(\.timing),
-            sink: sinkClock.timing)
+            frames: delivered, wallSeconds: PipelineMonitor.milliseconds(wall) / 1000, stopped: stoppedEarly.isSet,
+            source: clocks.source.timing, stages: clocks.stages.map(\.timing), sink: clocks.sink.timing,
+            policy: policy, dropped: monitor.droppedFrames, latency: monitor.latency)
     }
 
     /// Reads frames into batches and sends them; on a read error, sends what was read, then fails the channel.
     private static func pump<Frames: AsyncSequence & Sendable>(
-        _ frames: Frames, into output: AsyncThrowingChannel<[FrameRecord], any Error>, batchSize: Int,
+        _ frames: Frames, into output: AsyncThrowingChannel<TimedBatch, any Error>, batchSize: Int,
         stop: StopFlag, stoppedEarly: StopFlag, clock: TimingAccumulator
     ) async where Frames.Element == FrameRecord {
-        var batch: [FrameRecord] = []
-        batch.reserveCapacity(batchSize)
+        var batch = TimedBatch(records: [], captured: [])
+        batch.records.reserveCapacity(batchSize)
         var failure: (any Error)?
         var iterator = frames.makeAsyncIterator()
         while true {
@@ -97,35 +131,96 @@ public struct PipelineRunner: Sendable {
             }
             guard let frame = next else { break }
             clock.add(frames: 1, since: t0)
-            batch.append(frame)
-            if batch.count == batchSize {
+            batch.records.append(frame)
+            batch.captured.append(.now)
+            if batch.records.count == batchSize {
                 await output.send(batch)
-                batch.removeAll(keepingCapacity: true)
+                batch = TimedBatch(records: [], captured: [])
             }
         }
-        if !batch.isEmpty { await output.send(batch) }
+        if !batch.records.isEmpty { await output.send(batch) }
         if let failure { output.fail(failure) } else { output.finish() }
     }
 
+    /// Reads frames as fast as the source gives them into the latest-frame mailbox (never waits for the stages).
+    private static func pumpLatest<Frames: AsyncSequence & Sendable>(
+        _ frames: Frames, into mailbox: LatestFrameMailbox, stop: StopFlag, stoppedEarly: StopFlag,
+        clock: TimingAccumulator, monitor: PipelineMonitor
+    ) async where Frames.Element == FrameRecord {
+        var iterator = frames.makeAsyncIterator()
+        while true {
+            if stop.isSet || Task.isCancelled {
+                stoppedEarly.set()
+                break
+            }
+            let t0 = ContinuousClock.now
+            do {
+                guard let frame = try await iterator.next() else { break }
+                clock.add(frames: 1, since: t0)
+                monitor.addDropped(mailbox.put(frame, captured: .now))
+            } catch {
+                mailbox.finish(throwing: error)
+                return
+            }
+        }
+        mailbox.finish()
+    }
+
+    /// `latest` mode with a blocking reader: a dedicated thread reads into the mailbox until the end, an error,
+    /// the stop flag or cancellation; the task waits for the thread, so the source is never closed under it.
+    private static func readerThread(
+        _ read: @escaping @Sendable () throws -> FrameRecord?, into mailbox: LatestFrameMailbox, stop: StopFlag,
+        stoppedEarly: StopFlag, clock: TimingAccumulator, monitor: PipelineMonitor
+    ) async {
+        let cancelled = StopFlag()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    defer { done.resume() }
+                    while true {
+                        if stop.isSet || cancelled.isSet {
+                            stoppedEarly.set()
+                            break
+                        }
+                        let t0 = ContinuousClock.now
+                        do {
+                            guard let frame = try read() else { break }
+                            clock.add(frames: 1, since: t0)
+                            monitor.addDropped(mailbox.put(frame, captured: .now))
+                        } catch {
+                            mailbox.finish(throwing: error)
+                            return
+                        }
+                    }
+                    mailbox.finish()
+                }
+                thread.name = "mrcnn reader"
+                thread.start()
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
     /// Runs one stage over its input until the input ends, then calls `finish`; errors are forwarded downstream.
-    private static func drive(_ stage: any Stage, from input: AsyncBufferSequence<AsyncThrowingChannel<[FrameRecord], any Error>>,
-                              to output: AsyncThrowingChannel<[FrameRecord], any Error>,
-                              clock: TimingAccumulator) async {
+    private static func drive<Input: AsyncSequence>(_ stage: any Stage, from input: Input,
+                                                    to output: AsyncThrowingChannel<TimedBatch, any Error>,
+                                                    clock: TimingAccumulator) async where Input.Element == TimedBatch {
         do {
             for try await received in input {
-                var batch = received
+                var batch = received.records
                 let t0 = ContinuousClock.now
                 do {
                     try stage.process(&batch)
-                    guard batch.count == received.count else {
+                    guard batch.count == received.records.count else {
                         throw StageError.failed(stage: stage.name,
-                                                message: "returned \(batch.count) frames for a batch of \(received.count)")
+                                                message: "returned \(batch.count) frames for a batch of \(received.records.count)")
                     }
                 } catch {
                     throw Self.wrap(error, stage: stage.name)
                 }
                 clock.add(frames: batch.count, since: t0)
-                await output.send(batch)
+                await output.send(TimedBatch(records: batch, captured: received.captured))
             }
             do { try stage.finish() } catch { throw Self.wrap(error, stage: stage.name) }
             output.finish()
@@ -140,14 +235,22 @@ public struct PipelineRunner: Sendable {
     }
 }
 
-/// Adapts a blocking `read` closure (nil = end) to an async sequence of frames.
+/// Adapts a blocking `read` closure (nil = end) to an async sequence of frames; each read runs on a private
+/// serial dispatch queue, so a source that blocks (a network stream waiting for data) holds no pool thread.
 struct ClosureFrameSequence: AsyncSequence, Sendable {
     typealias Element = FrameRecord
     let read: @Sendable () throws -> FrameRecord?
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let read: @Sendable () throws -> FrameRecord?
-        mutating func next() async throws -> FrameRecord? { try read() }
+        let queue = DispatchQueue(label: "mrcnn.pipeline.reader")
+
+        mutating func next() async throws -> FrameRecord? {
+            let read = self.read, queue = self.queue
+            return try await withCheckedThrowingContinuation { continuation in
+                queue.async { continuation.resume(with: Result { try read() }) }
+            }
+        }
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(read: read) }

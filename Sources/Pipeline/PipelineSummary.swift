@@ -29,15 +29,25 @@ public struct PipelineSummary: Sendable {
     public let stages: [StageTiming]
     /// Time spent in the sink closure (encode/write).
     public let sink: StageTiming
+    /// How frames were fed to the first stage.
+    public let policy: FramePolicy
+    /// Frames read but dropped by the `latest` policy (always 0 for `lossless`).
+    public let dropped: Int
+    /// Capture (read from the source) → sink latency over the delivered frames.
+    public let latency: LatencyStats
 
     public init(frames: Int, wallSeconds: Double, stopped: Bool, source: StageTiming,
-                stages: [StageTiming], sink: StageTiming) {
+                stages: [StageTiming], sink: StageTiming, policy: FramePolicy = .lossless, dropped: Int = 0,
+                latency: LatencyStats = LatencyStats(samples: [])) {
         self.frames = frames
         self.wallSeconds = wallSeconds
         self.stopped = stopped
         self.source = source
         self.stages = stages
         self.sink = sink
+        self.policy = policy
+        self.dropped = dropped
+        self.latency = latency
     }
 
     /// Frames per second over the whole run.
