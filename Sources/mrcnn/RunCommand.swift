@@ -35,6 +35,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Draw only instances scoring at least this.")
     var minScore: Double = 0.5
 
+    @Option(name: .customLong("plugin"), help: "Load a third-party stage plugin (.so built against MRCNNPluginAPI); its stages can then be named in --stages. Repeatable.")
+    var plugins: [String] = []
+
+    @Option(name: .customLong("option"), help: "A stage option KEY=VALUE passed to every stage (e.g. blur-classes=all); repeatable.")
+    var extraOptions: [String] = []
+
+    @Option(help: "Keypoint R-CNN weights for the `keypoints` stage: torchvision checkpoint or 'seeded:N'. Default: the official file in the cache directory.")
+    var keypointWeights: String?
+
+    @Option(help: "Keyframe mode: the detector's RPN runs on every N-th frame only; in between the previous frame's boxes are regressed onto the objects by the box head (cheaper; 1 = every frame, torchvision's behaviour).")
+    var detectEvery: Int = 1
+
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
 
@@ -66,6 +78,12 @@ struct RunCommand: AsyncParsableCommand {
     var stageOptions: [String: String] {
         var options = ["min-score": String(minScore), "batch-size": String(batchSize)]
         if let weights { options["weights"] = weights }
+        if let keypointWeights { options["keypoint-weights"] = keypointWeights }
+        options["detect-every"] = String(detectEvery)
+        for pair in extraOptions {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { options[parts[0]] = parts[1] }
+        }
         options["score-threshold"] = String(scoreThreshold)
         if let minSize { options["min-size"] = String(minSize) }
         if let maxSize { options["max-size"] = String(maxSize) }
@@ -81,9 +99,10 @@ struct RunCommand: AsyncParsableCommand {
         let outcome: VideoJob.Outcome
         do {
             try checkArguments()
-            let job = try VideoJob(input: input, output: output, chain: StageRegistry.parseChain(stages),
+            var job = try VideoJob(input: input, output: output, chain: StageRegistry.parseChain(stages),
                                    options: stageOptions, batchSize: batchSize, maxFrames: maxFrames,
                                    results: ResultsPaths(json: json, mot: mot, mots: mots))
+            job.plugins = plugins
             outcome = try await job.run()
         } catch let exit as ExitCode {
             throw exit
@@ -95,6 +114,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func checkArguments() throws {
+        for pair in extraOptions where !pair.contains("=") || pair.hasPrefix("=") {
+            throw CLIError("--option expects KEY=VALUE, got '\(pair)'")
+        }
+        guard detectEvery >= 1 else { throw CLIError("--detect-every must be at least 1 (got \(detectEvery))") }
         guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
         if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
         guard minScore.isFinite else { throw CLIError("--min-score must be a number") }

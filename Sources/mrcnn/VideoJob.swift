@@ -16,6 +16,8 @@ struct VideoJob {
     let results: ResultsPaths
     /// Stages run before the registry's chain (e.g. `render`'s replay of saved results).
     let leadingStages: [any Stage]
+    /// Runtime plugins (.so paths) whose stages join the registry.
+    var plugins: [String] = []
 
     init(input: String, output: String, chain: [String], options: [String: String], batchSize: Int, maxFrames: Int?,
          results: ResultsPaths = ResultsPaths(), leadingStages: [any Stage] = []) throws {
@@ -40,7 +42,7 @@ struct VideoJob {
     }
 
     func run() async throws -> Outcome {
-        let registry = StageCatalog.makeRegistry()
+        let registry = try StageCatalog.makeRegistry(plugins: plugins)
         try registry.validate(chain)
         let source = try VideoSource(url: input)
         defer { source.close() }
