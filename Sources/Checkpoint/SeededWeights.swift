@@ -4,7 +4,8 @@
 /// filled in flat row-major order with `lo + span * u`, `u = Float(z >> 40) * 2^-24`, in float32 arithmetic.
 /// The per-tensor `(lo, span)` rules (He-like uniform weights, frozen batch-norm statistics with a positive
 /// variance, sparsifying box-head biases, a background logit offset) are documented in
-/// `tools/reference/SEEDED_WEIGHTS.md`; they make a Mask R-CNN behave numerically like a trained one.
+/// `tools/reference/SEEDED_WEIGHTS.md`; they make a Mask R-CNN (or Keypoint R-CNN) behave numerically like a
+/// trained one.
 public enum SeededWeights {
     /// The state dict for `layout` (names and shapes, in order) generated from `seed`.
     public static func stateDict(layout: [(name: String, shape: [Int])], seed: UInt64) -> StateDict {
@@ -87,8 +88,14 @@ private struct Rule {
         "roi_heads.box_predictor.cls_score.bias": (0, 6.0),
     ]
 
+    /// Offsets for one shape only, taking precedence over `offsets`: Keypoint R-CNN's 2-class (background,
+    /// person) box predictor, whose person score competes with the background logit alone.
+    static let shapeOffsets: [(name: String, shape: [Int], offset: (index: Int, value: Double))] = [
+        ("roi_heads.box_predictor.cls_score.bias", [2], (0, 5.0)),
+    ]
+
     init(name: String, shape: [Int]) {
-        offset = Rule.offsets[name]
+        offset = Rule.shapeOffsets.first { $0.name == name && $0.shape == shape }?.offset ?? Rule.offsets[name]
         let isNorm = name.contains(".bn") || name.contains(".downsample.1.")
         if name.hasSuffix(".running_var") {
             (lo, span) = (0.5, 1.0)

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import Checkpoint
 
-/// SeededWeights reproduces tools/reference/seeded_weights.py bit for bit (fixture made by make_seeded_samples.py).
+/// SeededWeights reproduces tools/reference/seeded_weights.py bit for bit, for the Mask R-CNN and the Keypoint R-CNN
+/// layouts (fixture made by make_seeded_samples.py).
 @Suite struct SeededWeightsTests {
     struct Samples: Decodable {
         struct Sample: Decodable {
@@ -19,6 +20,8 @@ import Checkpoint
         let seed: UInt64
         let samples: [Sample]
         let layout: [Entry]
+        let keypoint_samples: [Sample]
+        let keypoint_layout: [Entry]
     }
 
     static func samples() throws -> Samples {
@@ -28,20 +31,50 @@ import Checkpoint
 
     @Test func firstAndLastValuesMatchPython() throws {
         let fixture = try Self.samples()
-        for sample in fixture.samples {
-            let values = SeededWeights.values(name: sample.name, shape: sample.shape, seed: fixture.seed)
+        Self.expectSamples(fixture.samples, seed: fixture.seed)
+    }
+
+    @Test func wholeLayoutMatchesPythonChecksums() throws {
+        let fixture = try Self.samples()
+        try Self.expectChecksums(fixture.layout, count: 307, seed: fixture.seed)
+    }
+
+    @Test func keypointRCNNValuesMatchPython() throws {
+        let fixture = try Self.samples()
+        #expect(fixture.keypoint_samples.count == 7)
+        Self.expectSamples(fixture.keypoint_samples, seed: fixture.seed)
+    }
+
+    @Test func wholeKeypointRCNNLayoutMatchesPythonChecksums() throws {
+        let fixture = try Self.samples()
+        try Self.expectChecksums(fixture.keypoint_layout, count: 313, seed: fixture.seed)
+    }
+
+    /// The background logit offset is 6.0 for the 91-class predictor and 5.0 for the 2-class one; the stream
+    /// itself depends only on the name, so the person logit bias is the same in both.
+    @Test func backgroundOffsetDependsOnPredictorShape() {
+        let name = "roi_heads.box_predictor.cls_score.bias"
+        let mask = SeededWeights.values(name: name, shape: [91], seed: 0)
+        let keypoint = SeededWeights.values(name: name, shape: [2], seed: 0)
+        #expect(keypoint[1] == mask[1])
+        #expect(mask[0] > 5.95 && mask[0] < 6.05)
+        #expect(keypoint[0] > 4.95 && keypoint[0] < 5.05)
+    }
+
+    static func expectSamples(_ samples: [Samples.Sample], seed: UInt64) {
+        for sample in samples {
+            let values = SeededWeights.values(name: sample.name, shape: sample.shape, seed: seed)
             #expect(values.prefix(sample.first_bits.count).map(\.bitPattern) == sample.first_bits, "\(sample.name)")
             #expect(values.suffix(sample.last_bits.count).map(\.bitPattern) == sample.last_bits, "\(sample.name)")
         }
     }
 
-    @Test func wholeLayoutMatchesPythonChecksums() throws {
-        let fixture = try Self.samples()
-        let layout = fixture.layout.map { (name: $0.name, shape: $0.shape) }
-        let dict = SeededWeights.stateDict(layout: layout, seed: fixture.seed)
-        #expect(dict.count == 307)
+    static func expectChecksums(_ entries: [Samples.Entry], count: Int, seed: UInt64) throws {
+        let layout = entries.map { (name: $0.name, shape: $0.shape) }
+        let dict = SeededWeights.stateDict(layout: layout, seed: seed)
+        #expect(dict.count == count)
         #expect(dict.names == layout.map(\.name))
-        for entry in fixture.layout {
+        for entry in entries {
             let tensor = try #require(dict[entry.name])
             #expect(tensor.shape == entry.shape)
             var sum: UInt64 = 0

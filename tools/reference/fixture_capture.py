@@ -1,4 +1,5 @@
-"""Runs the reference Mask R-CNN on one image and captures every tensor the parity fixtures need.
+"""Runs the reference Mask R-CNN or Keypoint R-CNN on one image and captures every tensor the parity fixtures
+need.
 
 Forward hooks record module outputs; the two post-processing methods (`rpn.filter_proposals`,
 `roi_heads.postprocess_detections`) are wrapped on the instance so their inputs can be replayed by the
@@ -20,8 +21,13 @@ class Capture:
         m.rpn.head.register_forward_hook(self._rpn_head)
         m.roi_heads.box_roi_pool.register_forward_hook(self._out("roi_heads.box_roi_pool"))
         m.roi_heads.box_predictor.register_forward_hook(self._box_predictor)
-        m.roi_heads.mask_roi_pool.register_forward_hook(self._out("roi_heads.mask_roi_pool"))
-        m.roi_heads.mask_predictor.register_forward_hook(self._out("roi_heads.mask_logits"))
+        if m.roi_heads.has_mask():
+            m.roi_heads.mask_roi_pool.register_forward_hook(self._out("roi_heads.mask_roi_pool"))
+            m.roi_heads.mask_predictor.register_forward_hook(self._out("roi_heads.mask_logits"))
+        if m.roi_heads.has_keypoint():
+            m.roi_heads.keypoint_roi_pool.register_forward_hook(self._out("roi_heads.keypoint_roi_pool"))
+            m.roi_heads.keypoint_head.register_forward_hook(self._out("roi_heads.keypoint_head"))
+            m.roi_heads.keypoint_predictor.register_forward_hook(self._out("roi_heads.keypoint_logits"))
         self._wrap(m.rpn, "filter_proposals", "rpn.filter")
         self._wrap(m.roi_heads, "postprocess_detections", "roi_heads.postprocess")
 

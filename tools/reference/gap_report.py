@@ -1,4 +1,4 @@
-"""Margins at every discrete decision of Mask R-CNN inference, replayed from captured inputs.
+"""Margins at every discrete decision of Mask R-CNN (and Keypoint R-CNN) inference, replayed from captured inputs.
 
 A margin is the distance between a computed value and the point where the decision would flip (a cut
 between sorted scores, a threshold, an integer boundary). Float32 differences between implementations
@@ -167,5 +167,5 @@ def full_report(model, output, captured, original_size, scale):
         "roi_level_margin": {"proposals": level_margin(captured["rpn.filter.out"][0][0]),
                              "detections": level_margin(dets_resized)},
         "box": box_report(model.roi_heads, captured),
-        "mask": mask_report(output),
+        **({"mask": mask_report(output)} if "masks" in output else {}),
     }

@@ -1,25 +1,35 @@
-"""Writes Tests/MaskRCNNTests/Fixtures/maskrcnn_layout.json: (name, shape) of the official checkpoint's
-307 state-dict entries, in state-dict order, with the name each has in the official (2019) checkpoint file. Run: /usr/bin/python3 tools/reference/make_layout.py"""
+"""Writes Tests/MaskRCNNTests/Fixtures/maskrcnn_layout.json and keypointrcnn_layout.json: (name, shape) of the
+official checkpoints' state-dict entries (307 for maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth, 313 for
+keypointrcnn_resnet50_fpn_coco-fc266e95.pth), in state-dict order, with the name each has in the official
+checkpoint file. Run: /usr/bin/python3 tools/reference/make_layout.py"""
 import json
+import math
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_model import build_model, checkpoint_name, layout  # noqa: E402
+from reference_model import build_keypoint_model, build_model, checkpoint_name, layout  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def main():
-    entries = layout(build_model())
-    assert len(entries) == 307, len(entries)
-    path = os.path.join(ROOT, "Tests", "MaskRCNNTests", "Fixtures", "maskrcnn_layout.json")
+def write(model, count, filename):
+    entries = layout(model)
+    assert len(entries) == count, len(entries)
+    path = os.path.join(ROOT, "Tests", "MaskRCNNTests", "Fixtures", filename)
     with open(path, "w") as f:
         f.write("[\n")
         f.write(",\n".join(json.dumps({"name": n, "shape": s, "checkpoint_name": checkpoint_name(n)}) for n, s in entries))
         f.write("\n]\n")
-    total = sum(int(__import__("math").prod(s)) for _, s in entries)
-    print(f"{len(entries)} entries, {total} values -> {os.path.relpath(path, ROOT)}")
+    total = sum(math.prod(s) for _, s in entries)
+    renamed = sum(n != checkpoint_name(n) for n, _ in entries)
+    print(f"{len(entries)} entries ({renamed} renamed in the checkpoint file), {total} values -> "
+          f"{os.path.relpath(path, ROOT)}")
+
+
+def main():
+    write(build_model(), 307, "maskrcnn_layout.json")
+    write(build_keypoint_model(), 313, "keypointrcnn_layout.json")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Writes Tests/CheckpointTests/Fixtures/seeded_samples.json: for seed 0, the whole Mask R-CNN layout with a
 checksum of every seeded tensor (sum of the float32 bit patterns mod 2^64, as hex) and the exact first and
-last values of a few tensors, one per weight rule. Swift's SeededWeights must reproduce them bit for bit.
+last values of a few tensors, one per weight rule; then the same for the Keypoint R-CNN layout
+(`keypoint_samples`, `keypoint_layout`). Swift's SeededWeights must reproduce them bit for bit.
 Run: /usr/bin/python3 tools/reference/make_seeded_samples.py"""
 import json
 import os
@@ -10,7 +11,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seeded_weights  # noqa: E402
-from reference_model import build_model, layout  # noqa: E402
+from reference_model import build_keypoint_model, build_model, layout  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SEED = 0
@@ -30,6 +31,15 @@ SAMPLED = [
     "roi_heads.box_predictor.cls_score.bias",
     "roi_heads.mask_predictor.conv5_mask.weight",
 ]
+KEYPOINT_SAMPLED = [
+    "roi_heads.box_predictor.cls_score.weight",
+    "roi_heads.box_predictor.cls_score.bias",
+    "roi_heads.box_predictor.bbox_pred.weight",
+    "roi_heads.keypoint_head.0.weight",
+    "roi_heads.keypoint_head.14.bias",
+    "roi_heads.keypoint_predictor.kps_score_lowres.weight",
+    "roi_heads.keypoint_predictor.kps_score_lowres.bias",
+]
 EDGE = 6
 
 
@@ -37,29 +47,45 @@ def bits(values):
     return [int(b) for b in np.asarray(values, dtype=np.float32).view(np.uint32)]
 
 
-def main():
-    entries = layout(build_model())
-    shapes = dict(entries)
-    out = {"seed": SEED, "samples": [], "layout": []}
+def checksums(entries):
+    out = []
     for name, shape in entries:
         v = seeded_weights.tensor(name, shape, SEED).reshape(-1)
         total = int(v.view(np.uint32).astype(np.uint64).sum(dtype=np.uint64))
-        out["layout"].append({"name": name, "shape": shape, "bits_sum": f"{total:016x}"})
-    for name in SAMPLED:
+        out.append({"name": name, "shape": shape, "bits_sum": f"{total:016x}"})
+    return out
+
+
+def samples(entries, names):
+    shapes = dict(entries)
+    out = []
+    for name in names:
         v = seeded_weights.tensor(name, shapes[name], SEED).reshape(-1)
-        out["samples"].append({
+        out.append({
             "name": name, "shape": shapes[name], "rule": seeded_weights.rule(name, shapes[name])[2],
             "first_bits": bits(v[:EDGE]), "last_bits": bits(v[-EDGE:]),
             "first": [float(x) for x in v[:EDGE]], "last": [float(x) for x in v[-EDGE:]],
         })
+    return out
+
+
+def main():
+    entries = layout(build_model())
+    keypoint_entries = layout(build_keypoint_model())
+    assert len(entries) == 307 and len(keypoint_entries) == 313
     path = os.path.join(ROOT, "Tests", "CheckpointTests", "Fixtures", "seeded_samples.json")
     with open(path, "w") as f:
         f.write('{"seed": %d,\n"samples": [\n' % SEED)
-        f.write(",\n".join(json.dumps(e) for e in out["samples"]))
+        f.write(",\n".join(json.dumps(e) for e in samples(entries, SAMPLED)))
         f.write('\n],\n"layout": [\n')
-        f.write(",\n".join(json.dumps(e) for e in out["layout"]))
+        f.write(",\n".join(json.dumps(e) for e in checksums(entries)))
+        f.write('\n],\n"keypoint_samples": [\n')
+        f.write(",\n".join(json.dumps(e) for e in samples(keypoint_entries, KEYPOINT_SAMPLED)))
+        f.write('\n],\n"keypoint_layout": [\n')
+        f.write(",\n".join(json.dumps(e) for e in checksums(keypoint_entries)))
         f.write("\n]}\n")
-    print(f"{len(out['layout'])} checksums, {len(SAMPLED)} sampled tensors -> {os.path.relpath(path, ROOT)}")
+    print(f"{len(entries)} + {len(keypoint_entries)} checksums, {len(SAMPLED)} + {len(KEYPOINT_SAMPLED)} sampled "
+          f"tensors -> {os.path.relpath(path, ROOT)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The exact architecture of torchvision's official `maskrcnn_resnet50_fpn_coco` checkpoint.
+"""The exact architectures of torchvision's official `maskrcnn_resnet50_fpn_coco` and
+`keypointrcnn_resnet50_fpn_coco` (COCO_V1, `keypointrcnn_resnet50_fpn_coco-fc266e95.pth`) checkpoints.
 
 torchvision builds the pretrained model with FrozenBatchNorm2d (not BatchNorm2d) and then sets every
 FrozenBatchNorm2d eps to 0 (`overwrite_eps(model, 0.0)`); `maskrcnn_resnet50_fpn(weights=None)` would give
@@ -6,7 +7,7 @@ plain BatchNorm2d with eps 1e-5 instead, so we build the model the way the pretr
 """
 import torch
 from torchvision.models import resnet50
-from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection import KeypointRCNN, MaskRCNN
 from torchvision.models.detection._utils import overwrite_eps
 from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
 from torchvision.ops import misc as misc_nn_ops
@@ -16,6 +17,18 @@ def build_model() -> torch.nn.Module:
     backbone = resnet50(weights=None, norm_layer=misc_nn_ops.FrozenBatchNorm2d)
     backbone = _resnet_fpn_extractor(backbone, 3)
     model = MaskRCNN(backbone, num_classes=91)
+    overwrite_eps(model, 0.0)
+    model.eval()
+    return model
+
+
+def build_keypoint_model() -> torch.nn.Module:
+    """`keypointrcnn_resnet50_fpn(weights=COCO_V1)` without the download: FrozenBatchNorm2d backbone, 3
+    trainable layers (irrelevant in eval), `KeypointRCNN(num_classes=2, num_keypoints=17)`, eps 0 (torchvision
+    overwrites eps only for COCO_V1, the file this mirrors). 313 state-dict entries."""
+    backbone = resnet50(weights=None, norm_layer=misc_nn_ops.FrozenBatchNorm2d)
+    backbone = _resnet_fpn_extractor(backbone, 3)
+    model = KeypointRCNN(backbone, num_classes=2, num_keypoints=17)
     overwrite_eps(model, 0.0)
     model.eval()
     return model
@@ -31,6 +44,10 @@ def checkpoint_name(name: str) -> str:
 
     torchvision renamed four modules after the COCO checkpoints were published and renames the old keys at
     load time (`_load_from_state_dict` of FeaturePyramidNetwork, RPNHead and MaskRCNNHeads, version < 2).
+    The same function serves the Keypoint R-CNN file: its FPN and RPN head keys are renamed the same way, while
+    KeypointRCNNHeads (`roi_heads.keypoint_head.{0,2,...,14}`, an nn.Sequential from the start) and
+    KeypointRCNNPredictor (`roi_heads.keypoint_predictor.kps_score_lowres`) have no `_load_from_state_dict`
+    and keep their names.
     """
     import re
     for pattern, repl in (

@@ -1,4 +1,4 @@
-"""Seeded weights for the Mask R-CNN layout, bit-identical to Sources/Checkpoint/SeededWeights.swift.
+"""Seeded weights for the Mask R-CNN and Keypoint R-CNN layouts, bit-identical to Sources/Checkpoint/SeededWeights.swift.
 
 Every tensor gets its own SplitMix64 stream, seeded from the FNV-1a 64 hash of its state-dict name, and is
 filled in flat row-major order with `lo + span * u`, u = (z >> 40) * 2^-24, all in IEEE float32.
@@ -85,6 +85,17 @@ BIASES = {
 OFFSETS = {
     "roi_heads.box_predictor.cls_score.bias": (0, 6.0),
 }
+# Offsets that apply to one shape only (they take precedence over OFFSETS): Keypoint R-CNN's 2-class
+# (background, person) predictor. Its person score competes with the background logit alone, not with 89 other
+# classes, and 5.0 gives a handful of person detections on messi5 and a few dozen on vtest_frame30.
+SHAPE_OFFSETS = {
+    ("roi_heads.box_predictor.cls_score.bias", (2,)): (0, 5.0),
+}
+
+
+def offset(name: str, shape):
+    """(index, constant) added after filling, or None."""
+    return SHAPE_OFFSETS.get((name, tuple(shape)), OFFSETS.get(name))
 
 
 def tensor(name: str, shape, seed: int) -> np.ndarray:
@@ -93,9 +104,10 @@ def tensor(name: str, shape, seed: int) -> np.ndarray:
     u = uniforms(name, seed, int(np.prod(shape)) if len(shape) else 1)
     v = span32 * u          # float32 * float32 -> float32 (rounded)
     v = lo32 + v            # then float32 add (rounded): no FMA
-    if name in OFFSETS:
-        index, offset = OFFSETS[name]
-        v[index] = v[index] + np.float32(offset)
+    extra = offset(name, shape)
+    if extra is not None:
+        index, constant = extra
+        v[index] = v[index] + np.float32(constant)
     assert v.dtype == np.float32
     return v.reshape(shape)
 
