@@ -208,9 +208,9 @@ public enum TrackerPlugin {
         return c
     }
 
-    /// Adds `tracker` (requires `detector`).
+    /// Adds `tracker` (requires `detector` or `keypoints`).
     public static func register(in registry: StageRegistry) {
-        registry.register("tracker", requires: ["detector"],
+        registry.register("tracker", requires: ["detector|keypoints"],
                           summary: "track instances across frames (Kalman + Hungarian, ByteTrack passes, mask IoU)") { context in
             TrackerStage(config: try config(from: context))
         }

@@ -122,7 +122,7 @@ struct TrackingScenarioTests {
         #expect(throws: StageError.self) { try TrackerPlugin.config(from: StageContext(options: ["match-iou": "1.5"])) }
         let registry = StageRegistry()
         TrackerPlugin.register(in: registry)
-        #expect(throws: StageError.missingRequirement(stage: "tracker", requires: "detector")) {
+        #expect(throws: StageError.missingRequirement(stage: "tracker", requires: "detector' or 'keypoints")) {
             try registry.validate(["tracker"])
         }
     }

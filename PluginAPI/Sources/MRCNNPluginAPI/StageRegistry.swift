@@ -1,6 +1,7 @@
 import Foundation
 
-/// Stages by name; `requires` lists stage names that must appear earlier in a chain. Thread-safe.
+/// Stages by name; `requires` lists stage names that must appear earlier in a chain (an entry "a|b" is satisfied
+/// by either). Thread-safe.
 public final class StageRegistry: @unchecked Sendable {
     /// One registered stage kind.
     public struct Entry: Sendable {
@@ -46,8 +47,8 @@ public final class StageRegistry: @unchecked Sendable {
                 throw StageError.unknownStage(name, available: known.map(\.name))
             }
             guard !seen.contains(name) else { throw StageError.duplicateStage(name) }
-            for required in entry.requires where !seen.contains(required) {
-                throw StageError.missingRequirement(stage: name, requires: required)
+            for required in entry.requires where !required.split(separator: "|").contains(where: { seen.contains(String($0)) }) {
+                throw StageError.missingRequirement(stage: name, requires: required.replacingOccurrences(of: "|", with: "' or '"))
             }
             seen.insert(name)
         }

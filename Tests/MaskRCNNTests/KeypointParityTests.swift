@@ -1,0 +1,77 @@
+import Checkpoint
+import Foundation
+import MaskRCNN
+import Tensor
+import Testing
+import VideoIO
+
+/// Keypoint R-CNN against torchvision on identical seeded weights in the official checkpoint layout
+/// (fixtures from tools/reference/make_keypointrcnn_fixtures.py): layers, detections, keypoints within 0.5 px.
+@Suite(.serialized) struct KeypointParityTests {
+    static let model: KeypointRCNN = {
+        try! KeypointRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.keypointParameters(), seed: 0))
+    }()
+
+    @Test func layoutMatchesTorchvision() throws {
+        let reference = try Fixture.json("keypointrcnn_layout") as! [[String: Any]]
+        let ours = MaskRCNNLayout.keypointParameters()
+        #expect(ours.count == 313)
+        #expect(ours.count == reference.count)
+        for (o, r) in zip(ours, reference) {
+            #expect(o.name == r["name"] as! String)
+            #expect(o.shape == Fixture.ints(r["shape"]))
+            let legacy = r["checkpoint_name"] as! String
+            #expect(o.name == legacy || WeightNames.legacyAliases(of: o.name).contains(legacy))
+        }
+    }
+
+    @Test(arguments: ["kp_messi5", "kp_vtest_frame30"])
+    func matchesTorchvision(stem: String) throws {
+        let ref = try Fixture.json(stem) as! [String: Any]
+        let image = String(stem.dropFirst(3))
+        let img = try ImageFile.read(path: ParityTests.repoRoot.appendingPathComponent("samples/images/\(image).png").path)
+        var traced: [String: Tensor] = [:]
+        let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
+
+        let refProposals = (ref["proposals"] as! [[NSNumber]]).map { $0.map(\.floatValue) }
+        let rowOf = ProposalMatch.rows(ours: traced["rpn.proposals"]!, reference: refProposals)
+        let matched = rowOf.filter { $0 != nil }.count
+        #expect(matched * 1000 >= refProposals.count * 995, "\(stem): \(matched) of \(refProposals.count) proposals match")
+        for (name, any) in ref["layers"] as! [String: Any] {
+            let layer = any as! [String: Any]
+            guard let ours = traced[name] else { Issue.record("layer \(name) not traced"); continue }
+            #expect(ours.shape == Fixture.ints(layer["shape"]), "\(name) shape")
+            guard ours.shape == Fixture.ints(layer["shape"]) else { continue }
+            let meanAbs = Float((layer["abs_sum"] as! NSNumber).doubleValue / Double(max(ours.count, 1)))
+            let perProposal = ["roi_heads.box_roi_pool", "roi_heads.class_logits", "roi_heads.box_regression"].contains(name)
+            let rowSize = ours.count / max(ours.shape[0], 1)
+            var worst: Float = 0
+            for (i, v) in zip(Fixture.ints(layer["index"]), Fixture.floats(layer["value"])) {
+                var j = i
+                if perProposal {
+                    guard let r = rowOf[i / rowSize] else { continue }
+                    j = r * rowSize + i % rowSize
+                }
+                worst = max(worst, abs(ours.data[j] - v) / (abs(v) + meanAbs + 1e-12))
+            }
+            #expect(worst < 1e-4, "\(stem) \(name): worst relative error \(worst)")
+        }
+
+        let refDets = ref["detections"] as! [[String: Any]]
+        #expect(detections.count == refDets.count, "\(stem): \(detections.count) detections, torchvision \(refDets.count)")
+        for (d, r) in zip(detections, refDets) {
+            let box = Fixture.floats(r["box"])
+            #expect(d.label == (r["label"] as! NSNumber).intValue)
+            #expect(abs(d.score - (r["score"] as! NSNumber).floatValue) < 1e-3)
+            #expect(zip([d.box.x1, d.box.y1, d.box.x2, d.box.y2], box).allSatisfy { abs($0 - $1) < 0.5 })
+            let kps = (r["keypoints"] as! [[NSNumber]]).map { $0.map(\.floatValue) }
+            let kpScores = Fixture.floats(r["keypoint_scores"])
+            let ours = d.keypoints ?? []
+            #expect(ours.count == kps.count)
+            for (k, (o, e)) in zip(ours, kps).enumerated() {
+                #expect(abs(o.x - e[0]) < 0.5 && abs(o.y - e[1]) < 0.5, "\(stem): keypoint \(k) at (\(o.x), \(o.y)), torchvision (\(e[0]), \(e[1]))")
+                #expect(abs(o.score - kpScores[k]) <= 1e-3 * max(1, abs(kpScores[k])))
+            }
+        }
+    }
+}
