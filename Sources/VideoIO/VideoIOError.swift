@@ -2,6 +2,8 @@
 public enum VideoIOError: Error, CustomStringConvertible, Sendable {
     /// The path does not exist.
     case fileNotFound(path: String)
+    /// A camera device path (/dev/videoN) that does not exist; `available` lists the devices that do.
+    case deviceNotFound(path: String, available: [String])
     /// The file exists but holds no bytes.
     case emptyFile(path: String)
     /// FFmpeg could not open or recognise the input (not a media file, unreadable, damaged header, ...).
@@ -27,6 +29,9 @@ public enum VideoIOError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .fileNotFound(let path):
             return "\(path): no such file"
+        case .deviceNotFound(let path, let available):
+            let present = available.isEmpty ? "no camera devices found" : "cameras present: " + available.joined(separator: ", ")
+            return "\(path): no such camera device (\(present))"
         case .emptyFile(let path):
             return "\(path): file is empty (0 bytes)"
         case .cannotOpen(let path, let reason):

@@ -6,6 +6,9 @@ extension VideoSource {
     /// Plain paths (no "scheme://") get checked up front so users see "no such file" / "empty" instead of FFmpeg's guess.
     static func checkLocalFile(_ url: String) throws {
         if url.contains("://") || url.hasPrefix("pipe:") { return }
+        if VideoInput.isDevice(url), !FileManager.default.fileExists(atPath: url) {
+            throw VideoIOError.deviceNotFound(path: url, available: VideoInput.cameraDevices())
+        }
         let path = url.hasPrefix("file:") ? String(url.dropFirst(5)) : url
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -20,14 +23,16 @@ extension VideoSource {
 
     /// The demuxer to force, and its options: V4L2 for camera device nodes (/dev/videoN), a read timeout for
     /// network URLs so a dead server ends in an error instead of a hang.
-    static func inputFormat(for url: String) -> (format: UnsafePointer<AVInputFormat>?, options: OpaquePointer?) {
+    static func inputFormat(for url: String, readTimeout: Double) -> (format: UnsafePointer<AVInputFormat>?, options: OpaquePointer?) {
         var options: OpaquePointer?
         var format: UnsafePointer<AVInputFormat>?
-        if url.hasPrefix("/dev/video") {
+        if VideoInput.isDevice(url) {
             avdevice_register_all()
             format = av_find_input_format("video4linux2")
         } else if url.contains("://"), !url.hasPrefix("file://") {
-            av_dict_set(&options, "rw_timeout", "15000000", 0)   // µs
+            let micros = String(Int64(max(0.1, readTimeout) * 1_000_000))
+            av_dict_set(&options, "rw_timeout", micros, 0)
+            if url.hasPrefix("udp://") { av_dict_set(&options, "timeout", micros, 0) }   // µs
         }
         return (format, options)
     }

@@ -30,12 +30,17 @@ public final class VideoSource: @unchecked Sendable {
     private var finished = false
     /// The last thing read was a damaged packet or a read error (no good packet followed).
     private var damagedTail = false
+    /// Set (from any thread) to make a blocked open or read return at once.
+    public let interruption: ReadInterrupt
 
-    public init(url: String) throws {
+    /// Opens `url`. Network inputs fail with an error after `readTimeout` seconds without data; `interruption`
+    /// (shared with whoever may need to stop a blocked read, e.g. a signal handler) aborts opening and reading.
+    public init(url: String, readTimeout: Double = 15, interruption: ReadInterrupt = ReadInterrupt()) throws {
         _ = FFmpeg.setUp
         self.url = url
+        self.interruption = interruption
         try Self.checkLocalFile(url)
-        let opened = try Self.open(url)
+        let opened = try Self.open(url, readTimeout: readTimeout, interruption: interruption)
         format = opened.format
         decoder = opened.decoder
         packet = opened.packet
@@ -60,7 +65,7 @@ public final class VideoSource: @unchecked Sendable {
     }
 
     /// Opens the demuxer and the decoder of the best video stream; frees everything it allocated when it throws.
-    private static func open(_ url: String) throws -> Opened {
+    private static func open(_ url: String, readTimeout: Double, interruption: ReadInterrupt) throws -> Opened {
         var format: UnsafeMutablePointer<AVFormatContext>?
         var decoder: UnsafeMutablePointer<AVCodecContext>?
         var packet: UnsafeMutablePointer<AVPacket>?
@@ -74,7 +79,10 @@ public final class VideoSource: @unchecked Sendable {
                 avformat_close_input(&format)
             }
         }
-        var (inputFormat, options) = inputFormat(for: url)
+        var (inputFormat, options) = inputFormat(for: url, readTimeout: readTimeout)
+        format = avformat_alloc_context()
+        format?.pointee.interrupt_callback = AVIOInterruptCB(callback: readInterruptCallback,
+                                                              opaque: Unmanaged.passUnretained(interruption).toOpaque())
         let openResult = avformat_open_input(&format, url, inputFormat, &options)
         av_dict_free(&options)
         guard openResult >= 0, let fmt = format else { throw VideoIOError.cannotOpen(path: url, reason: FFmpeg.message(openResult)) }
@@ -118,6 +126,9 @@ public final class VideoSource: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// Makes a blocked open or read return at once (thread-safe); the source then ends (nil or an error).
+    public func interrupt() { interruption.set() }
 
     /// Frees the demuxer and decoder; later `nextFrame()` calls return nil. Safe to call more than once.
     public func close() {

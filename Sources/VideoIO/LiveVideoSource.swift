@@ -1,0 +1,164 @@
+import CFFmpeg
+import Foundation
+
+/// A live input (camera or network stream) that reconnects when it drops: on an error or end of stream it
+/// reopens the URL with exponential backoff (0.5 s doubling to 8 s) until `reconnectTimeout` seconds have passed
+/// since the drop, then ends. Use from one thread; `interrupt()` and the counters are safe from any thread.
+///
+/// Timeline: one continuous timeline across reconnects, in the first connection's time base. Each new
+/// connection's timestamps are shifted so its first frame follows the last frame delivered by the wall-clock
+/// time the source was away (at least one frame interval), and timestamps only ever increase. A sink writing
+/// these frames keeps one playable file, with the outage visible as a held frame of the same length.
+public final class LiveVideoSource: FrameSource, @unchecked Sendable {
+    public let url: String
+    public let info: VideoInfo
+    public let readTimeout: Double
+    public let reconnectTimeout: Double
+
+    private let lock = NSLock()
+    private let interruption = ReadInterrupt()
+    private let log: @Sendable (String) -> Void
+    private var current: VideoSource?
+    private var reconnectCount = 0
+    private var closed = false
+    private var index = 0
+    private var firstPTS: Int64?
+    private var lastPTS: Int64?
+    private var lastFrameAt = ContinuousClock.now
+    private var droppedAt = ContinuousClock.now
+    /// Added to the current connection's timestamps (already in `info`'s time base); nil until its first frame.
+    private var offset: Int64? = 0
+    private let frameTicks: Int64
+
+    /// Opens the first connection (its failure is thrown as is); `log` receives one line per drop/reconnect.
+    public init(url: String, readTimeout: Double = 10, reconnectTimeout: Double = 30,
+                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.url = url
+        self.readTimeout = readTimeout
+        self.reconnectTimeout = reconnectTimeout
+        self.log = log
+        let first = try VideoSource(url: url, readTimeout: readTimeout, interruption: interruption)
+        current = first
+        info = first.info
+        let rate = info.averageFrameRate > 0 ? info.averageFrameRate : 25
+        frameTicks = max(1, Int64((1 / rate / max(info.timeBase, 1e-12)).rounded()))
+    }
+
+    /// Successful reconnections so far.
+    public var reconnects: Int { lock.withLock { reconnectCount } }
+
+    public func interrupt() {
+        interruption.set()
+    }
+
+    public func close() {
+        let source: VideoSource? = lock.withLock {
+            closed = true
+            defer { current = nil }
+            return current
+        }
+        source?.close()
+    }
+
+    /// The next frame on the continuous timeline; nil once interrupted, closed, or when reconnecting gave up.
+    public func nextFrame() throws -> DecodedFrame? {
+        while true {
+            if interruption.isSet || lock.withLock({ closed }) { return nil }
+            if let source = lock.withLock({ current }) {
+                do {
+                    if let frame = try source.nextFrame() { return try place(frame) }
+                    if interruption.isSet { return nil }
+                    dropped(source, reason: "the stream ended")
+                } catch {
+                    if interruption.isSet { return nil }
+                    dropped(source, reason: String(describing: error))
+                }
+            }
+            guard reconnect() else { return nil }
+        }
+    }
+
+    private func dropped(_ source: VideoSource, reason: String) {
+        source.close()
+        lock.withLock { current = nil }
+        droppedAt = .now
+        log("\(url): connection lost (\(reason)); reconnecting for up to \(Self.seconds(reconnectTimeout)) s")
+    }
+
+    /// Reopens with backoff until it succeeds (true) or the timeout passes or the source is interrupted (false).
+    private func reconnect() -> Bool {
+        let deadline = droppedAt + .milliseconds(Int64(reconnectTimeout * 1000))
+        var delay = 0.5
+        var lastError = "no attempt"
+        while true {
+            let remaining = Self.seconds(ContinuousClock.now.duration(to: deadline))
+            if remaining <= 0 {
+                log("\(url): giving up after \(Self.seconds(reconnectTimeout)) s without a connection (\(lastError))")
+                return false
+            }
+            if !wait(seconds: min(delay, remaining)) { return false }
+            delay = min(delay * 2, 8)
+            do {
+                let source = try VideoSource(url: url, readTimeout: min(readTimeout, max(0.5, remaining)),
+                                             interruption: interruption)
+                let count: Int = lock.withLock {
+                    current = source
+                    offset = nil
+                    reconnectCount += 1
+                    return reconnectCount
+                }
+                let away = Self.seconds(droppedAt.duration(to: .now))
+                log("\(url): reconnected after \(String(format: "%.1f", away)) s (reconnect \(count))")
+                return true
+            } catch {
+                if interruption.isSet { return false }
+                lastError = String(describing: error)
+            }
+        }
+    }
+
+    /// Sleeps up to `seconds`, waking early when interrupted (then false).
+    private func wait(seconds: Double) -> Bool {
+        let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < end {
+            if interruption.isSet { return false }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return !interruption.isSet
+    }
+
+    /// Moves a frame of the current connection onto the continuous timeline and renumbers it.
+    private func place(_ frame: DecodedFrame) throws -> DecodedFrame {
+        guard frame.width == info.width, frame.height == info.height else {
+            throw VideoIOError.invalidFrame(path: url, reason: "the stream's size changed from \(info.width)x\(info.height) to \(frame.width)x\(frame.height) after reconnecting")
+        }
+        // VideoSource reports pts in its own stream's time base; the first connection's is the timeline's.
+        let pts = lock.withLock { current }.map { rescale(frame.pts, from: $0.info) } ?? frame.pts
+        let now = ContinuousClock.now
+        if offset == nil {
+            let gapTicks = Int64((Self.seconds(lastFrameAt.duration(to: now)) / max(info.timeBase, 1e-12)).rounded())
+            let target = (lastPTS ?? pts) + max(frameTicks, gapTicks)
+            offset = target - pts
+        }
+        var placed = pts + (offset ?? 0)
+        if let lastPTS, placed <= lastPTS { placed = lastPTS + 1 }
+        if firstPTS == nil { firstPTS = placed }
+        lastPTS = placed
+        lastFrameAt = now
+        defer { index += 1 }
+        return DecodedFrame(index: index, pts: placed, time: Double(placed - (firstPTS ?? placed)) * info.timeBase,
+                            width: frame.width, height: frame.height, rgb: frame.rgb)
+    }
+
+    private func rescale(_ pts: Int64, from segment: VideoInfo) -> Int64 {
+        if segment.timeBaseNum == info.timeBaseNum && segment.timeBaseDen == info.timeBaseDen { return pts }
+        return av_rescale_q(pts, AVRational(num: segment.timeBaseNum, den: segment.timeBaseDen),
+                            AVRational(num: info.timeBaseNum, den: info.timeBaseDen))
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s) }
+}
