@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(path: "PluginAPI"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C interop lives only in these two shim targets.
@@ -40,13 +42,19 @@ let package = Package(
             .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ], swiftSettings: strict),
 
+        // The live preview web server (Hummingbird); only the tool depends on it.
+        .target(name: "Preview", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+
         // Built-in stages.
         .target(name: "Renderer", dependencies: ["Pipeline"], path: "Plugins/Renderer", swiftSettings: fastMath),
         .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN"], path: "Plugins/Detector", swiftSettings: strict),
         .target(name: "Tracker", dependencies: ["Pipeline"], path: "Plugins/Tracker", swiftSettings: strict),
 
         .executableTarget(name: "mrcnn", dependencies: [
-            "VideoIO", "Pipeline", "Renderer", "Detector", "Tracker", "MaskRCNN", "Checkpoint", "Tensor",
+            "VideoIO", "Pipeline", "Renderer", "Detector", "Tracker", "MaskRCNN", "Checkpoint", "Tensor", "Preview",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -54,6 +62,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor", "VideoIO"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),

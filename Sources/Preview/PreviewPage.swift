@@ -1,0 +1,99 @@
+import Foundation
+
+/// What the preview page shows next to the video, served as `/stats.json` (snake_case keys).
+public struct PreviewStats: Codable, Sendable, Equatable {
+    /// One part of the pipeline (decode, a stage, encode) and its mean milliseconds per frame.
+    public struct Part: Codable, Sendable, Equatable {
+        public let name: String
+        public let ms: Double
+        public init(name: String, ms: Double) {
+            self.name = name
+            self.ms = ms
+        }
+    }
+
+    public var input: String
+    public var policy: String
+    public var frames: Int
+    public var dropped: Int
+    public var fps: Double
+    public var latencyMs: Double
+    public var reconnects: Int
+    public var parts: [Part]
+
+    public init(input: String = "", policy: String = "", frames: Int = 0, dropped: Int = 0, fps: Double = 0,
+                latencyMs: Double = 0, reconnects: Int = 0, parts: [Part] = []) {
+        self.input = input
+        self.policy = policy
+        self.frames = frames
+        self.dropped = dropped
+        self.fps = fps
+        self.latencyMs = latencyMs
+        self.reconnects = reconnects
+        self.parts = parts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case input, policy, frames, dropped, fps, reconnects, parts
+        case latencyMs = "latency_ms"
+    }
+
+    /// The JSON document, keys sorted.
+    public func json() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    }
+}
+
+/// The preview page: the MJPEG stream in an `<img>` (browsers play multipart/x-mixed-replace natively) and a
+/// stats panel that polls `/stats.json` twice a second. No external resources, no plugins.
+enum PreviewPage {
+    static let html = """
+    <!doctype html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <title>mrcnn live preview</title>
+    <style>
+      body { margin: 0; background: #111; color: #eee; font: 14px/1.4 system-ui, sans-serif; }
+      header { padding: 6px 12px; background: #222; display: flex; gap: 18px; flex-wrap: wrap; }
+      header b { color: #7cf; }
+      #video { display: block; max-width: 100%; max-height: calc(100vh - 60px); margin: 0 auto; background: #000; }
+      #parts { padding: 4px 12px; color: #aaa; font-size: 12px; }
+    </style>
+    </head>
+    <body>
+    <header>
+      <span>mrcnn <b id="input">…</b></span>
+      <span>fps <b id="fps">–</b></span>
+      <span>frames <b id="frames">0</b></span>
+      <span>dropped <b id="dropped">0</b></span>
+      <span>latency <b id="latency">–</b> ms</span>
+      <span>reconnects <b id="reconnects">0</b></span>
+      <span>mode <b id="policy">–</b></span>
+    </header>
+    <img id="video" src="/stream.mjpg" alt="annotated video">
+    <div id="parts"></div>
+    <script>
+    async function poll() {
+      try {
+        const s = await (await fetch('/stats.json', {cache: 'no-store'})).json();
+        document.getElementById('input').textContent = s.input;
+        document.getElementById('fps').textContent = s.fps.toFixed(2);
+        document.getElementById('frames').textContent = s.frames;
+        document.getElementById('dropped').textContent = s.dropped;
+        document.getElementById('latency').textContent = s.latency_ms.toFixed(0);
+        document.getElementById('reconnects').textContent = s.reconnects;
+        document.getElementById('policy').textContent = s.policy;
+        document.getElementById('parts').textContent =
+          s.parts.map(p => p.name + ' ' + p.ms.toFixed(1) + ' ms').join('  ·  ');
+      } catch (e) { /* the run ended or is restarting */ }
+    }
+    poll();
+    setInterval(poll, 500);
+    </script>
+    </body>
+    </html>
+    """
+}

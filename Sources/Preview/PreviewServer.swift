@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
+/// `/frame.jpg` the newest frame, `/stats.json` fps, drops, latency and per-stage milliseconds.
+public final class PreviewServer: @unchecked Sendable {
+    public let host: String
+    public let requestedPort: Int
+    /// Where the pipeline publishes its JPEG frames.
+    public let hub = FrameHub()
+
+    private let lock = NSLock()
+    private var stats = PreviewStats()
+    private var task: Task<Void, any Error>?
+
+    /// `address` is `HOST:PORT` (port 0 picks a free one), e.g. `127.0.0.1:8080`.
+    public init(address: String) throws {
+        (host, requestedPort) = try Self.parse(address)
+    }
+
+    /// Splits and checks `HOST:PORT`; a one-line error otherwise.
+    public static func parse(_ address: String) throws -> (host: String, port: Int) {
+        guard let colon = address.lastIndex(of: ":") else { throw PreviewError("--serve expects HOST:PORT, e.g. 127.0.0.1:8080 (got '\(address)')") }
+        var host = String(address[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
+            throw PreviewError("--serve expects HOST:PORT with a port 0-65535, e.g. 127.0.0.1:8080 (got '\(address)')")
+        }
+        return (host, port)
+    }
+
+    /// Replaces what `/stats.json` reports.
+    public func update(_ newStats: PreviewStats) { lock.withLock { stats = newStats } }
+
+    /// The current stats.
+    public var currentStats: PreviewStats { lock.withLock { stats } }
+
+    /// Starts serving and returns the bound port once the server listens; throws when it cannot bind.
+    public func start() async throws -> Int {
+        let started = OneShot<Result<Int, any Error>>()
+        let app = Application(
+            router: makeRouter(),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: requestedPort), serverName: "mrcnn"),
+            onServerRunning: { channel in started.fulfil(.success(channel.localAddress?.port ?? 0)) },
+            logger: Self.quietLogger())
+        let address = "\(host):\(requestedPort)"
+        let task = Task {
+            do {
+                try await app.run()
+                started.fulfil(.failure(PreviewError("preview server at \(address) stopped before it started")))
+            } catch {
+                started.fulfil(.failure(PreviewError("cannot serve the preview at \(address) (\(error))")))
+                throw error
+            }
+        }
+        lock.withLock { self.task = task }
+        return try await started.value.get()
+    }
+
+    /// Ends every MJPEG stream and shuts the server down; safe to call more than once.
+    public func stop() async {
+        hub.close()
+        let task: Task<Void, any Error>? = lock.withLock { defer { self.task = nil }; return self.task }
+        task?.cancel()
+        _ = await task?.result
+    }
+
+    private func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        let hub = self.hub
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: PreviewPage.html)))
+        }
+        router.get("/stats.json") { [weak self] _, _ in
+            let json = (self?.currentStats ?? PreviewStats()).json()
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
+        }
+        router.get("/frame.jpg") { _, _ in
+            guard let jpeg = hub.latestFrame else { return Response(status: .notFound) }
+            return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: jpeg)))
+        }
+        router.get("/stream.mjpg") { _, _ in
+            let frames = hub.subscribe()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "multipart/x-mixed-replace; boundary=\(Self.boundary)", .cacheControl: "no-store"],
+                body: ResponseBody { writer in
+                    for await jpeg in frames {
+                        var part = ByteBuffer()
+                        part.writeString("--\(Self.boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(jpeg.count)\r\n\r\n")
+                        part.writeBytes(jpeg)
+                        part.writeString("\r\n")
+                        try await writer.write(part)
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+        return router
+    }
+
+    static let boundary = "mrcnnframe"
+
+    private static func quietLogger() -> Logger {
+        var logger = Logger(label: "mrcnn.preview")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
+/// A one-line preview error (bad `--serve` address, port in use).
+public struct PreviewError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A value set once and awaited by one caller.
+final class OneShot<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Value?
+    private var waiter: CheckedContinuation<Value, Never>?
+
+    func fulfil(_ value: Value) {
+        let w: CheckedContinuation<Value, Never>? = lock.withLock {
+            guard result == nil else { return nil }
+            result = value
+            defer { waiter = nil }
+            return waiter
+        }
+        w?.resume(returning: value)
+    }
+
+    var value: Value {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready: Value? = lock.withLock {
+                    if let result { return result }
+                    waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+}
