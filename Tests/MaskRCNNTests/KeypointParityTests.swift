@@ -33,29 +33,7 @@ import VideoIO
         var traced: [String: Tensor] = [:]
         let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
 
-        let refProposals = (ref["proposals"] as! [[NSNumber]]).map { $0.map(\.floatValue) }
-        let rowOf = ProposalMatch.rows(ours: traced["rpn.proposals"]!, reference: refProposals)
-        let matched = rowOf.filter { $0 != nil }.count
-        #expect(matched * 1000 >= refProposals.count * 995, "\(stem): \(matched) of \(refProposals.count) proposals match")
-        for (name, any) in ref["layers"] as! [String: Any] {
-            let layer = any as! [String: Any]
-            guard let ours = traced[name] else { Issue.record("layer \(name) not traced"); continue }
-            #expect(ours.shape == Fixture.ints(layer["shape"]), "\(name) shape")
-            guard ours.shape == Fixture.ints(layer["shape"]) else { continue }
-            let meanAbs = Float((layer["abs_sum"] as! NSNumber).doubleValue / Double(max(ours.count, 1)))
-            let perProposal = ["roi_heads.box_roi_pool", "roi_heads.class_logits", "roi_heads.box_regression"].contains(name)
-            let rowSize = ours.count / max(ours.shape[0], 1)
-            var worst: Float = 0
-            for (i, v) in zip(Fixture.ints(layer["index"]), Fixture.floats(layer["value"])) {
-                var j = i
-                if perProposal {
-                    guard let r = rowOf[i / rowSize] else { continue }
-                    j = r * rowSize + i % rowSize
-                }
-                worst = max(worst, abs(ours.data[j] - v) / (abs(v) + meanAbs + 1e-12))
-            }
-            #expect(worst < 1e-4, "\(stem) \(name): worst relative error \(worst)")
-        }
+        ReferenceComparison.check(ref, traced: traced, label: stem)
 
         let refDets = ref["detections"] as! [[String: Any]]
         #expect(detections.count == refDets.count, "\(stem): \(detections.count) detections, torchvision \(refDets.count)")

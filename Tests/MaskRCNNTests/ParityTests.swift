@@ -21,40 +21,7 @@ import VideoIO
         var traced: [String: Tensor] = [:]
         let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
 
-        // Proposals: the same boxes. With the seeded weights the per-level top-1000 cut on P2 and a few RPN NMS
-        // decisions sit within float32 noise of a tie (logit gaps ~5e-5, see tools/reference/README.md), so up to
-        // 0.5% of proposals may legitimately differ; the detections below must not.
-        let refProposals = (ref["proposals"] as! [[NSNumber]]).map { $0.map(\.floatValue) }
-        let ours = traced["rpn.proposals"]!
-        #expect(ours.n == refProposals.count, "\(stem): \(ours.n) proposals, torchvision \(refProposals.count)")
-        let rowOf = ProposalMatch.rows(ours: ours, reference: refProposals)
-        let matched = rowOf.filter { $0 != nil }.count
-        #expect(matched * 1000 >= refProposals.count * 995, "\(stem): \(matched) of \(refProposals.count) proposals match within 0.01 px")
-        let inOrder = rowOf.enumerated().filter { $0.element == $0.offset }.count
-        print("\(stem): \(matched)/\(refProposals.count) proposals matched, \(inOrder) at the same rank")
-
-        // Layers: shapes equal; sampled values within 1e-4 relative (to the value or the tensor's mean magnitude).
-        // Per-proposal layers are compared row by matched proposal.
-        for (name, any) in ref["layers"] as! [String: Any] {
-            let layer = any as! [String: Any]
-            guard let ours = traced[name] else { Issue.record("layer \(name) not traced"); continue }
-            #expect(ours.shape == Fixture.ints(layer["shape"]), "\(name) shape")
-            guard ours.shape == Fixture.ints(layer["shape"]) else { continue }
-            let n = Double(max(ours.count, 1))
-            let meanAbs = Float((layer["abs_sum"] as! NSNumber).doubleValue / n)
-            var worst: Float = 0
-            let perProposal = ["roi_heads.box_roi_pool", "roi_heads.class_logits", "roi_heads.box_regression"].contains(name)
-            let rowSize = ours.count / max(ours.shape[0], 1)
-            for (i, v) in zip(Fixture.ints(layer["index"]), Fixture.floats(layer["value"])) {
-                var j = i
-                if perProposal {
-                    guard let r = rowOf[i / rowSize] else { continue }
-                    j = r * rowSize + i % rowSize
-                }
-                worst = max(worst, abs(ours.data[j] - v) / (abs(v) + meanAbs + 1e-12))
-            }
-            #expect(worst < 1e-4, "\(stem) \(name): worst relative error \(worst)")
-        }
+        ReferenceComparison.check(ref, traced: traced, label: stem)
 
         // Final detections: same count and labels, boxes within 0.5 px, scores within 1e-3, mask IoU ≥ 0.99.
         let refDets = ref["detections"] as! [[String: Any]]
