@@ -24,6 +24,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Weights (see `detect`); a seeded model has the same cost as the real one.")
     var weights = "seeded:0"
 
+    @Option(help: "Model: maskrcnn or keypointrcnn.")
+    var model = "maskrcnn"
+
     @Option(help: "Keyframe mode: run the RPN on every N-th frame only (the previous frame's boxes scoring ≥ 0.5 are the proposals in between).")
     var detectEvery = 1
 
@@ -62,16 +65,21 @@ struct BenchCommand: ParsableCommand {
             images.append(RGBInput(width: f.width, height: f.height, pixels: f.rgb))
         }
         guard let first = images.first else { throw CLIError("\(input): no frames") }
-        let dict = try ModelLoader.stateDict(option: weights)
+        let keypoints = model == "keypointrcnn"
+        guard keypoints || model == "maskrcnn" else { throw CLIError("--model must be maskrcnn or keypointrcnn, got '\(model)'") }
+        let dict = try ModelLoader.stateDict(option: weights, keypoints: keypoints)
         let gemm = measureSGEMM()
         print("OpenBLAS core \(GEMM.coreName), \(GEMM.threads) threads; sgemm 1024×4096×2304: \(String(format: "%.1f", gemm)) GFLOP/s")
         print("clip \(input): \(first.width)×\(first.height), \(images.count - 1) timed frames (+1 warm-up)")
         for minSize in minSizes.split(separator: ",").compactMap({ Int($0) }) {
             var options = ModelOptions()
             options.minSize = minSize
-            let model = try MaskRCNN(stateDict: dict, options: options)
+            let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, options: options)
+            let keypointModel = keypoints ? try KeypointRCNN(stateDict: dict, options: options) : nil
+            let detector = maskModel?.detector ?? keypointModel!.detector
             let ws = Workspace()
-            _ = model(images[0], workspace: ws)
+            _ = maskModel?(images[0], workspace: ws)
+            _ = keypointModel?(images[0], workspace: ws)
             let timings = Timings()
             let start = Date()
             var detections = 0
@@ -79,9 +87,10 @@ struct BenchCommand: ParsableCommand {
             for (i, img) in images.dropFirst().enumerated() {
                 // Keyframe mode: the RPN runs every N-th frame; otherwise the last boxes are the proposals.
                 let key = i % detectEvery == 0 || previous.isEmpty
-                let f = model.detector.features(img, workspace: ws, regions: key ? nil : previous, timings: timings)
-                var d = model.detect([f], timings: timings)
-                model.predictMasks([f], &d, workspace: ws, timings: timings)
+                let f = detector.features(img, workspace: ws, regions: key ? nil : previous, timings: timings)
+                var d = detector.detect([f], timings: timings)
+                maskModel?.predictMasks([f], &d, workspace: ws, timings: timings)
+                keypointModel?.predictKeypoints([f], &d, workspace: ws, timings: timings)
                 previous = d[0].filter { $0.score >= 0.5 }.map(\.box)
                 detections += d[0].count
             }
