@@ -20,6 +20,51 @@ struct Winograd: Sendable {
     /// Tiles per GEMM block: keeps V and M blocks (16·C·tiles floats each) near the cache.
     static let tileBlock = 768
 
+    /// Bᵀ d B for 8 horizontally adjacent interior tiles at once (lane k = tile k): `p` is the top-left input of
+    /// tile 0; row i of tile k reads p[i·w + 2k …]. Stores 16 vectors of 8 at dst + ξ·stride.
+    @inline(__always)
+    static func inputTransform8(_ p: UnsafePointer<Float>, w: Int, dst: UnsafeMutablePointer<Float>, stride: Int) {
+        @inline(__always) func row(_ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+            let r = UnsafeRawPointer(p + i * w)
+            let a = r.loadUnaligned(as: SIMD16<Float>.self)
+            let b = r.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
+            return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
+        }
+        let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
+        @inline(__always) func store(_ i: Int, _ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>) {
+            UnsafeMutableRawPointer(dst + (i * 4 + 0) * stride).storeBytes(of: r0 - r2, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + (i * 4 + 1) * stride).storeBytes(of: r1 + r2, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + (i * 4 + 2) * stride).storeBytes(of: r2 - r1, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + (i * 4 + 3) * stride).storeBytes(of: r1 - r3, as: SIMD8<Float>.self)
+        }
+        // Rows of Bᵀ d, then each row times B.
+        store(0, d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
+        store(1, d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
+        store(2, d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
+        store(3, d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
+    }
+
+    /// Aᵀ M A for 8 adjacent interior tiles: reads M[ξ] lanes at m + ξ·stride, writes the two 16-wide output rows
+    /// starting at `dst` (row 0) and `dst + w` (row 1).
+    @inline(__always)
+    static func outputTransform8(_ m: UnsafePointer<Float>, stride: Int, dst: UnsafeMutablePointer<Float>, w: Int) {
+        @inline(__always) func load(_ xi: Int) -> SIMD8<Float> { UnsafeRawPointer(m + xi * stride).loadUnaligned(as: SIMD8<Float>.self) }
+        @inline(__always) func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+            let m0 = load(j), m1 = load(4 + j), m2 = load(8 + j), m3 = load(12 + j)
+            return (m0 + m1 + m2, m1 - m2 - m3)
+        }
+        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+        @inline(__always) func emit(_ s0: SIMD8<Float>, _ s1: SIMD8<Float>, _ s2: SIMD8<Float>, _ s3: SIMD8<Float>,
+                                    to out: UnsafeMutablePointer<Float>) {
+            let y0 = s0 + s1 + s2, y1 = s1 - s2 - s3
+            let row = SIMD16<Float>(y0[0], y1[0], y0[1], y1[1], y0[2], y1[2], y0[3], y1[3],
+                                    y0[4], y1[4], y0[5], y1[5], y0[6], y1[6], y0[7], y1[7])
+            UnsafeMutableRawPointer(out).storeBytes(of: row, as: SIMD16<Float>.self)
+        }
+        emit(c0.0, c1.0, c2.0, c3.0, to: dst)
+        emit(c0.1, c1.1, c2.1, c3.1, to: dst + w)
+    }
+
     /// Where one 4×4 input tile starts (y0, x0 may be −1 at the top/left border) and whether it lies fully inside.
     struct TileGeometry {
         let image: Int
@@ -63,6 +108,7 @@ struct Winograd: Sendable {
             let src = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!))
             u.withUnsafeBufferPointer { up in
                 var geo = [TileGeometry](repeating: TileGeometry(image: 0, y0: 0, x0: 0, interior: false), count: block)
+                var fast = [Bool](repeating: false, count: block)
                 var start = 0
                 while start < total {
                     let count = min(block, total - start)
@@ -73,16 +119,30 @@ struct Winograd: Sendable {
                         geo[t] = TileGeometry(image: img, y0: y0, x0: x0,
                                               interior: y0 >= 0 && x0 >= 0 && y0 + 3 < h && x0 + 3 < w)
                     }
+                    // Runs of 8 interior tiles side by side in one tile row take the vector path.
+                    for t in 0..<count {
+                        let g = geo[t]
+                        fast[t] = t + 8 <= count && g.interior && geo[t + 7].interior && geo[t + 7].image == g.image
+                            && geo[t + 7].y0 == g.y0 && geo[t + 7].x0 == g.x0 + 14
+                    }
                     // V[ξ][ci][t] = Bᵀ d B for each tile t of this block.
+                    fast.withUnsafeBufferPointer { fp in
                     geo.withUnsafeBufferPointer { gp in
                     Parallel.forEach(c) { ci in
                         let d = UnsafeMutablePointer<Float>.allocate(capacity: 32)
                         defer { d.deallocate() }
                         let tm = d + 16
                         let stride = c * count
-                        for t in 0..<count {
+                        var t = 0
+                        while t < count {
                             let g = gp[t]
                             let plane = src.base + (g.image * c + ci) * h * w
+                            if fp[t] {
+                                Winograd.inputTransform8(plane + g.y0 * w + g.x0, w: w, dst: vBuf.base + ci * count + t, stride: stride)
+                                t += 8
+                                continue
+                            }
+                            defer { t += 1 }
                             if g.interior {
                                 var p = plane + g.y0 * w + g.x0
                                 for i in 0..<4 { d[i * 4] = p[0]; d[i * 4 + 1] = p[1]; d[i * 4 + 2] = p[2]; d[i * 4 + 3] = p[3]; p += w }
@@ -114,6 +174,7 @@ struct Winograd: Sendable {
                         }
                     }
                     }
+                    }
                     // M[ξ] = U[ξ] · V[ξ]: [Cout × Cin] · [Cin × tiles].
                     for xi in 0..<16 {
                         GEMM.multiply(m: k, n: count, k: c, a: up.baseAddress! + xi * k * c, lda: c,
@@ -121,12 +182,21 @@ struct Winograd: Sendable {
                                       c: mBuf.base + xi * k * count, ldc: count)
                     }
                     // Y = Aᵀ M A, written into the 2×2 output block of each tile.
+                    fast.withUnsafeBufferPointer { fp in
                     geo.withUnsafeBufferPointer { gp in
                     Parallel.forEach(k) { co in
                         let s = UnsafeMutablePointer<Float>.allocate(capacity: 8)
                         defer { s.deallocate() }
-                        for t in 0..<count {
+                        var t = 0
+                        while t < count {
                             let g = gp[t], img = g.image, oy = g.y0 + 1, ox = g.x0 + 1
+                            if fp[t] {
+                                Winograd.outputTransform8(mBuf.base + co * count + t, stride: k * count,
+                                                          dst: o.base + (img * k + co) * h * w + oy * w + ox, w: w)
+                                t += 8
+                                continue
+                            }
+                            defer { t += 1 }
                             let m = mBuf.base + co * count + t
                             let stride = k * count
                             for j in 0..<4 {
@@ -143,6 +213,7 @@ struct Winograd: Sendable {
                                 if ox + 1 < w { plane[(oy + i) * w + ox + 1] = y1v }
                             }
                         }
+                    }
                     }
                     }
                     start += count
