@@ -38,6 +38,19 @@ public struct Conv2D: Sendable {
         let n = x.n, hw = oh * ow, k = inChannels * kernel * kernel, cols = n * hw
         if let r = residual { precondition(r.shape == [n, outChannels, oh, ow], "residual shape") }
         if let winograd {
+            if n > 1 && x.w <= 32 {
+                // Many small maps (RoIs): lay them side by side, each followed by zero columns up to an even width
+                // + 2, so the tile grid stays aligned per map, zero padding between maps is exact, and whole tile
+                // rows take the vector path; then read each map's columns back out.
+                let packed = Winograd.packSideBySide(x)
+                var y = Tensor(zeros: [1, outChannels, packed.h, packed.w])
+                y.data.withUnsafeMutableBufferPointer { winograd.run(packed, into: $0.baseAddress!, workspace: workspace) }
+                return Tensor(shape: [n, outChannels, oh, ow]) { o in
+                    Winograd.unpackSideBySide(y, images: n, width: ow, into: o.baseAddress!)
+                    Epilogue.apply(gemm: o.baseAddress!, out: o.baseAddress!, images: n, channels: outChannels, hw: hw,
+                                   bias: bias, residual: residual, relu: relu, imageMajor: true)
+                }
+            }
             return Tensor(shape: [n, outChannels, oh, ow]) { o in
                 winograd.run(x, into: o.baseAddress!, workspace: workspace)
                 Epilogue.apply(gemm: o.baseAddress!, out: o.baseAddress!, images: n, channels: outChannels, hw: hw,

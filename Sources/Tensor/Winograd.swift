@@ -65,6 +65,43 @@ struct Winograd: Sendable {
         emit(c0.1, c1.1, c2.1, c3.1, to: dst + w)
     }
 
+    /// Width each map occupies when packed side by side: even, with at least one zero column after it.
+    static func packedWidth(_ w: Int) -> Int { (w + 1) / 2 * 2 + 2 }
+
+    /// [N, C, H, W] → [1, C, H, N·packedWidth(W)], each map followed by zero columns.
+    static func packSideBySide(_ x: Tensor) -> Tensor {
+        let n = x.n, c = x.c, h = x.h, w = x.w, pw = packedWidth(w), total = n * pw
+        var out = Tensor(zeros: [1, c, h, total])
+        x.data.withUnsafeBufferPointer { xp in
+            out.data.withUnsafeMutableBufferPointer { op in
+                let src = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!)), dst = SharedFloats(op.baseAddress!)
+                Parallel.forEach(c) { ch in
+                    for img in 0..<n {
+                        for y in 0..<h {
+                            (dst.base + (ch * h + y) * total + img * pw).update(from: src.base + ((img * c + ch) * h + y) * w, count: w)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The inverse of `packSideBySide` for an output [1, K, H, N·packedWidth(W)] → `out` [N, K, H, W].
+    static func unpackSideBySide(_ y: Tensor, images n: Int, width w: Int, into out: UnsafeMutablePointer<Float>) {
+        let k = y.c, h = y.h, total = y.w, pw = packedWidth(w)
+        y.data.withUnsafeBufferPointer { yp in
+            let src = SharedFloats(UnsafeMutablePointer(mutating: yp.baseAddress!)), dst = SharedFloats(out)
+            Parallel.forEach(k) { ch in
+                for img in 0..<n {
+                    for row in 0..<h {
+                        (dst.base + ((img * k + ch) * h + row) * w).update(from: src.base + (ch * h + row) * total + img * pw, count: w)
+                    }
+                }
+            }
+        }
+    }
+
     /// Where one 4×4 input tile starts (y0, x0 may be −1 at the top/left border) and whether it lies fully inside.
     struct TileGeometry {
         let image: Int
