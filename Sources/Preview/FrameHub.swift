@@ -33,6 +33,21 @@ public final class FrameHub: @unchecked Sendable {
         for client in targets { client.yield(jpeg) }
     }
 
+    /// The newest frame and its number (1, 2, …) once one newer than `after` exists, waiting up to `timeout`;
+    /// nil when none came in time (or the hub closed).
+    public func frame(after: Int, timeout: Duration) async -> (sequence: Int, jpeg: [UInt8])? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let current: (Int, [UInt8])? = lock.withLock {
+                if let latest, published > after { return (published, latest) }
+                return nil
+            }
+            if let current { return current }
+            if ContinuousClock.now >= deadline || lock.withLock({ closed }) || Task.isCancelled { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// A stream of frames for one client, starting with the newest frame; ends when the hub closes.
     public func subscribe() -> AsyncStream<[UInt8]> {
         let id = UUID()

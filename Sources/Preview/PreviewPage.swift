@@ -46,8 +46,13 @@ public struct PreviewStats: Codable, Sendable, Equatable {
     }
 }
 
-/// The preview page: the MJPEG stream in an `<img>` (browsers play multipart/x-mixed-replace natively) and a
-/// stats panel that polls `/stats.json` twice a second. No external resources, no plugins.
+/// The preview page: an `<img>` showing the newest annotated frame and a stats panel polling `/stats.json`
+/// twice a second. No external resources, no plugins.
+///
+/// The page pulls frames with `/frame.jpg?after=N` (answered as soon as a frame newer than N exists) rather than
+/// embedding `/stream.mjpg`: an endless multipart response keeps a page "loading" forever, which breaks
+/// headless screenshots and load indicators, while finite requests give the same newest-frame behaviour
+/// (a slow browser simply asks less often). `/stream.mjpg` stays for players and for embedding elsewhere.
 enum PreviewPage {
     static let html = """
     <!doctype html>
@@ -73,7 +78,7 @@ enum PreviewPage {
       <span>reconnects <b id="reconnects">0</b></span>
       <span>mode <b id="policy">–</b></span>
     </header>
-    <img id="video" src="/stream.mjpg" alt="annotated video">
+    <img id="video" alt="">
     <div id="parts"></div>
     <script>
     async function poll() {
@@ -92,6 +97,22 @@ enum PreviewPage {
     }
     poll();
     setInterval(poll, 500);
+    async function frames() {
+      const img = document.getElementById('video');
+      let seq = -1, shown = null;
+      for (;;) {
+        try {
+          const r = await fetch('/frame.jpg?after=' + seq, {cache: 'no-store'});
+          if (r.status !== 200) { await new Promise(ok => setTimeout(ok, 300)); continue; }
+          seq = parseInt((r.headers.get('ETag') || '0').replace(/"/g, ''), 10);
+          const next = URL.createObjectURL(await r.blob());
+          img.src = next;
+          if (shown) URL.revokeObjectURL(shown);
+          shown = next;
+        } catch (e) { await new Promise(ok => setTimeout(ok, 1000)); }
+      }
+    }
+    frames();
     </script>
     </body>
     </html>

@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 
 /// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
-/// `/frame.jpg` the newest frame, `/stats.json` fps, drops, latency and per-stage milliseconds.
+/// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
+/// per-stage milliseconds.
 public final class PreviewServer: @unchecked Sendable {
     public let host: String
     public let requestedPort: Int
@@ -79,10 +80,15 @@ public final class PreviewServer: @unchecked Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         }
-        router.get("/frame.jpg") { _, _ in
-            guard let jpeg = hub.latestFrame else { return Response(status: .notFound) }
-            return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "no-store"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: jpeg)))
+        router.get("/frame.jpg") { request, _ in
+            // ?after=N: wait (up to 2 s) for a frame newer than N; without it, the newest frame at once.
+            let after = request.uri.queryParameters.get("after", as: Int.self)
+            guard let frame = await hub.frame(after: after ?? 0, timeout: .seconds(after == nil ? 0 : 2)) else {
+                return Response(status: .noContent, headers: [.cacheControl: "no-store"])
+            }
+            return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "no-store",
+                                                   .eTag: "\"\(frame.sequence)\""],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: frame.jpeg)))
         }
         router.get("/stream.mjpg") { _, _ in
             let frames = hub.subscribe()

@@ -57,10 +57,10 @@ struct PreviewServerTests {
         server.update(PreviewStats(input: "udp://127.0.0.1:5000", policy: "latest", frames: 7, dropped: 3, fps: 2.5,
                                    latencyMs: 420, reconnects: 1, parts: [.init(name: "detector", ms: 300)]))
         let page = String(decoding: rawGET(port: port, path: "/") { _ in false }, as: UTF8.self)
-        #expect(page.contains("200 OK") && page.contains("<img id=\"video\" src=\"/stream.mjpg\""))
+        #expect(page.contains("200 OK") && page.contains("<img id=\"video\"") && page.contains("/frame.jpg?after="))
         let stats = String(decoding: rawGET(port: port, path: "/stats.json") { _ in false }, as: UTF8.self)
         #expect(stats.contains("\"dropped\":3") && stats.contains("\"latency_ms\":420") && stats.contains("\"detector\""))
-        #expect(String(decoding: rawGET(port: port, path: "/frame.jpg") { _ in false }, as: UTF8.self).contains("404"))
+        #expect(String(decoding: rawGET(port: port, path: "/frame.jpg") { _ in false }, as: UTF8.self).contains("204"))
 
         // A publisher keeps sending frames while a client reads the stream.
         let publisher = Task {
@@ -80,8 +80,13 @@ struct PreviewServerTests {
         #expect(text.contains("multipart/x-mixed-replace; boundary=mrcnnframe"))
         #expect(count("--mrcnnframe\r\n", in: stream) >= 3)
         #expect(count("Content-Type: image/jpeg\r\nContent-Length: 5\r\n\r\n", in: stream) >= 2)
-        let frame = rawGET(port: port, path: "/frame.jpg") { _ in false }
-        #expect(String(decoding: frame, as: UTF8.self).contains("image/jpeg"))
+        let frame = String(decoding: rawGET(port: port, path: "/frame.jpg") { _ in false }, as: UTF8.self)
+        #expect(frame.contains("image/jpeg"))
+        let sequence = Int(frame.lowercased().components(separatedBy: "etag: \"").last?.prefix { $0.isNumber } ?? "") ?? 0
+        #expect(sequence >= 3, "\(frame)")
+        // ?after=N waits for a newer frame; none comes, so after 2 s: no content.
+        let waited = String(decoding: rawGET(port: port, path: "/frame.jpg?after=\(sequence)") { _ in false }, as: UTF8.self)
+        #expect(waited.contains("204"))
 
         await server.stop()
         #expect(rawGET(port: port, path: "/", timeout: 2) { _ in false }.isEmpty)
