@@ -29,8 +29,12 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
     /// Added to the current connection's timestamps (already in `info`'s time base); nil until its first frame.
     private var offset: Int64? = 0
     private let frameTicks: Int64
+    /// The first frame, decoded while opening, handed out by the first `nextFrame()`.
+    private var pending: DecodedFrame?
 
-    /// Opens the first connection (its failure is thrown as is); `log` receives one line per drop/reconnect.
+    /// Opens the first connection and decodes its first frame (failures are thrown as they are); `log`
+    /// receives one line per drop/reconnect. `info` has the size of that frame: a stream joined before its
+    /// parameters arrived may not tell its size up front.
     public init(url: String, readTimeout: Double = 10, reconnectTimeout: Double = 30,
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.url = url
@@ -38,10 +42,18 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
         self.reconnectTimeout = reconnectTimeout
         self.log = log
         let first = try VideoSource(url: url, readTimeout: readTimeout, interruption: interruption)
+        guard let frame = try first.nextFrame() else {
+            first.close()
+            throw VideoIOError.cannotOpen(path: url, reason: "the stream ended before its first picture")
+        }
         current = first
-        info = first.info
+        let stream = first.info
+        info = VideoInfo(width: frame.width, height: frame.height, timeBaseNum: stream.timeBaseNum,
+                         timeBaseDen: stream.timeBaseDen, averageFrameRate: stream.averageFrameRate, duration: nil,
+                         estimatedFrameCount: nil, hasAudio: stream.hasAudio, codecName: stream.codecName)
         let rate = info.averageFrameRate > 0 ? info.averageFrameRate : 25
         frameTicks = max(1, Int64((1 / rate / max(info.timeBase, 1e-12)).rounded()))
+        pending = frame
     }
 
     /// Successful reconnections so far.
@@ -62,6 +74,10 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
 
     /// The next frame on the continuous timeline; nil once interrupted, closed, or when reconnecting gave up.
     public func nextFrame() throws -> DecodedFrame? {
+        if let frame = pending {
+            pending = nil
+            return try place(frame)
+        }
         while true {
             if interruption.isSet || lock.withLock({ closed }) { return nil }
             if let source = lock.withLock({ current }) {
