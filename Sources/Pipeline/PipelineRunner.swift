@@ -16,12 +16,18 @@ public struct PipelineRunner: Sendable {
     public let bufferDepth: Int
     /// How the reader feeds the first stage.
     public let policy: FramePolicy
+    /// `latest` only: batches between the first stage and the sink at once. 1 (default) starts each batch on
+    /// the freshest frames when the previous result is out: lowest latency, and no throughput lost when the
+    /// stages cannot run side by side (model stages share the cores). Raise it to pipeline stages that can.
+    public let inFlightLimit: Int
 
-    public init(stages: [any Stage], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless) {
+    public init(stages: [any Stage], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
+                inFlightLimit: Int = 1) {
         self.stages = stages
         self.batchSize = max(1, batchSize)
         self.bufferDepth = max(1, bufferDepth)
         self.policy = policy
+        self.inFlightLimit = max(1, inFlightLimit)
     }
 
     /// Runs frames pulled from a blocking `read` closure (nil = end of input) until the end or the stop flag.
@@ -53,7 +59,7 @@ public struct PipelineRunner: Sendable {
         let stoppedEarly = StopFlag()
         // channels[i] feeds stage i; channels[stages.count] feeds the sink. In latest mode the mailbox feeds stage 0.
         let channels = (0...stages.count).map { _ in AsyncThrowingChannel<TimedBatch, any Error>() }
-        let mailbox = policy == .latest ? LatestFrameMailbox(capacity: batchSize) : nil
+        let mailbox = policy == .latest ? LatestFrameMailbox(capacity: batchSize, inFlightLimit: inFlightLimit) : nil
         let batchSize = self.batchSize, depth = self.bufferDepth
         var delivered = 0
 
@@ -66,6 +72,7 @@ public struct PipelineRunner: Sendable {
                     clocks.sink.add(frames: 1, since: t0)
                     delivered += 1
                 }
+                mailbox?.release()
             }
         }
 

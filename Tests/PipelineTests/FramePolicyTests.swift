@@ -66,6 +66,24 @@ struct FramePolicyTests {
         #expect((gaps.max() ?? 0) > 3)
     }
 
+    @Test("latest: the first stage starts a frame only when the previous result reached the sink (in-flight limit 1)")
+    func oneInFlight() async throws {
+        let inFlight = Counter(), overlaps = Counter()
+        let first = CallbackStage(name: "first", delay: 0.02) {
+            if inFlight.value > 0 { overlaps.increment() }
+            inFlight.increment()
+        }
+        let source = PacedSource(count: 40, interval: 0.003)
+        var seen = 0
+        let summary = try await PipelineRunner(stages: [first, RecordingStage(name: "second", delay: 0.02)], policy: .latest)
+            .run(read: { source.read() }) { _ in
+                inFlight.decrement()
+                seen += 1
+            }
+        #expect(overlaps.value == 0)
+        #expect(seen + summary.dropped == 40 && summary.dropped > 0)
+    }
+
     @Test("lossless: the same slow stage drops nothing")
     func losslessKeepsAll() async throws {
         let slow = RecordingStage(name: "slow", delay: 0.02)
@@ -138,5 +156,24 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     func increment() { lock.withLock { count += 1 } }
+    func decrement() { lock.withLock { count -= 1 } }
     var value: Int { lock.withLock { count } }
+}
+
+/// Calls `onProcess` for each batch, then sleeps `delay`.
+final class CallbackStage: Stage, @unchecked Sendable {
+    let name: String
+    let delay: TimeInterval
+    let onProcess: @Sendable () -> Void
+
+    init(name: String, delay: TimeInterval, onProcess: @escaping @Sendable () -> Void) {
+        self.name = name
+        self.delay = delay
+        self.onProcess = onProcess
+    }
+
+    func process(_ batch: inout [FrameRecord]) throws {
+        onProcess()
+        Thread.sleep(forTimeInterval: delay)
+    }
 }
