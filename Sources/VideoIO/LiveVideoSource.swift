@@ -85,6 +85,9 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
                     if let frame = try source.nextFrame() { return try place(frame) }
                     if interruption.isSet { return nil }
                     dropped(source, reason: "the stream ended")
+                } catch VideoIOError.truncated {
+                    if interruption.isSet { return nil }
+                    dropped(source, reason: "no data for \(Self.seconds(readTimeout)) s, or a read error")
                 } catch {
                     if interruption.isSet { return nil }
                     dropped(source, reason: String(describing: error))
