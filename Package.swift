@@ -67,6 +67,6 @@ let package = Package(
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint", "VideoIO"], swiftSettings: strict),
     ]
 )

@@ -74,6 +74,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Tracker: associate by box IoU only, ignoring masks.")
     var trackBoxesOnly = false
 
+    @OptionGroup(title: "Live input")
+    var live: LiveOptions
+
     /// Options handed to every stage factory, by key.
     var stageOptions: [String: String] {
         var options = ["min-score": String(minScore), "batch-size": String(batchSize)]
@@ -103,6 +106,7 @@ struct RunCommand: AsyncParsableCommand {
                                    options: stageOptions, batchSize: batchSize, maxFrames: maxFrames,
                                    results: ResultsPaths(json: json, mot: mot, mots: mots))
             job.plugins = plugins
+            job.live = live.settings
             outcome = try await job.run()
         } catch let exit as ExitCode {
             throw exit

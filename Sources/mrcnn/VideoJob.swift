@@ -18,6 +18,8 @@ struct VideoJob {
     let leadingStages: [any Stage]
     /// Runtime plugins (.so paths) whose stages join the registry.
     var plugins: [String] = []
+    /// Live input: frame policy, reconnecting, preview server (defaults suit files).
+    var live = LiveSettings()
 
     init(input: String, output: String, chain: [String], options: [String: String], batchSize: Int, maxFrames: Int?,
          results: ResultsPaths = ResultsPaths(), leadingStages: [any Stage] = []) throws {
@@ -44,17 +46,22 @@ struct VideoJob {
     func run() async throws -> Outcome {
         let registry = try StageCatalog.makeRegistry(plugins: plugins)
         try registry.validate(chain)
-        let source = try VideoSource(url: input)
+        try live.check()
+        let source = try live.openSource(input)
         defer { source.close() }
+        let session = try LiveSession(input: input, source: source, serve: live.serve)
         let info = source.info
         let stages = try leadingStages + registry.makeChain(chain, context: StageContext(options: options))
         // From here on a signal only asks to stop, so the output is always finalised.
         let stop = StopFlag()
         let trap = SignalTrap(stop: stop)
         defer { trap.cancel() }
+        session.interruptOnStop(stop)
+        try await session.start()
         let sink = try VideoSink(path: output, width: info.width, height: info.height,
                                  timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen,
-                                 frameRate: info.averageFrameRate, audioFrom: info.hasAudio ? input : nil)
+                                 frameRate: info.averageFrameRate,
+                                 audioFrom: info.hasAudio && !VideoInput.isLive(input) ? input : nil)
         let writers = try ResultsWriters(json: results.json, mot: results.mot, mots: results.mots)
         defer { writers.close() }
 
@@ -62,18 +69,20 @@ struct VideoJob {
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
         let progress = ProgressReporter(total: total)
         var written = 0
-        let runner = PipelineRunner(stages: stages, batchSize: batchSize)
+        let runner = PipelineRunner(stages: stages, batchSize: batchSize, policy: live.policy(for: input))
 
         let summary: PipelineSummary
         do {
-            summary = try await runner.run(read: { try reader.next() }, stop: stop) { record in
+            summary = try await runner.run(read: { try reader.next() }, stop: stop, monitor: session.monitor) { record in
                 try sink.write(rgb: record.image.pixels, pts: record.pts)
                 try writers.write(record)
                 written += 1
                 progress.update(done: written)
+                session.publish(record)
             }
         } catch {
             progress.finish()
+            await session.stop()
             // Keep what was written playable (or leave no empty file behind), then report the original failure.
             sink.trimAudioToVideo = true
             try? sink.finish()
@@ -83,13 +92,14 @@ struct VideoJob {
         progress.finish()
         // When only part of the input went through, keep the audio to the video's length.
         sink.trimAudioToVideo = stop.isSet || maxFrames != nil
+        await session.stop()
         try sink.finish()
         let interrupted = stop.isSet
-        printSummary(summary, interrupted: interrupted)
+        printSummary(summary, interrupted: interrupted, extra: session.summaryLines(summary))
         return interrupted ? .interrupted : .completed
     }
 
-    private func printSummary(_ summary: PipelineSummary, interrupted: Bool) {
+    private func printSummary(_ summary: PipelineSummary, interrupted: Bool, extra: [String] = []) {
         var lines: [String] = []
         let head = interrupted ? "interrupted: " : ""
         lines.append(String(format: "mrcnn: %@%d frames in %.2f s (%.2f fps)", head, summary.frames,
@@ -100,6 +110,7 @@ struct VideoJob {
             let name = part.name.padding(toLength: width, withPad: " ", startingAt: 0)
             lines.append(String(format: "  %@  %8.2f ms/frame", name, part.meanMillisecondsPerFrame))
         }
+        lines += extra
         lines.append("  output: \(output)")
         for path in results.all { lines.append("  results: \(path)") }
         StandardError.write(lines.joined(separator: "\n") + "\n")
@@ -133,11 +144,11 @@ private extension StageTiming {
 
 /// Pulls decoded frames from a `VideoSource` as pipeline records, up to an optional limit; used by the reader task only.
 final class FrameReader: @unchecked Sendable {
-    private let source: VideoSource
+    private let source: any FrameSource
     private let limit: Int?
     private var count = 0
 
-    init(source: VideoSource, limit: Int?) {
+    init(source: any FrameSource, limit: Int?) {
         self.source = source
         self.limit = limit
     }

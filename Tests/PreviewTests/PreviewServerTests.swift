@@ -4,7 +4,7 @@ import Testing
 
 /// Reads raw bytes from an HTTP GET on 127.0.0.1 until `enough` says stop or `timeout` passes (a plain socket,
 /// so an endless multipart response can be read part by part).
-func rawGET(port: Int, path: String, timeout: TimeInterval = 10, enough: ([UInt8]) -> Bool) -> [UInt8] {
+func rawGET(port: Int, path: String, timeout: TimeInterval = 30, enough: ([UInt8]) -> Bool) -> [UInt8] {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -28,6 +28,13 @@ func rawGET(port: Int, path: String, timeout: TimeInterval = 10, enough: ([UInt8
         if n > 0 { received += chunk[0..<n] }
     }
     return received
+}
+
+/// `rawGET` on a thread of its own, so the waiting test holds no thread of the concurrency pool the server needs.
+func get(port: Int, path: String, timeout: TimeInterval = 30, enough: @escaping @Sendable ([UInt8]) -> Bool) async -> [UInt8] {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: rawGET(port: port, path: path, timeout: timeout, enough: enough)) }.start()
+    }
 }
 
 func count(_ needle: String, in bytes: [UInt8]) -> Int {
@@ -56,11 +63,12 @@ struct PreviewServerTests {
         #expect(port > 0)
         server.update(PreviewStats(input: "udp://127.0.0.1:5000", policy: "latest", frames: 7, dropped: 3, fps: 2.5,
                                    latencyMs: 420, reconnects: 1, parts: [.init(name: "detector", ms: 300)]))
-        let page = String(decoding: rawGET(port: port, path: "/") { _ in false }, as: UTF8.self)
+        // Generous waits with explicit completion tests: in the full suite the machine is busy.
+        let page = String(decoding: await get(port: port, path: "/") { count("</html>", in: $0) > 0 }, as: UTF8.self)
         #expect(page.contains("200 OK") && page.contains("<img id=\"video\"") && page.contains("/frame.jpg?after="))
-        let stats = String(decoding: rawGET(port: port, path: "/stats.json") { _ in false }, as: UTF8.self)
+        let stats = String(decoding: await get(port: port, path: "/stats.json") { count("\"reconnects\"", in: $0) > 0 }, as: UTF8.self)
         #expect(stats.contains("\"dropped\":3") && stats.contains("\"latency_ms\":420") && stats.contains("\"detector\""))
-        #expect(String(decoding: rawGET(port: port, path: "/frame.jpg") { _ in false }, as: UTF8.self).contains("204"))
+        #expect(await String(decoding: get(port: port, path: "/frame.jpg") { count("\r\n\r\n", in: $0) > 0 }, as: UTF8.self).contains("204"))
 
         // A publisher keeps sending frames while a client reads the stream.
         let publisher = Task {
@@ -71,25 +79,23 @@ struct PreviewServerTests {
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
-        let stream = await Task.detached {
-            rawGET(port: port, path: "/stream.mjpg") { count("--mrcnnframe\r\n", in: $0) >= 3 }
-        }.value
+        let stream = await get(port: port, path: "/stream.mjpg") { count("--mrcnnframe\r\n", in: $0) >= 3 }
         publisher.cancel()
         _ = await publisher.result
         let text = String(decoding: stream, as: UTF8.self)
         #expect(text.contains("multipart/x-mixed-replace; boundary=mrcnnframe"))
         #expect(count("--mrcnnframe\r\n", in: stream) >= 3)
         #expect(count("Content-Type: image/jpeg\r\nContent-Length: 5\r\n\r\n", in: stream) >= 2)
-        let frame = String(decoding: rawGET(port: port, path: "/frame.jpg") { _ in false }, as: UTF8.self)
+        let frame = String(decoding: await get(port: port, path: "/frame.jpg") { Array($0.suffix(2)) == [0xFF, 0xD9] }, as: UTF8.self)
         #expect(frame.contains("image/jpeg"))
         let sequence = Int(frame.lowercased().components(separatedBy: "etag: \"").last?.prefix { $0.isNumber } ?? "") ?? 0
         #expect(sequence >= 3, "\(frame)")
         // ?after=N waits for a newer frame; none comes, so after 2 s: no content.
-        let waited = String(decoding: rawGET(port: port, path: "/frame.jpg?after=\(sequence)") { _ in false }, as: UTF8.self)
+        let waited = String(decoding: await get(port: port, path: "/frame.jpg?after=\(sequence)") { count("\r\n\r\n", in: $0) > 0 }, as: UTF8.self)
         #expect(waited.contains("204"))
 
         await server.stop()
-        #expect(rawGET(port: port, path: "/", timeout: 2) { _ in false }.isEmpty)
+        #expect(await get(port: port, path: "/", timeout: 5) { _ in false }.isEmpty)
     }
 
     @Test("a port in use is a one-line error")

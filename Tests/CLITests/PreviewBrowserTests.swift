@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import VideoIO
+
+/// The live preview seen by a real browser: headless Chromium screenshots the page while `mrcnn run` serves it.
+@Suite("Live preview in headless Chromium")
+struct PreviewBrowserTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    @Test("the page shows the annotated video and the stats; the run then stops cleanly on SIGTERM")
+    func screenshot() throws {
+        guard let binary = CLIHarness.binary else { throw CLIHarness.Failure(description: "mrcnn binary not found") }
+        guard let chromium = Self.chromium else {
+            throw CLIHarness.Failure(description: "chromium is not installed (tools/install-deps.sh installs it)")
+        }
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let clip = dir.appendingPathComponent("clip.mp4"), output = dir.appendingPathComponent("out.mp4")
+        try CLIHarness.makeClip(clip, seconds: 40, size: "320x240", rate: 10, audio: false)
+        // --latest on a file reads it at its frame rate, like a camera: the run lasts long enough to look at.
+        let (process, _, err) = try CLIHarness.launch(binary, ["run", clip.path, "-o", output.path, "--stages", "render",
+                                                               "--latest", "--serve", "127.0.0.1:0"], in: dir)
+        defer { if process.isRunning { process.terminate() } }
+        var port: Int?
+        waitFor(30) {
+            let text = CLIHarness.read(err)
+            guard let range = text.range(of: "preview at http://127.0.0.1:") else { return false }
+            port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            return port != nil
+        }
+        let url = "http://127.0.0.1:\(try #require(port, "\(CLIHarness.read(err))"))/"
+        // Wait for some frames, so the page has a picture and the stats have numbers.
+        #expect(waitFor(20) { CLIHarness.read(err).contains("progress:") })
+
+        // Up to three screenshots: the page pulls frames by script, so the first one may come a moment too early.
+        var image: (width: Int, height: Int, rgb: [UInt8]) = (0, 0, [])
+        var colours = 0
+        for attempt in 1...3 where colours <= 20 {
+            let png = dir.appendingPathComponent("page\(attempt).png")
+            let shot = try CLIHarness.run(URL(fileURLWithPath: chromium), [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,600",
+                "--timeout=5000", "--screenshot=\(png.path)", url,
+            ], in: dir, timeout: 60)
+            #expect(FileManager.default.fileExists(atPath: png.path), "chromium: \(shot.stderr)")
+            image = try ImageFile.read(path: png.path)
+            colours = Self.videoColours(image)
+        }
+        #expect(image.width == 800 && image.height == 600)
+        #expect(colours > 20, "the video region looks empty (\(colours) colours)")
+        // The stats endpoint the page polls reports the run.
+        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(string: url + "stats.json")!)) as? [String: Any]
+        #expect((stats?["frames"] as? Int ?? 0) > 0)
+        #expect(stats?["policy"] as? String == "latest")
+        #expect(stats?["parts"] is [Any])
+
+        process.terminate()   // SIGTERM: the same graceful stop as Ctrl-C
+        try CLIHarness.wait(process, timeout: 30)
+        let stderr = CLIHarness.read(err)
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("mode: latest"))
+        #expect((try CLIHarness.probe(output)["video"] ?? 0) > 0)
+    }
+
+    /// Distinct colours (coarsely quantised) in the video region, below the stats bar and centred: testsrc has
+    /// many, the page itself (near-black and grey) few.
+    static func videoColours(_ image: (width: Int, height: Int, rgb: [UInt8])) -> Int {
+        guard image.width == 800, image.height == 600 else { return 0 }
+        var colours = Set<Int>()
+        for y in stride(from: 60, to: 280, by: 2) {
+            for x in stride(from: 250, to: 550, by: 2) {
+                let i = (y * image.width + x) * 3
+                colours.insert(Int(image.rgb[i] >> 4) << 8 | Int(image.rgb[i + 1] >> 4) << 4 | Int(image.rgb[i + 2] >> 4))
+            }
+        }
+        return colours.count
+    }
+}
