@@ -23,9 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        // C interop lives only in these two shim targets.
+        // C interop lives only in these shim targets.
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavdevice-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
@@ -36,7 +37,7 @@ let package = Package(
         .target(name: "MaskRCNN", dependencies: ["Tensor", "Checkpoint"], swiftSettings: fastMath),
 
         // Video and pipeline layers.
-        .target(name: "VideoIO", dependencies: ["CFFmpeg"], swiftSettings: strict),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CTurboJPEG"], swiftSettings: strict),
         .target(name: "Pipeline", dependencies: [
             .product(name: "MRCNNPluginAPI", package: "PluginAPI"),
             .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),

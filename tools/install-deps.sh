@@ -5,7 +5,8 @@
 set -euo pipefail
 
 # chromium: the live-preview test screenshots the page with headless Chromium.
-packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev pkg-config ffmpeg chromium)
+# libturbojpeg0-dev: JPEG stills are decoded with libjpeg-turbo, as PIL decodes them.
+packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libturbojpeg0-dev pkg-config ffmpeg chromium)
 
 missing=()
 for package in "${packages[@]}"; do

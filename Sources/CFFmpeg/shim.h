@@ -10,6 +10,8 @@
 #include <libavutil/opt.h>
 #include <libavutil/error.h>
 #include <libavutil/mathematics.h>
+#include <libavutil/display.h>
+#include <math.h>
 
 static inline int mrcnn_averror(int e) { return AVERROR(e); }
 static inline int mrcnn_averror_eof(void) { return AVERROR_EOF; }
@@ -62,5 +64,18 @@ static inline int mrcnn_pix_fmt_is_yuv(int fmt) {
     if (!d) return 0;
     if (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL)) return 0;
     return d->nb_components >= 3;
+}
+
+/// The clockwise rotation (0, 90, 180 or 270 degrees) a player applies to show a stream upright, from its display
+/// matrix side data (MP4 `rotate` tags arrive as one); as ffmpeg's own autorotate reads it. Flips are not reported.
+static inline int mrcnn_stream_rotation(const AVStream *s) {
+    size_t size = 0;
+    const uint8_t *m = av_stream_get_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (!m || size < 9 * sizeof(int32_t)) return 0;
+    double theta = -av_display_rotation_get((const int32_t *)m);
+    if (isnan(theta)) return 0;
+    long quarter = lround(theta / 90.0);
+    int r = (int)(((quarter % 4) + 4) % 4) * 90;
+    return r;
 }
 #endif

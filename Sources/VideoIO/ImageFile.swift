@@ -1,11 +1,17 @@
 import CFFmpeg
 import Foundation
 
-/// Reads one still image (PNG, JPEG, BMP, ...) through FFmpeg as packed RGB24, and writes RGB24 as PNG;
+/// Reads one still image (PNG, JPEG, BMP, ...) as packed RGB24 (JPEG through libjpeg-turbo, the rest through FFmpeg), and writes RGB24 as PNG;
 /// stateless, callable from any thread.
 public enum ImageFile {
     /// The first picture of the file as width*height*3 RGB bytes (alpha dropped, not blended).
+    /// JPEG files are decoded with libjpeg-turbo as PIL decodes them (the pixels torchvision's users feed).
     public static func read(path: String) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        if let head = FileHandle(forReadingAtPath: path).flatMap({ h in defer { try? h.close() }; return try? h.read(upToCount: 3) }),
+           JPEGDecoder.isJPEG(head) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            if let image = try JPEGDecoder.decode(bytes, path: path) { return image }
+        }
         let source = try VideoSource(url: path)
         defer { source.close() }
         let frame: DecodedFrame?

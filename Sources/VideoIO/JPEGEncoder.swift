@@ -11,6 +11,8 @@ public final class JPEGEncoder: @unchecked Sendable {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
     private var size: (width: Int, height: Int) = (0, 0)
+    /// Increasing timestamps: the encoder refuses a frame whose pts does not follow the previous one's.
+    private var nextPTS: Int64 = 0
 
     public init(quality: Int = 5) {
         _ = FFmpeg.setUp
@@ -34,7 +36,8 @@ public final class JPEGEncoder: @unchecked Sendable {
             mrcnn_sws_from_packed(scaler, $0.baseAddress, Int32(width * 3), Int32(height), frame)
         }
         guard rows > 0 else { throw VideoIOError.ffmpeg(path: "jpeg", operation: "converting RGB to YUV", reason: "swscale failed") }
-        frame.pointee.pts = 0
+        frame.pointee.pts = nextPTS
+        nextPTS += 1
         let sent = avcodec_send_frame(context, frame)
         guard sent >= 0 else { throw VideoIOError.ffmpeg(path: "jpeg", operation: "encoding JPEG", reason: FFmpeg.message(sent)) }
         let received = avcodec_receive_packet(context, packet)
@@ -86,6 +89,7 @@ public final class JPEGEncoder: @unchecked Sendable {
         }
         _ = mrcnn_sws_set_destination_colorspace(scaler, Int32(bitPattern: AVCOL_SPC_BT470BG.rawValue), 1)
         size = (width, height)
+        nextPTS = 0
     }
 
     private func release() {

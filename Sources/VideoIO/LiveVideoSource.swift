@@ -41,19 +41,45 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
         self.readTimeout = readTimeout
         self.reconnectTimeout = reconnectTimeout
         self.log = log
-        let first = try VideoSource(url: url, readTimeout: readTimeout, interruption: interruption)
-        guard let frame = try first.nextFrame() else {
-            first.close()
-            throw VideoIOError.cannotOpen(path: url, reason: "the stream ended before its first picture")
-        }
+        let (first, frame) = try Self.openFirst(url, readTimeout: readTimeout, waitFor: reconnectTimeout,
+                                                interruption: interruption, log: log)
         current = first
         let stream = first.info
         info = VideoInfo(width: frame.width, height: frame.height, timeBaseNum: stream.timeBaseNum,
                          timeBaseDen: stream.timeBaseDen, averageFrameRate: stream.averageFrameRate, duration: nil,
-                         estimatedFrameCount: nil, hasAudio: stream.hasAudio, codecName: stream.codecName)
+                         estimatedFrameCount: nil, hasAudio: stream.hasAudio, codecName: stream.codecName,
+                         rotation: stream.rotation)
         let rate = info.averageFrameRate > 0 ? info.averageFrameRate : 25
         frameTicks = max(1, Int64((1 / rate / max(info.timeBase, 1e-12)).rounded()))
         pending = frame
+    }
+
+    /// The first connection and its first picture. A network stream that is not up yet is waited for with the
+    /// same backoff as a dropped one, up to `waitFor` seconds; devices and local failures are thrown at once.
+    private static func openFirst(_ url: String, readTimeout: Double, waitFor: Double, interruption: ReadInterrupt,
+                                  log: @Sendable (String) -> Void) throws -> (VideoSource, DecodedFrame) {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(waitFor * 1000))
+        var delay = 0.5
+        while true {
+            let remaining = seconds(ContinuousClock.now.duration(to: deadline))
+            do {
+                let source = try VideoSource(url: url, readTimeout: min(readTimeout, max(0.5, remaining)),
+                                             interruption: interruption)
+                guard let frame = try source.nextFrame() else {
+                    source.close()
+                    throw VideoIOError.cannotOpen(path: url, reason: "the stream ended before its first picture")
+                }
+                return (source, frame)
+            } catch {
+                let network = url.contains("://") && !url.hasPrefix("file:")
+                let left = seconds(ContinuousClock.now.duration(to: deadline))
+                guard network, left > 0, !interruption.isSet else { throw error }
+                if delay == 0.5 { log("\(url): not up yet (\(error)); waiting for up to \(seconds(waitFor)) s") }
+                let end = ContinuousClock.now + .milliseconds(Int64(min(delay, left) * 1000))
+                while ContinuousClock.now < end && !interruption.isSet { Thread.sleep(forTimeInterval: 0.02) }
+                delay = min(delay * 2, 8)
+            }
+        }
     }
 
     /// Successful reconnections so far.

@@ -1,7 +1,10 @@
 /// What a source knows about its video stream (time base is the stream's); a plain value, safe on any thread.
 public struct VideoInfo: Sendable {
+    /// The upright (display) size: the stored picture turned by `rotation`.
     public let width: Int
     public let height: Int
+    /// Clockwise degrees (0, 90, 180, 270) the stored pictures are turned by so frames come out upright.
+    public let rotation: Int
     /// Numerator of the stream time base in which `DecodedFrame.pts` is counted.
     public let timeBaseNum: Int32
     /// Denominator of the stream time base in which `DecodedFrame.pts` is counted.
@@ -18,9 +21,10 @@ public struct VideoInfo: Sendable {
     public let codecName: String
 
     public init(width: Int, height: Int, timeBaseNum: Int32, timeBaseDen: Int32, averageFrameRate: Double,
-                duration: Double?, estimatedFrameCount: Int?, hasAudio: Bool, codecName: String) {
+                duration: Double?, estimatedFrameCount: Int?, hasAudio: Bool, codecName: String, rotation: Int = 0) {
         self.width = width
         self.height = height
+        self.rotation = rotation
         self.timeBaseNum = timeBaseNum
         self.timeBaseDen = timeBaseDen
         self.averageFrameRate = averageFrameRate

@@ -65,9 +65,11 @@ extension VideoSource {
             if format.pointee.streams[i]?.pointee.codecpar?.pointee.codec_type == AVMEDIA_TYPE_AUDIO { hasAudio = true }
         }
         let params = stream.pointee.codecpar.pointee
-        return VideoInfo(width: Int(params.width), height: Int(params.height), timeBaseNum: timeBase.num,
+        let rotation = Int(mrcnn_stream_rotation(stream))
+        let size = FrameRotation.rotatedSize(width: Int(params.width), height: Int(params.height), degrees: rotation)
+        return VideoInfo(width: size.width, height: size.height, timeBaseNum: timeBase.num,
                          timeBaseDen: timeBase.den, averageFrameRate: rate, duration: duration,
-                         estimatedFrameCount: count, hasAudio: hasAudio, codecName: codecName)
+                         estimatedFrameCount: count, hasAudio: hasAudio, codecName: codecName, rotation: rotation)
     }
 }
 

@@ -30,6 +30,8 @@ public final class VideoSource: @unchecked Sendable {
     private var finished = false
     /// The last thing read was a damaged packet or a read error (no good packet followed).
     private var damagedTail = false
+    /// Seconds from the input's start to the end of the latest packet read, of any stream.
+    private var readEnd = 0.0
     /// Set (from any thread) to make a blocked open or read return at once.
     public let interruption: ReadInterrupt
 
@@ -153,7 +155,7 @@ public final class VideoSource: @unchecked Sendable {
             }
             if received == FFmpeg.eof {
                 finished = true
-                if damagedTail { throw VideoIOError.truncated(path: url, framesDecoded: framesDecoded) }
+                if damagedTail || endedEarly() { throw VideoIOError.truncated(path: url, framesDecoded: framesDecoded) }
                 return nil
             }
             if received != FFmpeg.eagain {
@@ -187,6 +189,7 @@ public final class VideoSource: @unchecked Sendable {
                 continue
             }
             defer { av_packet_unref(packet) }
+            noteReadEnd(packet, format: format)
             guard packet.pointee.stream_index == streamIndex else { continue }
             if (packet.pointee.flags & AV_PKT_FLAG_CORRUPT) != 0 {
                 // Cut short by the end of the file, or damaged in transit: skip it.
@@ -202,6 +205,26 @@ public final class VideoSource: @unchecked Sendable {
             }
             return
         }
+    }
+
+    private func noteReadEnd(_ packet: UnsafeMutablePointer<AVPacket>, format: UnsafeMutablePointer<AVFormatContext>) {
+        let p = packet.pointee
+        guard p.stream_index >= 0, p.stream_index < format.pointee.nb_streams,
+              let stream = format.pointee.streams[Int(p.stream_index)] else { return }
+        let ts = p.pts != FFmpeg.noPTS ? p.pts : p.dts
+        guard ts != FFmpeg.noPTS else { return }
+        let start = format.pointee.start_time == FFmpeg.noPTS ? 0 : Double(format.pointee.start_time) / Double(AV_TIME_BASE)
+        readEnd = max(readEnd, Double(ts + max(p.duration, 0)) * av_q2d(stream.pointee.time_base) - start)
+    }
+
+    /// True when the input ended well before the length its container declares (a cut-off Matroska file ends
+    /// "cleanly" at a cluster boundary, so only its declared duration tells). Bitrate guesses are not declarations.
+    private func endedEarly() -> Bool {
+        guard let format, format.pointee.duration != FFmpeg.noPTS, format.pointee.duration > 0,
+              format.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE else { return false }
+        let declared = Double(format.pointee.duration) / Double(AV_TIME_BASE)
+        let frame = info.averageFrameRate > 0 ? 1 / info.averageFrameRate : 0.04
+        return readEnd < declared - (0.5 + 2 * frame)
     }
 
     private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) -> DecodedFrame? {
@@ -220,12 +243,15 @@ public final class VideoSource: @unchecked Sendable {
             lastDuration = defaultDuration
         }
         lastPTS = pts
-        guard let rgb = converter.convert(frame) else { return nil }
+        guard let stored = converter.convert(frame) else { return nil }
         if startPTS == nil { startPTS = pts }
         let time = Double(pts - (startPTS ?? 0)) * av_q2d(timeBase)
         let index = framesDecoded
         framesDecoded += 1
-        return DecodedFrame(index: index, pts: pts, time: time, width: Int(frame.pointee.width),
-                            height: Int(frame.pointee.height), rgb: rgb)
+        // Upright, as a player shows it: the model sees people standing and results are in display coordinates.
+        let (w, h) = (Int(frame.pointee.width), Int(frame.pointee.height))
+        let size = FrameRotation.rotatedSize(width: w, height: h, degrees: info.rotation)
+        let rgb = FrameRotation.rotate(stored, width: w, height: h, degrees: info.rotation)
+        return DecodedFrame(index: index, pts: pts, time: time, width: size.width, height: size.height, rgb: rgb)
     }
 }

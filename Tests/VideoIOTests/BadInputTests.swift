@@ -70,6 +70,43 @@ import VideoIO
         #expect(try source.nextFrame() == nil)   // the error is reported once, then the source is at its end
     }
 
+    /// The same rule for every container: a cut-off file delivers its frames, then one "truncated" error;
+    /// a whole file (also one whose audio outlasts its video) ends without one.
+    @Test(arguments: ["mkv", "mp4", "webm", "mov"])
+    func truncatedContainers(ext: String) throws {
+        let media = try Media()
+        defer { media.remove() }
+        let codec = ext == "webm" ? ["-c:v", "libvpx", "-deadline", "realtime", "-b:v", "2M"]
+                                  : ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+        let whole = media.path("whole.\(ext)")
+        // Noise keeps every frame large, so half the bytes is about half the frames.
+        try Media.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10,noise=alls=40:allf=t",
+                                 "-t", "4"] + codec + (ext == "mp4" || ext == "mov" ? ["-movflags", "+faststart"] : []) + [whole])
+        #expect(failure(opening: whole) == nil, "\(ext): a whole file ends cleanly")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        let path = media.path("half.\(ext)")
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+        let source = try VideoSource(url: path)
+        var frames = 0
+        do {
+            while try source.nextFrame() != nil { frames += 1 }
+            Issue.record("\(ext): truncated file decoded without an error")
+        } catch let error as VideoIOError {
+            expectOneLine(error, naming: path, saying: "truncated")
+        }
+        #expect(frames > 5 && frames < 35, "\(ext): \(frames) frames")
+    }
+
+    @Test func wholeMKVWithLongerAudioIsNotTruncated() throws {
+        let media = try Media()
+        defer { media.remove() }
+        let path = media.path("long-audio.mkv")
+        try Media.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
+                                 "-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-c:v", "libx264", "-preset", "ultrafast",
+                                 "-pix_fmt", "yuv420p", "-c:a", "libopus", path])
+        #expect(failure(opening: path) == nil)
+    }
+
     @Test func damagedPacketInsideTheStreamIsSkipped() throws {
         let media = try Media()
         defer { media.remove() }

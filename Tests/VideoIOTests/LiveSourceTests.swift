@@ -10,6 +10,14 @@ final class LogLines: @unchecked Sendable {
     var all: [String] { lock.withLock { lines } }
 }
 
+/// A stream server started later from another thread, kept alive until `stop()`.
+final class LateServer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var server: StreamServer?
+    func start(port: Int) { let s = try? StreamServer(port: port, transport: .udp); lock.withLock { server = s } }
+    func stop() { lock.withLock { server }?.stop() }
+}
+
 @Suite("Live sources (loopback ffmpeg servers)", .serialized)
 struct LiveSourceTests {
     @Test("inputs are classified: files vs cameras and network URLs")
@@ -52,6 +60,41 @@ struct LiveSourceTests {
         let error = zip(back.rgb, rgb).map { abs(Int($0) - Int($1)) }.reduce(0, +) / rgb.count
         #expect(error < 8)
         _ = try encoder.encode(rgb: [UInt8](repeating: 9, count: 32 * 16 * 3), width: 32, height: 16)   // size change
+    }
+
+    @Test("JPEG encoder: every frame of a sequence is encoded anew (the live preview's frames change)")
+    func jpegSequence() throws {
+        let media = try Media()
+        defer { media.remove() }
+        let (width, height) = (48, 32)
+        let encoder = JPEGEncoder(quality: 5)
+        for level in [UInt8(20), 120, 230] {
+            let jpeg = try encoder.encode(rgb: [UInt8](repeating: level, count: width * height * 3), width: width, height: height)
+            let path = media.path("f\(level).jpg")
+            try Data(jpeg).write(to: URL(fileURLWithPath: path))
+            let back = try ImageFile.read(path: path)
+            let mean = back.rgb.reduce(0) { $0 + Int($1) } / back.rgb.count
+            #expect(abs(mean - Int(level)) <= 3, "frame of level \(level) decoded as \(mean)")
+        }
+    }
+
+    @Test("a stream that is not up yet is waited for (same backoff as a dropped one), then read")
+    func waitsForLateStream() throws {
+        let port = StreamServer.freePort()
+        let lines = LogLines()
+        let url = "udp://127.0.0.1:\(port)"
+        let late = LateServer()
+        let starter = Thread {
+            Thread.sleep(forTimeInterval: 2.5)
+            late.start(port: port)
+        }
+        starter.start()
+        defer { late.stop() }
+        let source = try LiveVideoSource(url: url, readTimeout: 1, reconnectTimeout: 60, log: { lines.append($0) })
+        defer { source.close() }
+        let frame = try source.nextFrame()
+        #expect(frame != nil)
+        #expect(lines.all.contains { $0.contains("not up yet") }, "\(lines.all)")
     }
 
     @Test("an HTTP stream whose server is killed and restarted is reopened; the timeline goes on")

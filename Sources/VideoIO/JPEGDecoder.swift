@@ -1,0 +1,43 @@
+import CTurboJPEG
+import Foundation
+
+/// Decodes JPEG files to packed RGB24 with libjpeg-turbo exactly as PIL (`Image.open(p).convert("RGB")`) does:
+/// accurate integer IDCT, fancy upsampling, grey replicated to RGB, EXIF orientation not applied (PIL does not
+/// apply it either). Stateless; callable from any thread.
+public enum JPEGDecoder {
+    /// True when `bytes` start with a JPEG SOI marker (FF D8 FF).
+    public static func isJPEG(_ bytes: Data) -> Bool {
+        bytes.count >= 3 && bytes[bytes.startIndex] == 0xFF && bytes[bytes.startIndex + 1] == 0xD8
+            && bytes[bytes.startIndex + 2] == 0xFF
+    }
+
+    /// The picture as width·height·3 RGB bytes; nil for JPEGs TurboJPEG cannot turn into RGB (CMYK/YCCK).
+    /// Throws `VideoIOError.noImage` for data that is not a decodable JPEG.
+    public static func decode(_ bytes: Data, path: String) throws -> (width: Int, height: Int, rgb: [UInt8])? {
+        guard let handle = tjInitDecompress() else {
+            throw VideoIOError.ffmpeg(path: path, operation: "starting the JPEG decoder", reason: "out of memory")
+        }
+        defer { tjDestroy(handle) }
+        return try bytes.withUnsafeBytes { raw -> (Int, Int, [UInt8])? in
+            let jpeg = raw.bindMemory(to: UInt8.self).baseAddress!
+            var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+            guard tjDecompressHeader3(handle, jpeg, UInt(raw.count), &width, &height, &subsampling, &colorspace) == 0,
+                  width > 0, height > 0 else {
+                throw VideoIOError.noImage(path: path)
+            }
+            if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) { return nil }
+            let count = Int(width) * Int(height) * 3
+            var failed = false
+            let rgb = [UInt8](unsafeUninitializedCapacity: count) { out, initialised in
+                let status = tjDecompress2(handle, jpeg, UInt(raw.count), out.baseAddress, width, 0, height,
+                                           Int32(TJPF_RGB.rawValue), mrcnn_tj_pil_flags())
+                // A warning (e.g. extraneous bytes before a marker) still yields the picture, as in PIL; only
+                // fatal errors fail.
+                if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_FATAL.rawValue) { failed = true }
+                initialised = count
+            }
+            if failed { throw VideoIOError.noImage(path: path) }
+            return (Int(width), Int(height), rgb)
+        }
+    }
+}
