@@ -1,8 +1,9 @@
 """Reference outputs of torchvision's Keypoint R-CNN (R50-FPN, official COCO_V1 checkpoint architecture) with
 seeded weights.
 
-For each sample image writes Tests/MaskRCNNTests/Fixtures/kp_<stem>.json in the schema of the Mask R-CNN
-fixtures (make_maskrcnn_fixtures.py): sizes, 512 sampled values (plus sum and abs_sum) of every intermediate
+For each sample image writes Tests/MaskRCNNTests/Fixtures/kp_<fixture>.json in the schema of the Mask R-CNN
+fixtures (make_maskrcnn_fixtures.py, which also reads the images: PNGs with read_image, JPEGs with PIL, plus
+`decoded` for JPEGs): sizes, 512 sampled values (plus sum and abs_sum) of every intermediate
 tensor, all RPN proposals with their scores, and every final detection with its 17 keypoints and their scores.
 Replays the predictor's x2 upsampling and heatmaps_to_keypoints in NumPy (keypoint_replay.py) and checks the
 replay is bit-identical to torchvision, then prints the score-gap report (gap_report.py plus the keypoint
@@ -11,6 +12,7 @@ Also writes the seeded state dict in the legacy (pre-1.6) torch.save layout unde
 (checkpoint_name) and checks torchvision loads it (strict) to the same outputs.
 
 Run: /usr/bin/python3 tools/reference/make_keypointrcnn_fixtures.py [--float64-check] [--legacy-pth PATH]
+         [--images NAME ...]
 """
 import argparse
 import collections
@@ -26,11 +28,12 @@ import gap_report  # noqa: E402
 import keypoint_replay  # noqa: E402
 import seeded_weights  # noqa: E402
 from fixture_capture import Capture  # noqa: E402
-from make_maskrcnn_fixtures import load_image, r7, resize_scale, sample_layer, write_json  # noqa: E402
+from make_maskrcnn_fixtures import (fixture_stem, load_image, r7, resize_note, resize_scale,  # noqa: E402
+                                    sample_layer, select_images, with_decoded, write_json)
 from reference_model import build_keypoint_model, checkpoint_name, layout  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-STEMS = ["messi5", "vtest_frame30"]
+IMAGES = ["messi5.png", "vtest_frame30.png", "messi5.jpg"]
 SEED = 0
 LAYERS = (["transform.images"] + [f"body.{i}" for i in range(4)] + [f"fpn.{k}" for k in ("0", "1", "2", "3", "pool")]
           + [f"rpn.objectness.{i}" for i in range(5)] + [f"rpn.pred_bbox_deltas.{i}" for i in range(5)]
@@ -38,7 +41,7 @@ LAYERS = (["transform.images"] + [f"body.{i}" for i in range(4)] + [f"fpn.{k}" f
              "roi_heads.keypoint_roi_pool", "roi_heads.keypoint_head", "roi_heads.keypoint_logits"])
 
 
-def fixture(stem, output, t, original_size, gaps):
+def fixture(name, output, t, original_size, gaps):
     proposals, proposal_scores = t["rpn.filter.out"]
     detections = []
     for i in range(len(output["scores"])):
@@ -50,15 +53,15 @@ def fixture(stem, output, t, original_size, gaps):
             "keypoint_scores": [r7(v) for v in output["keypoints_scores"][i].tolist()],
             "keypoint_argmax_gaps": [float(f"{v:.3g}") for v in relative_gap.tolist()],
         })
-    return {
-        "image": f"samples/images/{stem}.png", "seed": SEED,
+    return with_decoded(name, {
+        "image": f"samples/images/{name}", "seed": SEED,
         "original_size": list(original_size), "resized_size": list(t["image_sizes"][0]),
         "padded_size": list(t["transform.images"].shape[-2:]),
-        "layers": {name: sample_layer(t[name]) for name in LAYERS},
+        "layers": {layer: sample_layer(t[layer]) for layer in LAYERS},
         "proposals": [[r7(v) for v in box] for box in proposals[0].tolist()],
         "proposal_scores": [r7(v) for v in proposal_scores[0].tolist()],
         "detections": detections,
-    }
+    })
 
 
 def replay_keypoints(output, t, lowres, original_size):
@@ -101,11 +104,11 @@ def summary_line(stem, output, size):
             f"keypoint scores {krng}, fixture {size / 1024:.0f} KiB")
 
 
-def float64_check(model, stem, output):
+def float64_check(model, name, output):
     m64 = build_keypoint_model().double()
     m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
     with torch.no_grad():
-        o64 = m64([load_image(stem).double()])[0]
+        o64 = m64([load_image(name).double()])[0]
     same = len(o64["scores"]) == len(output["scores"]) and torch.equal(o64["labels"], output["labels"])
     line = f"  float64 model: {len(o64['scores'])} detections, same labels/order {same}"
     if same and len(o64["scores"]):
@@ -118,17 +121,17 @@ def float64_check(model, stem, output):
     print(line)
 
 
-def legacy_pth_check(state_dict, path, reference_output, stem):
+def legacy_pth_check(state_dict, path, reference_output, name):
     legacy = collections.OrderedDict((checkpoint_name(k), v) for k, v in state_dict.items())
     torch.save(legacy, path, _use_new_zipfile_serialization=False)
     fresh = build_keypoint_model()
     fresh.load_state_dict(torch.load(path))
     with torch.no_grad():
-        out = fresh([load_image(stem)])[0]
+        out = fresh([load_image(name)])[0]
     same = all(torch.equal(out[k], reference_output[k]) for k in ("boxes", "scores", "labels", "keypoints",
                                                                    "keypoints_scores"))
     print(f"legacy .pth ({os.path.getsize(path) / 2**20:.0f} MiB, official key names) -> {path}; "
-          f"reloaded outputs on {stem} identical: {same}")
+          f"reloaded outputs on {name} identical: {same}")
     assert same
 
 
@@ -136,7 +139,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--float64-check", action="store_true", help="also run the model in float64 and compare")
     parser.add_argument("--legacy-pth", default="/tmp/keypointrcnn_seeded0_legacy.pth")
+    parser.add_argument("--images", nargs="+", help=f"only these (default all: {' '.join(IMAGES)})")
     args = parser.parse_args()
+    images = select_images(IMAGES, args.images)
     torch.set_num_threads(1)  # a fixed summation order: reruns give identical files
     model = build_keypoint_model()
     entries = layout(model)
@@ -149,23 +154,24 @@ def main():
         lambda module, inputs, out: lowres.__setitem__("x", out))
     out_dir = os.path.join(ROOT, "Tests", "MaskRCNNTests", "Fixtures")
     first_output = None
-    for stem in STEMS:
-        image = load_image(stem)
+    for name in images:
+        image = load_image(name)
         original_size = tuple(image.shape[-2:])
         output, t = capture.run(image)
         first_output = first_output or output
         keypoint_margins, gaps = replay_keypoints(output, t, lowres["x"], original_size)
+        stem = fixture_stem(name)
         path = os.path.join(out_dir, f"kp_{stem}.json")
-        write_json(path, fixture(stem, output, t, original_size, gaps))
-        print(summary_line(stem, output, os.path.getsize(path)))
+        write_json(path, fixture(name, output, t, original_size, gaps))
+        print(summary_line(stem, output, os.path.getsize(path)) + resize_note(original_size, t))
         scale = resize_scale(*original_size, model.transform)
         report = gap_report.full_report(model, output, t, original_size, scale)
         report["keypoint"] = keypoint_margins
         print("  " + json.dumps(report))
         if args.float64_check:
-            float64_check(model, stem, output)
+            float64_check(model, name, output)
     if args.legacy_pth:
-        legacy_pth_check(state_dict, args.legacy_pth, first_output, STEMS[0])
+        legacy_pth_check(state_dict, args.legacy_pth, first_output, images[0])
 
 
 if __name__ == "__main__":
