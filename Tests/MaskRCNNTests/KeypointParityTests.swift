@@ -25,11 +25,10 @@ import VideoIO
         }
     }
 
-    @Test(arguments: ["kp_messi5", "kp_vtest_frame30"])
+    @Test(arguments: ["kp_messi5", "kp_vtest_frame30", "kp_messi5_jpg"])
     func matchesTorchvision(stem: String) throws {
         let ref = try Fixture.json(stem) as! [String: Any]
-        let image = String(stem.dropFirst(3))
-        let img = try ImageFile.read(path: ParityTests.repoRoot.appendingPathComponent("samples/images/\(image).png").path)
+        let img = try ParityTests.image(of: ref)
         var traced: [String: Tensor] = [:]
         let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
 

@@ -14,10 +14,17 @@ import VideoIO
         try! MaskRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(), seed: 0))
     }()
 
-    @Test(arguments: ["messi5", "fruits", "vtest_frame30"])
+    /// The fixture's image, read as mrcnn reads stills (JPEG as PIL decodes it).
+    static func image(of ref: [String: Any]) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        try ImageFile.read(path: repoRoot.appendingPathComponent(ref["image"] as! String).path)
+    }
+
+    /// PNG stills, a video frame, and JPEG photos: one whose float32 resize has a row fewer than a double rule
+    /// (butterfly 356×493 → 799×1107) and one that hits the 1333 long-side cap (building_wide 480×868 → 737×1332).
+    @Test(arguments: ["messi5", "fruits", "vtest_frame30", "messi5_jpg", "butterfly_jpg", "building_wide_jpg"])
     func matchesTorchvision(stem: String) throws {
         let ref = try Fixture.json(stem) as! [String: Any]
-        let img = try ImageFile.read(path: Self.repoRoot.appendingPathComponent("samples/images/\(stem).png").path)
+        let img = try Self.image(of: ref)
         var traced: [String: Tensor] = [:]
         let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
 
