@@ -1,24 +1,23 @@
 import Foundation
+import Synchronization
 import MaskRCNN
 import Pipeline
 import Tensor
 
 /// Serialises the model's heavy work across stages: each stage's GEMMs already use every core through OpenBLAS,
-/// so letting the detector and the mask head run at once only oversubscribes the cores.
-final class ComputeGate: @unchecked Sendable {
-    private let lock = NSLock()
+/// so letting the detector and the mask head run at once only oversubscribes the cores. Each stage waits on its
+/// own thread, so waiting here holds no shared thread.
+final class ComputeGate: Sendable {
+    private let lock = Mutex(())
     func run<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+        try lock.withLock { _ in try body() }
     }
 }
 
 /// The `detector` stage: Mask R-CNN's transform, backbone, FPN, RPN and box head on every frame of a micro-batch
 /// (all frames' RoIs through the box head as one GEMM batch). Fills `instances` (boxes, COCO labels, scores) and
-/// leaves the frame's features in `features` for the heads. Called from one task at a time.
-public final class DetectorStage: Stage, @unchecked Sendable {
-    public let name = "detector"
+/// leaves the frame's features under `DetectorFeatures.key` for the heads. Confined to its stage thread.
+public final class DetectorStage: Stage {
     let model: MaskRCNN
     let gate: ComputeGate
     /// Run the RPN on every N-th frame only; in between, the previous frame's boxes are the proposals.
@@ -56,24 +55,25 @@ public final class DetectorStage: Stage, @unchecked Sendable {
             return (features, detections)
         }
         for i in batch.indices {
-            batch[i].features = DetectorFeatures(image: features[i], detections: detections[i])
-            batch[i].instances = detections[i].map { d in
-                Instance(box: Box(x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2), categoryID: d.label, score: d.score)
-            }
+            batch[i].features[DetectorFeatures.key] = DetectorFeatures(image: features[i], detections: detections[i])
+            batch[i].instances = detections[i].map { Instance($0) }
         }
     }
 }
 
-/// What the detector leaves in `FrameRecord.features`: the frame's pyramid and its detections, in `instances` order.
+/// What the detector leaves in `FrameRecord.features` under `key`: the frame's pyramid and its detections, in
+/// `instances` order.
 public struct DetectorFeatures: Sendable {
     public let image: ImageFeatures
     public let detections: [Detection]
+
+    /// The typed key of this payload.
+    public static let key = FeatureKey<DetectorFeatures>("maskrcnn")
 }
 
 /// The `mask` stage: the mask head on every detection of a micro-batch as one batch, pasted into the frame as
-/// binary masks (threshold 0.5). Requires `detector` earlier; releases the features afterwards. One task at a time.
-public final class MaskStage: Stage, @unchecked Sendable {
-    public let name = "mask"
+/// binary masks (threshold 0.5). Needs the detector's features; releases them afterwards. Confined to its thread.
+public final class MaskStage: Stage {
     let model: MaskRCNN
     let gate: ComputeGate
     let workspace = Workspace()
@@ -84,57 +84,80 @@ public final class MaskStage: Stage, @unchecked Sendable {
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
-        let slots = batch.map { $0.features as? DetectorFeatures }
+        let slots = batch.map { $0.features[DetectorFeatures.key] }
         guard slots.allSatisfy({ $0 != nil }) else {
-            throw StageError.failed(stage: name, message: "no detector features on the frame (put 'detector' before 'mask')")
+            throw StageError.failed(stage: "mask", message: "no detector features on the frame (put 'detector' before 'mask')")
         }
         let features = slots.map { $0!.image }
         var detections = slots.map { $0!.detections }
         gate.run { model.predictMasks(features, &detections, workspace: workspace) }
         for i in batch.indices {
             for (j, d) in detections[i].enumerated() where j < batch[i].instances.count {
-                if let m = d.mask {
-                    batch[i].instances[j].mask = InstanceMask(x: m.x, y: m.y, width: m.width, height: m.height, bits: m.bits)
-                }
+                if let m = d.mask { batch[i].instances[j].mask = InstanceMask(m) }
             }
-            batch[i].features = nil
+            batch[i].features[DetectorFeatures.key] = nil
         }
     }
 }
 
-/// Registers `detector`, `mask` and `keypoints`. Options: "weights" / "keypoint-weights" (path | seeded:N),
-/// "score-threshold" (0.05), "min-size" (800), "max-size" (1333), "keypoint-threshold" (heatmap logit above which a
-/// keypoint counts as visible, 2 as in Detectron). `detector` and `mask` share one loaded Mask R-CNN.
+/// Registers `detector`, `mask` and `keypoints`. `detector` and `mask` share one loaded Mask R-CNN, built with
+/// the detector's options; every model stage shares one compute gate.
 public enum DetectorPlugin {
+    /// The model options both models declare (the keypoint model with its own weights).
+    static func modelOptions(weightsHelp: String) -> [StageOption] {
+        [.string("weights", default: nil, help: weightsHelp),
+         .float("score-threshold", default: 0.05, help: "lowest detection score kept (torchvision's box_score_thresh)"),
+         .int("min-size", default: 800, help: "short side of the model input (smaller is faster)"),
+         .int("max-size", default: 1333, help: "upper bound of the long side of the model input")]
+    }
+
+    /// `ModelOptions` from the model options of `stage`.
+    static func options(_ context: StageContext, of stage: String) throws -> ModelOptions {
+        var options = ModelOptions()
+        options.scoreThreshold = try context.float("score-threshold", of: stage)
+        options.minSize = try context.int("min-size", of: stage)
+        options.maxSize = try context.int("max-size", of: stage)
+        for (key, value) in [("min-size", options.minSize), ("max-size", options.maxSize)] where value < 32 {
+            throw StageError.invalidOption(key: "\(stage).\(key)", value: String(value), expected: "an integer ≥ 32")
+        }
+        return options
+    }
+
     public static func register(in registry: StageRegistry) {
         @Sendable func sharedModel(_ context: StageContext) throws -> MaskRCNN {
-            var options = ModelOptions()
-            options.scoreThreshold = try context.float("score-threshold", default: 0.05)
-            options.minSize = try context.int("min-size", default: 800)
-            options.maxSize = try context.int("max-size", default: 1333)
-            return try context.shared.value("maskrcnn") { try ModelLoader.model(option: context.options["weights"], options: options) }
-        }
-        registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores") { context in
-            context.shared.value("chain-facts") { ChainFacts() }.hasDetector = true
-            let every = try context.int("detect-every", default: 1)
-            guard every >= 1 else { throw StageError.invalidOption(key: "detect-every", value: String(every)) }
-            return DetectorStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() },
-                                 detectEvery: every)
-        }
-        registry.register("mask", requires: ["detector"], summary: "Mask R-CNN mask head: per-instance masks") { context in
-            MaskStage(model: try sharedModel(context), gate: context.shared.value("compute-gate") { ComputeGate() })
-        }
-        registry.register("keypoints", summary: "Keypoint R-CNN: person keypoints (alone, or attached to detector's people)") { context in
-            var options = ModelOptions()
-            options.scoreThreshold = try context.float("score-threshold", default: 0.05)
-            options.minSize = try context.int("min-size", default: 800)
-            options.maxSize = try context.int("max-size", default: 1333)
-            let model = try context.shared.value("keypointrcnn") {
-                try ModelLoader.keypointModel(option: context.options["keypoint-weights"], options: options)
+            let options = try options(context, of: "detector")
+            return try context.shared.value("maskrcnn") {
+                try ModelLoader.model(option: context.string("weights", of: "detector"), options: options)
             }
-            return KeypointStage(model: model, gate: context.shared.value("compute-gate") { ComputeGate() },
-                                 visibleScore: try context.float("keypoint-threshold", default: 2),
-                                 afterDetector: context.shared.value("chain-facts") { ChainFacts() }.hasDetector)
+        }
+        @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value("compute-gate") { ComputeGate() } }
+        let weights = "checkpoint (.pth, .safetensors) or seeded:N; unset: the official file in the cache directory"
+        registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores",
+                          provides: [.boxes, .features(DetectorFeatures.key)],
+                          options: modelOptions(weightsHelp: weights) + [
+                              .int("detect-every", default: 1, help: "keyframe mode: the RPN runs on every N-th frame only"),
+                          ]) { context in
+            let every = try context.int("detect-every")
+            guard every >= 1 else {
+                throw StageError.invalidOption(key: "detector.detect-every", value: String(every), expected: "an integer ≥ 1")
+            }
+            return DetectorStage(model: try sharedModel(context), gate: gate(context), detectEvery: every)
+        }
+        registry.register("mask", summary: "Mask R-CNN mask head: per-instance masks (with the detector's model)",
+                          needs: [.boxes, .features(DetectorFeatures.key)], provides: [.masks]) { context in
+            MaskStage(model: try sharedModel(context), gate: gate(context))
+        }
+        registry.register("keypoints", summary: "Keypoint R-CNN: person keypoints (alone, or attached to earlier people)",
+                          reads: [.boxes], provides: [.boxes, .keypoints],
+                          options: modelOptions(weightsHelp: "Keypoint R-CNN " + weights) + [
+                              .float("keypoint-threshold", default: 2, help: "heatmap logit above which a keypoint is visible"),
+                          ]) { context in
+            let options = try options(context, of: "keypoints")
+            let model = try context.shared.value("keypointrcnn") {
+                try ModelLoader.keypointModel(option: context.string("weights"), options: options)
+            }
+            return KeypointStage(model: model, gate: gate(context), visibleScore: try context.float("keypoint-threshold"),
+                                 afterDetector: context.upstream.contains(.boxes))
         }
     }
 }

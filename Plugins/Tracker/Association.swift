@@ -1,16 +1,7 @@
 import Pipeline
 
-/// Intersection over union of boxes and of run-length-encoded masks — pure functions.
+/// Intersection over union of run-length-encoded masks — pure functions (boxes: `Box.iou`).
 public enum Overlap {
-    /// IoU of two x1y1x2y2 boxes (continuous coordinates); 0 when either is empty.
-    public static func boxIoU(_ a: Box, _ b: Box) -> Double {
-        let iw = Double(min(a.x2, b.x2) - max(a.x1, b.x1)), ih = Double(min(a.y2, b.y2) - max(a.y1, b.y1))
-        guard iw > 0, ih > 0 else { return 0 }
-        let inter = iw * ih
-        let union = Double(a.area) + Double(b.area) - inter
-        return union > 0 ? inter / union : 0
-    }
-
     /// IoU of two run-length masks, computed on the runs alone (no pixel grid); 0 when both are empty.
     public static func maskIoU(_ a: RunLengthMask, _ b: RunLengthMask) -> Double {
         let inter = a.intersectionArea(with: b)

@@ -7,9 +7,16 @@ import Foundation
 /// reader (backpressure) instead of dropping. `latest`: the reader never waits; while the first stage is busy only
 /// the newest frames are kept and older ones are dropped and counted (see `FramePolicy`). Either way each stage
 /// runs in its own child task and sees its batches in frame order, and the summary reports capture → sink latency.
+/// Each stage runs on its own thread (`StageChain`); the runner's tasks only await them, so no task of the
+/// concurrency pool ever waits behind model work and the sink (and anything else on the pool) keeps running.
 /// The stop flag ends reading; frames already read still flow through, each stage's `finish` is called, and `run` returns.
 public struct PipelineRunner: Sendable {
-    public let stages: [any Stage]
+    private enum Stages: Sendable {
+        case started(StageChain)
+        case planned([StagePlan])
+    }
+
+    private let stages: Stages
     /// Frames per micro-batch (≥ 1); the last batch may be smaller (in `latest` mode: whatever is waiting).
     public let batchSize: Int
     /// Batches each bounded buffer between two tasks may hold (≥ 1).
@@ -21,8 +28,21 @@ public struct PipelineRunner: Sendable {
     /// stages cannot run side by side (model stages share the cores). Raise it to pipeline stages that can.
     public let inFlightLimit: Int
 
-    public init(stages: [any Stage], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
+    /// A runner for stages already built on their threads (construction errors came before the run).
+    public init(chain: StageChain, batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
                 inFlightLimit: Int = 1) {
+        self.init(stages: .started(chain), batchSize: batchSize, bufferDepth: bufferDepth, policy: policy,
+                  inFlightLimit: inFlightLimit)
+    }
+
+    /// A runner that builds the planned stages (each on its thread) when `run` starts.
+    public init(plans: [StagePlan], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
+                inFlightLimit: Int = 1) {
+        self.init(stages: .planned(plans), batchSize: batchSize, bufferDepth: bufferDepth, policy: policy,
+                  inFlightLimit: inFlightLimit)
+    }
+
+    private init(stages: Stages, batchSize: Int, bufferDepth: Int, policy: FramePolicy, inFlightLimit: Int) {
         self.stages = stages
         self.batchSize = max(1, batchSize)
         self.bufferDepth = max(1, bufferDepth)
@@ -55,7 +75,13 @@ public struct PipelineRunner: Sendable {
         monitor: PipelineMonitor, sink: (FrameRecord) throws -> Void
     ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
         let started = ContinuousClock.now
-        let clocks = monitor.begin(stageNames: stages.map(\.name), policy: policy)
+        let chain: StageChain
+        switch self.stages {
+        case .started(let built): chain = built
+        case .planned(let plans): chain = try await StageChain.start(plans)
+        }
+        let stages = chain.workers
+        let clocks = monitor.begin(stageNames: chain.names, policy: policy)
         let stoppedEarly = StopFlag()
         // channels[i] feeds stage i; channels[stages.count] feeds the sink. In latest mode the mailbox feeds stage 0.
         let channels = (0...stages.count).map { _ in AsyncThrowingChannel<TimedBatch, any Error>() }
@@ -209,36 +235,23 @@ public struct PipelineRunner: Sendable {
         }
     }
 
-    /// Runs one stage over its input until the input ends, then calls `finish`; errors are forwarded downstream.
-    private static func drive<Input: AsyncSequence>(_ stage: any Stage, from input: Input,
+    /// Feeds one stage's thread from its input until the input ends, then has it `finish`; errors are forwarded
+    /// downstream. The task is suspended (holding no thread) while the stage works.
+    private static func drive<Input: AsyncSequence>(_ stage: StageWorker, from input: Input,
                                                     to output: AsyncThrowingChannel<TimedBatch, any Error>,
                                                     clock: TimingAccumulator) async where Input.Element == TimedBatch {
         do {
             for try await received in input {
-                var batch = received.records
                 let t0 = ContinuousClock.now
-                do {
-                    try stage.process(&batch)
-                    guard batch.count == received.records.count else {
-                        throw StageError.failed(stage: stage.name,
-                                                message: "returned \(batch.count) frames for a batch of \(received.records.count)")
-                    }
-                } catch {
-                    throw Self.wrap(error, stage: stage.name)
-                }
+                let batch = try await stage.process(received.records)
                 clock.add(frames: batch.count, since: t0)
                 await output.send(TimedBatch(records: batch, captured: received.captured))
             }
-            do { try stage.finish() } catch { throw Self.wrap(error, stage: stage.name) }
+            try await stage.finish()
             output.finish()
         } catch {
             output.fail(error)
         }
-    }
-
-    private static func wrap(_ error: any Error, stage: String) -> any Error {
-        if error is StageError || error is CancellationError { return error }
-        return StageError.failed(stage: stage, message: String(describing: error))
     }
 }
 

@@ -1,16 +1,8 @@
 import Foundation
 import Pipeline
 
-/// One frame of a JSON Lines results file, decoded back into pipeline instances.
-struct ResultsFrame {
-    var frame: Int
-    var pts: Int64
-    var time: Double
-    var instances: [Instance]
-}
-
 /// Reads `mrcnn run --json` files; any malformed line is a one-line error naming the file and line number.
-enum ResultsReader {
+public enum ResultsReader {
     private struct Line: Decodable {
         var frame: Int
         var pts: Int64
@@ -34,9 +26,9 @@ enum ResultsReader {
     }
 
     /// Every frame of the file at `path`, in file order (blank lines are skipped).
-    static func load(path: String) throws -> [ResultsFrame] {
+    public static func load(path: String) throws -> [ResultsFrame] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("\(path): cannot read the results file")
+            throw ResultsError.cannotRead(path: path)
         }
         var frames: [ResultsFrame] = []
         let decoder = JSONDecoder()
@@ -49,10 +41,10 @@ enum ResultsReader {
                 let line = try decoder.decode(Line.self, from: bytes)
                 frames.append(ResultsFrame(frame: line.frame, pts: line.pts, time: line.time,
                                            instances: try line.instances.enumerated().map { try instance($1, index: $0) }))
-            } catch let error as CLIError {
-                throw CLIError("\(path):\(lineNumber): \(error.description)")
+            } catch let problem as LineProblem {
+                throw ResultsError.malformedLine(path: path, line: lineNumber, reason: problem.reason)
             } catch {
-                throw CLIError("\(path):\(lineNumber): malformed results line (\(describe(error)))")
+                throw ResultsError.malformedLine(path: path, line: lineNumber, reason: "malformed results line (\(describe(error)))")
             }
         }
         return frames
@@ -61,7 +53,7 @@ enum ResultsReader {
     private static func instance(_ item: Item, index: Int) throws -> Instance {
         let at = "instance \(index)"
         guard item.bbox.count == 4, item.bbox.allSatisfy(\.isFinite) else {
-            throw CLIError("\(at): bbox must be 4 numbers [x, y, w, h]")
+            throw LineProblem(reason: "\(at): bbox must be 4 numbers [x, y, w, h]")
         }
         let box = Box(x1: item.bbox[0], y1: item.bbox[1], x2: item.bbox[0] + item.bbox[2], y2: item.bbox[1] + item.bbox[3])
         var result = Instance(box: box, categoryID: item.category_id, score: item.score, trackID: item.track_id)
@@ -69,12 +61,12 @@ enum ResultsReader {
             guard seg.size.count == 2, seg.size[0] >= 0, seg.size[1] >= 0,
                   let runs = COCORLE.decompress(seg.counts), runs.allSatisfy({ $0 >= 0 }),
                   runs.reduce(0, +) == seg.size[0] * seg.size[1] else {
-                throw CLIError("\(at): segmentation is not a valid compressed RLE of its size")
+                throw LineProblem(reason: "\(at): segmentation is not a valid compressed RLE of its size")
             }
             result.mask = crop(runs: runs, height: seg.size[0], width: seg.size[1])
         }
         if let flat = item.keypoints {
-            guard flat.count % 3 == 0 else { throw CLIError("\(at): keypoints must be [x, y, v] triples") }
+            guard flat.count % 3 == 0 else { throw LineProblem(reason: "\(at): keypoints must be [x, y, v] triples") }
             let scores = item.keypoint_scores ?? []
             result.keypoints = stride(from: 0, to: flat.count, by: 3).map { k in
                 let score = scores.indices.contains(k / 3) ? scores[k / 3] : (flat[k + 2] >= 2 ? 1 : 0)
@@ -86,7 +78,7 @@ enum ResultsReader {
 
     /// The mask of image-sized column-major `runs`, as a crop around its set pixels (0×0 when empty, so an empty
     /// mask stays a mask and is written back as one).
-    static func crop(runs: [Int], height: Int, width: Int) -> InstanceMask {
+    public static func crop(runs: [Int], height: Int, width: Int) -> InstanceMask {
         var x0 = Int.max, y0 = Int.max, x1 = -1, y1 = -1
         var position = 0
         for (k, run) in runs.enumerated() {
@@ -119,7 +111,7 @@ enum ResultsReader {
     }
 
     /// A short, single-line reason for a decoding failure.
-    private static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             return text.hasPrefix(".") ? String(text.dropFirst()) : text

@@ -6,41 +6,43 @@ import Glibc
 #endif
 
 /// Loads third-party stages from shared libraries built against the MRCNNPluginAPI package (see PluginABI):
-/// checks the file, the exported API version, then lets the plugin register its stages. One-line errors.
-enum PluginLoader {
+/// checks the file, the exported API version, then lets the plugin register its stages. One-line `PluginLoadError`s.
+/// Thread-safe.
+public enum PluginLoader {
     /// Handles of loaded libraries stay open for the life of the process (their code backs registered stages).
     nonisolated(unsafe) private static var handles: [String: UnsafeMutableRawPointer] = [:]
     private static let lock = NSLock()
 
-    static func load(_ path: String, into registry: StageRegistry) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("plugin \(path): no such file") }
-        guard isSharedLibrary(path) else { throw CLIError("plugin \(path): not a shared library (expected an ELF .so)") }
+    /// Loads the plugin at `path` (once per process) and lets it register its stages in `registry`.
+    public static func load(_ path: String, into registry: StageRegistry) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError(path: path, reason: "no such file") }
+        guard isSharedLibrary(path) else { throw PluginLoadError(path: path, reason: "not a shared library (expected an ELF .so)") }
         try lock.withLock {
             let handle: UnsafeMutableRawPointer
             if let h = handles[path] {
                 handle = h
             } else {
                 guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-                    throw CLIError("plugin \(path): cannot load: \(String(cString: dlerror()))")
+                    throw PluginLoadError(path: path, reason: "cannot load: \(String(cString: dlerror()))")
                 }
                 handle = h
                 handles[path] = h
             }
             guard let versionSymbol = dlsym(handle, PluginABI.versionSymbol) else {
-                throw CLIError("plugin \(path): missing symbol \(PluginABI.versionSymbol) (not an mrcnn plugin)")
+                throw PluginLoadError(path: path, reason: "missing symbol \(PluginABI.versionSymbol) (not an mrcnn plugin)")
             }
             typealias VersionFunction = @convention(c) () -> Int32
             let version = unsafeBitCast(versionSymbol, to: VersionFunction.self)()
             guard version == PluginABI.version else {
-                throw CLIError("plugin \(path): built for plugin API version \(version), this mrcnn has version \(PluginABI.version); rebuild the plugin against this release")
+                throw PluginLoadError(path: path, reason: "built for plugin API version \(version), this mrcnn has version \(PluginABI.version); rebuild the plugin against this release")
             }
             guard let registerSymbol = dlsym(handle, PluginABI.registerSymbol) else {
-                throw CLIError("plugin \(path): missing symbol \(PluginABI.registerSymbol) (not an mrcnn plugin)")
+                throw PluginLoadError(path: path, reason: "missing symbol \(PluginABI.registerSymbol) (not an mrcnn plugin)")
             }
             typealias RegisterFunction = @convention(c) (UnsafeRawPointer) -> Void
             let before = Set(registry.names)
             unsafeBitCast(registerSymbol, to: RegisterFunction.self)(PluginABI.pointer(to: registry))
-            guard Set(registry.names) != before else { throw CLIError("plugin \(path): registered no stage") }
+            guard Set(registry.names) != before else { throw PluginLoadError(path: path, reason: "registered no stage") }
         }
     }
 
@@ -50,4 +52,17 @@ enum PluginLoader {
         defer { try? h.close() }
         return (try? h.read(upToCount: 4)) == Data([0x7f, 0x45, 0x4c, 0x46])
     }
+}
+
+/// A plugin that cannot be loaded; `description` is one line ("plugin PATH: reason").
+public struct PluginLoadError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "plugin \(path): \(reason)" }
 }

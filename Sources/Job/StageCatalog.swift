@@ -1,12 +1,13 @@
 import Detector
 import Pipeline
+import PluginHost
 import Renderer
 import Tracker
 
-/// The stages the command-line tool knows, by name; each plugin registers its own.
-enum StageCatalog {
-    /// The built-in stages plus those of the runtime plugins at `plugins` (paths to .so files).
-    static func makeRegistry(plugins: [String] = []) throws -> StageRegistry {
+/// The stages mrcnn knows by name: the built-in plugins' stages plus those of runtime plugins.
+public enum StageCatalog {
+    /// A registry with the built-in stages and the stages of the runtime plugins at `plugins` (paths to .so files).
+    public static func makeRegistry(plugins: [String] = []) throws -> StageRegistry {
         let registry = StageRegistry()
         DetectorPlugin.register(in: registry)
         TrackerPlugin.register(in: registry)
