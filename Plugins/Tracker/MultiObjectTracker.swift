@@ -1,28 +1,6 @@
 import Foundation
 import Pipeline
 
-/// Tracker settings; the `tracker` stage reads them from its options (`tracker.KEY`, keys in parentheses).
-public struct TrackerConfig: Sendable, Equatable {
-    /// Detections scoring at least this take part in the first association pass ("high-score").
-    public var highScore: Float = 0.5
-    /// Detections scoring in [lowScore, highScore) take part in the second pass only ("low-score").
-    public var lowScore: Float = 0.1
-    /// Unmatched detections scoring at least this start a new track ("new-track-score").
-    public var newTrackScore: Float = 0.5
-    /// Least IoU for a first-pass match ("match-iou"; ByteTrack's match_thresh 0.8 is a cost, 1 − 0.2).
-    public var matchIoU: Double = 0.2
-    /// Least IoU for a second-pass (low-score) match ("low-match-iou").
-    public var lowMatchIoU: Double = 0.5
-    /// Matched frames (including the first) before a track is confirmed and gets an id ("min-hits").
-    public var minHits: Int = 3
-    /// Frames a confirmed track may go unmatched (lost) before it is removed ("max-age").
-    public var maxAge: Int = 30
-    /// Use mask IoU when both the track and the detection have a mask ("use-masks").
-    public var useMasks: Bool = true
-
-    public init() {}
-}
-
 /// SORT-class multi-object tracker with ByteTrack's two passes and mask-aware association. A value type: `update`
 /// takes one frame's instances and returns their track ids (nil = not on a confirmed track).
 ///
@@ -156,71 +134,5 @@ public struct MultiObjectTracker: Sendable {
             return max(still, Overlap.maskIoU(trackMask.shifted(dx: dx, dy: dy), mask))
         }
         return predicted.box.iou(box)
-    }
-}
-
-
-/// The `tracker` stage: runs a `MultiObjectTracker` over the frames in order and writes `trackID` into the
-/// instances that belong to confirmed tracks. Confined to its stage thread, so the tracker state needs no lock.
-public final class TrackerStage: Stage {
-    private var tracker: MultiObjectTracker
-
-    public init(config: TrackerConfig = TrackerConfig()) {
-        tracker = MultiObjectTracker(config: config)
-    }
-
-    public func process(_ batch: inout [FrameRecord]) throws {
-        for f in batch.indices {
-            let ids = tracker.update(batch[f].instances)
-            for (i, id) in ids.enumerated() { batch[f].instances[i].trackID = id }
-        }
-    }
-}
-
-/// Registers the tracker's stage.
-public enum TrackerPlugin {
-    /// The tracker's options, with `TrackerConfig`'s defaults.
-    public static let options: [StageOption] = {
-        let c = TrackerConfig()
-        return [
-            .float("high-score", default: c.highScore, help: "detections scoring at least this are matched first and start tracks (ByteTrack's high threshold)"),
-            .float("low-score", default: c.lowScore, help: "lowest score of detections matched in the second pass (detector.score-threshold must be at or below it)"),
-            StageOption("new-track-score", .float, default: nil, help: "unmatched detections scoring at least this start a track; unset: high-score"),
-            .float("match-iou", default: Float(c.matchIoU), help: "least IoU for a first-pass match"),
-            .float("low-match-iou", default: Float(c.lowMatchIoU), help: "least IoU for a second-pass match"),
-            .int("min-hits", default: c.minHits, help: "matched frames before a track is confirmed and gets an id"),
-            .int("max-age", default: c.maxAge, help: "frames a lost track is kept before it is removed"),
-            .bool("use-masks", default: c.useMasks, help: "associate by mask IoU when both sides have masks (false: boxes only)"),
-        ]
-    }()
-
-    /// A `TrackerConfig` from the stage's options; one-line errors for values out of range.
-    public static func config(from context: StageContext) throws -> TrackerConfig {
-        var c = TrackerConfig()
-        c.highScore = try context.float("high-score")
-        c.lowScore = try context.float("low-score")
-        c.newTrackScore = context.string("new-track-score") == nil ? c.highScore : try context.float("new-track-score")
-        c.matchIoU = Double(try context.float("match-iou"))
-        c.lowMatchIoU = Double(try context.float("low-match-iou"))
-        c.minHits = try context.int("min-hits")
-        c.maxAge = try context.int("max-age")
-        c.useMasks = try context.bool("use-masks")
-        guard c.lowScore <= c.highScore else {
-            throw StageError.invalidOption(key: "tracker.low-score", value: "\(c.lowScore)", expected: "at most tracker.high-score (\(c.highScore))")
-        }
-        for (key, v) in [("match-iou", c.matchIoU), ("low-match-iou", c.lowMatchIoU)] where !(0...1).contains(v) {
-            throw StageError.invalidOption(key: "tracker.\(key)", value: "\(v)", expected: "a number in [0, 1]")
-        }
-        guard c.minHits >= 1 else { throw StageError.invalidOption(key: "tracker.min-hits", value: "\(c.minHits)", expected: "an integer ≥ 1") }
-        guard c.maxAge >= 0 else { throw StageError.invalidOption(key: "tracker.max-age", value: "\(c.maxAge)", expected: "an integer ≥ 0") }
-        return c
-    }
-
-    /// Adds `tracker` (needs boxes, provides track ids).
-    public static func register(in registry: StageRegistry) {
-        registry.register("tracker", summary: "track instances across frames (Kalman + Hungarian, ByteTrack passes, mask IoU)",
-                          needs: [.boxes], provides: [.trackIDs], options: options) { context in
-            TrackerStage(config: try config(from: context))
-        }
     }
 }

@@ -56,7 +56,7 @@ public struct PipelineRunner: Sendable {
     public func run(read: @escaping @Sendable () throws -> FrameRecord?, stop: StopFlag = StopFlag(),
                     monitor: PipelineMonitor = PipelineMonitor(),
                     sink: (FrameRecord) throws -> Void) async throws -> PipelineSummary {
-        try await execute(frames: ClosureFrameSequence(read: read), blockingRead: read, stop: stop, monitor: monitor, sink: sink)
+        try await execute(frames: ClosureFrameSequence(read: read), stop: stop, monitor: monitor, sink: sink)
     }
 
     /// Runs frames from an async sequence until its end or the stop flag.
@@ -65,13 +65,14 @@ public struct PipelineRunner: Sendable {
         frames: Frames, stop: StopFlag = StopFlag(), monitor: PipelineMonitor = PipelineMonitor(),
         sink: (FrameRecord) throws -> Void
     ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
-        try await execute(frames: frames, blockingRead: nil, stop: stop, monitor: monitor, sink: sink)
+        try await execute(frames: frames, stop: stop, monitor: monitor, sink: sink)
     }
 
-    /// The run; with `blockingRead` in `latest` mode the reader is a thread of its own, so it keeps reading (and
-    /// dropping) even while stages that compute or block occupy every thread of the concurrency pool.
+    /// The run. The reader task awaits each read (a blocking `read` runs on a queue of its own, see
+    /// `ClosureFrameSequence`); since stages compute on their own threads, the pool is free to resume it at once, so
+    /// in `latest` mode it keeps reading (and dropping) while the stages work.
     private func execute<Frames: AsyncSequence & Sendable>(
-        frames: Frames, blockingRead: (@Sendable () throws -> FrameRecord?)?, stop: StopFlag,
+        frames: Frames, stop: StopFlag,
         monitor: PipelineMonitor, sink: (FrameRecord) throws -> Void
     ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
         let started = ContinuousClock.now
@@ -104,10 +105,7 @@ public struct PipelineRunner: Sendable {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                if let mailbox, let blockingRead {
-                    await Self.readerThread(blockingRead, into: mailbox, stop: stop, stoppedEarly: stoppedEarly,
-                                            clock: clocks.source, monitor: monitor)
-                } else if let mailbox {
+                if let mailbox {
                     await Self.pumpLatest(frames, into: mailbox, stop: stop, stoppedEarly: stoppedEarly,
                                           clock: clocks.source, monitor: monitor)
                 } else {
@@ -140,30 +138,36 @@ public struct PipelineRunner: Sendable {
             policy: policy, dropped: monitor.droppedFrames, latency: monitor.latency)
     }
 
+    /// Reads frames until the end, a read error (returned), the stop flag or cancellation, timing each read and
+    /// handing each frame to `take`.
+    private static func readFrames<Frames: AsyncSequence & Sendable>(
+        _ frames: Frames, stop: StopFlag, stoppedEarly: StopFlag, clock: TimingAccumulator,
+        take: (FrameRecord) async -> Void
+    ) async -> (any Error)? where Frames.Element == FrameRecord {
+        var iterator = frames.makeAsyncIterator()
+        while true {
+            if stop.isSet || Task.isCancelled {
+                stoppedEarly.set()
+                return nil
+            }
+            let t0 = ContinuousClock.now
+            do {
+                guard let frame = try await iterator.next() else { return nil }
+                clock.add(frames: 1, since: t0)
+                await take(frame)
+            } catch {
+                return error
+            }
+        }
+    }
+
     /// Reads frames into batches and sends them; on a read error, sends what was read, then fails the channel.
     private static func pump<Frames: AsyncSequence & Sendable>(
         _ frames: Frames, into output: AsyncThrowingChannel<TimedBatch, any Error>, batchSize: Int,
         stop: StopFlag, stoppedEarly: StopFlag, clock: TimingAccumulator
     ) async where Frames.Element == FrameRecord {
         var batch = TimedBatch(records: [], captured: [])
-        batch.records.reserveCapacity(batchSize)
-        var failure: (any Error)?
-        var iterator = frames.makeAsyncIterator()
-        while true {
-            if stop.isSet || Task.isCancelled {
-                stoppedEarly.set()
-                break
-            }
-            let t0 = ContinuousClock.now
-            let next: FrameRecord?
-            do {
-                next = try await iterator.next()
-            } catch {
-                failure = error
-                break
-            }
-            guard let frame = next else { break }
-            clock.add(frames: 1, since: t0)
+        let failure = await readFrames(frames, stop: stop, stoppedEarly: stoppedEarly, clock: clock) { frame in
             batch.records.append(frame)
             batch.captured.append(.now)
             if batch.records.count == batchSize {
@@ -180,59 +184,10 @@ public struct PipelineRunner: Sendable {
         _ frames: Frames, into mailbox: LatestFrameMailbox, stop: StopFlag, stoppedEarly: StopFlag,
         clock: TimingAccumulator, monitor: PipelineMonitor
     ) async where Frames.Element == FrameRecord {
-        var iterator = frames.makeAsyncIterator()
-        while true {
-            if stop.isSet || Task.isCancelled {
-                stoppedEarly.set()
-                break
-            }
-            let t0 = ContinuousClock.now
-            do {
-                guard let frame = try await iterator.next() else { break }
-                clock.add(frames: 1, since: t0)
-                monitor.addDropped(mailbox.put(frame, captured: .now))
-            } catch {
-                mailbox.finish(throwing: error)
-                return
-            }
+        let failure = await readFrames(frames, stop: stop, stoppedEarly: stoppedEarly, clock: clock) { frame in
+            monitor.addDropped(mailbox.put(frame, captured: .now))
         }
-        mailbox.finish()
-    }
-
-    /// `latest` mode with a blocking reader: a dedicated thread reads into the mailbox until the end, an error,
-    /// the stop flag or cancellation; the task waits for the thread, so the source is never closed under it.
-    private static func readerThread(
-        _ read: @escaping @Sendable () throws -> FrameRecord?, into mailbox: LatestFrameMailbox, stop: StopFlag,
-        stoppedEarly: StopFlag, clock: TimingAccumulator, monitor: PipelineMonitor
-    ) async {
-        let cancelled = StopFlag()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread {
-                    defer { done.resume() }
-                    while true {
-                        if stop.isSet || cancelled.isSet {
-                            stoppedEarly.set()
-                            break
-                        }
-                        let t0 = ContinuousClock.now
-                        do {
-                            guard let frame = try read() else { break }
-                            clock.add(frames: 1, since: t0)
-                            monitor.addDropped(mailbox.put(frame, captured: .now))
-                        } catch {
-                            mailbox.finish(throwing: error)
-                            return
-                        }
-                    }
-                    mailbox.finish()
-                }
-                thread.name = "mrcnn reader"
-                thread.start()
-            }
-        } onCancel: {
-            cancelled.set()
-        }
+        mailbox.finish(throwing: failure)
     }
 
     /// Feeds one stage's thread from its input until the input ends, then has it `finish`; errors are forwarded
@@ -253,25 +208,4 @@ public struct PipelineRunner: Sendable {
             output.fail(error)
         }
     }
-}
-
-/// Adapts a blocking `read` closure (nil = end) to an async sequence of frames; each read runs on a private
-/// serial dispatch queue, so a source that blocks (a network stream waiting for data) holds no pool thread.
-struct ClosureFrameSequence: AsyncSequence, Sendable {
-    typealias Element = FrameRecord
-    let read: @Sendable () throws -> FrameRecord?
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let read: @Sendable () throws -> FrameRecord?
-        let queue = DispatchQueue(label: "mrcnn.pipeline.reader")
-
-        mutating func next() async throws -> FrameRecord? {
-            let read = self.read, queue = self.queue
-            return try await withCheckedThrowingContinuation { continuation in
-                queue.async { continuation.resume(with: Result { try read() }) }
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(read: read) }
 }

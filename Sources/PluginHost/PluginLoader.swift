@@ -53,16 +53,3 @@ public enum PluginLoader {
         return (try? h.read(upToCount: 4)) == Data([0x7f, 0x45, 0x4c, 0x46])
     }
 }
-
-/// A plugin that cannot be loaded; `description` is one line ("plugin PATH: reason").
-public struct PluginLoadError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "plugin \(path): \(reason)" }
-}

@@ -1,21 +1,5 @@
 import Pipeline
 
-/// Where a run writes its results files; nil = not written.
-public struct ResultsPaths: Sendable, Equatable {
-    public var json: String?
-    public var mot: String?
-    public var mots: String?
-
-    public init(json: String? = nil, mot: String? = nil, mots: String? = nil) {
-        self.json = json
-        self.mot = mot
-        self.mots = mots
-    }
-
-    /// The paths given, in the order json, mot, mots.
-    public var all: [String] { [json, mot, mots].compactMap { $0 } }
-}
-
 /// The results files of one run (JSON Lines, MOTChallenge, MOTS), written frame by frame next to the video sink.
 /// Each frame's lines go to the file in one `write(2)`, so after Ctrl-C (or a crash) the files hold every frame
 /// that reached the sink. Used from one task (the pipeline's sink).
@@ -30,8 +14,6 @@ public final class ResultsWriters {
         mot = try paths.mot.map { try LineFile(path: $0) }
         mots = try paths.mots.map { try LineFile(path: $0) }
     }
-
-    public var isEmpty: Bool { json == nil && mot == nil && mots == nil }
 
     /// Appends `record`'s results to every open file.
     public func write(_ record: FrameRecord) throws {
