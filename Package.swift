@@ -13,6 +13,13 @@ let package = Package(
         .executable(name: "mrcnn", targets: ["mrcnn"]),
         .library(name: "MaskRCNN", targets: ["MaskRCNN"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Job", targets: ["Job"]),
+        .library(name: "Results", targets: ["Results"]),
+        .library(name: "ModelZoo", targets: ["ModelZoo"]),
+        .library(name: "PluginHost", targets: ["PluginHost"]),
+        .library(name: "Detector", targets: ["Detector"]),
+        .library(name: "Tracker", targets: ["Tracker"]),
+        .library(name: "Renderer", targets: ["Renderer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +28,7 @@ let package = Package(
         .package(path: "PluginAPI"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
     ],
     targets: [
         // C interop lives only in these shim targets.
@@ -32,7 +40,8 @@ let package = Package(
 
         // Model layers, bottom-up.
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
-        .target(name: "Checkpoint", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        .target(name: "JSONText", swiftSettings: strict),
+        .target(name: "Checkpoint", dependencies: ["JSONText", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict),
         .target(name: "MaskRCNN", dependencies: ["Tensor", "Checkpoint"], swiftSettings: fastMath),
 
@@ -51,11 +60,19 @@ let package = Package(
 
         // Built-in stages.
         .target(name: "Renderer", dependencies: ["Pipeline"], path: "Plugins/Renderer", swiftSettings: fastMath),
-        .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN"], path: "Plugins/Detector", swiftSettings: strict),
+        .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN", "ModelZoo"], path: "Plugins/Detector", swiftSettings: strict),
         .target(name: "Tracker", dependencies: ["Pipeline"], path: "Plugins/Tracker", swiftSettings: strict),
 
+        // Library modules the tool is a thin shell over.
+        .target(name: "Results", dependencies: ["Pipeline", "JSONText"], swiftSettings: strict),
+        .target(name: "ModelZoo", dependencies: ["Checkpoint", "MaskRCNN", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        .target(name: "PluginHost", dependencies: ["Pipeline"], swiftSettings: strict),
+        .target(name: "Job", dependencies: ["VideoIO", "Pipeline", "Preview", "Results", "PluginHost",
+                                            "Detector", "Tracker", "Renderer"], swiftSettings: strict),
+
         .executableTarget(name: "mrcnn", dependencies: [
-            "VideoIO", "Pipeline", "Renderer", "Detector", "Tracker", "MaskRCNN", "Checkpoint", "Tensor", "Preview",
+            "Job", "Results", "ModelZoo", "VideoIO", "Pipeline", "Detector", "MaskRCNN", "Tensor", "Preview",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -63,11 +80,16 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor", "VideoIO"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview"], swiftSettings: strict),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo"], swiftSettings: strict),
+        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "ArchitectureTests", swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint", "VideoIO"], swiftSettings: strict),
     ]
 )

@@ -6,9 +6,8 @@ import Tensor
 /// The `keypoints` stage: Keypoint R-CNN (its own checkpoint: backbone, person detector and keypoint head) on every
 /// frame of a micro-batch, all RoIs through the heads as one batch. Alone (no `detector` earlier) it produces
 /// the person instances with their 17 keypoints. After `detector` it attaches each keypoint set to the person
-/// instance it overlaps most (box IoU ≥ 0.5) and adds nothing else. Called from one task at a time.
-public final class KeypointStage: Stage, @unchecked Sendable {
-    public let name = "keypoints"
+/// instance it overlaps most (box IoU ≥ 0.5) and adds nothing else. Confined to its stage thread.
+public final class KeypointStage: Stage {
     let model: KeypointRCNN
     let gate: ComputeGate
     let visibleScore: Float
@@ -34,50 +33,12 @@ public final class KeypointStage: Stage, @unchecked Sendable {
         }
         for i in batch.indices {
             let people = detections[i].map { d in
-                Instance(box: Box(x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2), categoryID: 1, score: d.score,
-                         keypoints: (d.keypoints ?? []).map { Keypoint(x: $0.x, y: $0.y, score: $0.score, visible: $0.score > visibleScore) })
+                var person = Instance(d, visibleScore: visibleScore)
+                person.categoryID = 1
+                person.keypoints = person.keypoints ?? []
+                return person
             }
             batch[i].instances = KeypointMerge.merge(people, into: batch[i].instances, hadDetector: afterDetector)
         }
-    }
-}
-
-/// How keypoint detections join the instances already on a frame (a pure function).
-public enum KeypointMerge {
-    /// Without an earlier detector the keypoint model's people are the instances; otherwise each existing person
-    /// (category 1) takes the keypoints of the unused keypoint detection with the highest box IoU, if ≥ `minIoU`.
-    public static func merge(_ people: [Instance], into existing: [Instance], hadDetector: Bool, minIoU: Float = 0.5) -> [Instance] {
-        guard hadDetector else { return people }
-        var out = existing
-        var used = Set<Int>()
-        for i in out.indices where out[i].categoryID == 1 {
-            var best = -1, bestIoU = minIoU
-            for (j, p) in people.enumerated() where !used.contains(j) {
-                let v = iou(out[i].box, p.box)
-                if v >= bestIoU { best = j; bestIoU = v }
-            }
-            if best >= 0 {
-                out[i].keypoints = people[best].keypoints
-                used.insert(best)
-            }
-        }
-        return out
-    }
-
-    public static func iou(_ a: Box, _ b: Box) -> Float {
-        let w = max(0, min(a.x2, b.x2) - max(a.x1, b.x1)), h = max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
-        let inter = w * h
-        let union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter
-        return union > 0 ? inter / union : 0
-    }
-}
-
-/// Facts about the chain being built, shared by the stage factories (which run in chain order).
-final class ChainFacts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var detector = false
-    var hasDetector: Bool {
-        get { lock.withLock { detector } }
-        set { lock.withLock { detector = newValue } }
     }
 }

@@ -1,28 +1,6 @@
 import Foundation
 import Pipeline
 
-/// Tracker settings; the stage reads them from `StageContext` options (keys in parentheses).
-public struct TrackerConfig: Sendable, Equatable {
-    /// Detections scoring at least this take part in the first association pass ("track-high").
-    public var highScore: Float = 0.5
-    /// Detections scoring in [lowScore, highScore) take part in the second pass only ("track-low").
-    public var lowScore: Float = 0.1
-    /// Unmatched detections scoring at least this start a new track ("new-track-score").
-    public var newTrackScore: Float = 0.5
-    /// Least IoU for a first-pass match ("match-iou"; ByteTrack's match_thresh 0.8 is a cost, 1 − 0.2).
-    public var matchIoU: Double = 0.2
-    /// Least IoU for a second-pass (low-score) match ("low-match-iou").
-    public var lowMatchIoU: Double = 0.5
-    /// Matched frames (including the first) before a track is confirmed and gets an id ("min-hits").
-    public var minHits: Int = 3
-    /// Frames a confirmed track may go unmatched (lost) before it is removed ("max-age").
-    public var maxAge: Int = 30
-    /// Use mask IoU when both the track and the detection have a mask ("track-masks", true/false).
-    public var useMasks: Bool = true
-
-    public init() {}
-}
-
 /// SORT-class multi-object tracker with ByteTrack's two passes and mask-aware association. A value type: `update`
 /// takes one frame's instances and returns their track ids (nil = not on a confirmed track).
 ///
@@ -155,64 +133,6 @@ public struct MultiObjectTracker: Sendable {
             guard dx != 0 || dy != 0 else { return still }
             return max(still, Overlap.maskIoU(trackMask.shifted(dx: dx, dy: dy), mask))
         }
-        return Overlap.boxIoU(predicted.box, box)
-    }
-}
-
-
-/// The `tracker` stage: runs a `MultiObjectTracker` over the frames in order and writes `trackID` into the
-/// instances that belong to confirmed tracks. Frames arrive in order from one task; the lock only guards the state.
-public final class TrackerStage: Stage, @unchecked Sendable {
-    public let name = "tracker"
-    private let lock = NSLock()
-    private var tracker: MultiObjectTracker
-
-    public init(config: TrackerConfig = TrackerConfig()) {
-        tracker = MultiObjectTracker(config: config)
-    }
-
-    public func process(_ batch: inout [FrameRecord]) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        for f in batch.indices {
-            let ids = tracker.update(batch[f].instances)
-            for (i, id) in ids.enumerated() { batch[f].instances[i].trackID = id }
-        }
-    }
-}
-
-/// Registers the tracker's stage.
-public enum TrackerPlugin {
-    /// Reads a `TrackerConfig` from stage options (keys as documented on `TrackerConfig`); one-line errors when malformed.
-    public static func config(from context: StageContext) throws -> TrackerConfig {
-        var c = TrackerConfig()
-        c.highScore = try context.float("track-high", default: c.highScore)
-        c.lowScore = try context.float("track-low", default: c.lowScore)
-        c.newTrackScore = try context.float("new-track-score", default: c.highScore)
-        c.matchIoU = Double(try context.float("match-iou", default: Float(c.matchIoU)))
-        c.lowMatchIoU = Double(try context.float("low-match-iou", default: Float(c.lowMatchIoU)))
-        c.minHits = try context.int("min-hits", default: c.minHits)
-        c.maxAge = try context.int("max-age", default: c.maxAge)
-        if let text = context.options["track-masks"] {
-            guard let flag = Bool(text) else { throw StageError.invalidOption(key: "track-masks", value: text) }
-            c.useMasks = flag
-        }
-        guard c.lowScore <= c.highScore else {
-            throw StageError.invalidOption(key: "track-low", value: "\(c.lowScore) (above track-high \(c.highScore))")
-        }
-        for (key, v) in [("match-iou", c.matchIoU), ("low-match-iou", c.lowMatchIoU)] where !(0...1).contains(v) {
-            throw StageError.invalidOption(key: key, value: "\(v)")
-        }
-        guard c.minHits >= 1 else { throw StageError.invalidOption(key: "min-hits", value: "\(c.minHits)") }
-        guard c.maxAge >= 0 else { throw StageError.invalidOption(key: "max-age", value: "\(c.maxAge)") }
-        return c
-    }
-
-    /// Adds `tracker` (requires `detector` or `keypoints`).
-    public static func register(in registry: StageRegistry) {
-        registry.register("tracker", requires: ["detector|keypoints"],
-                          summary: "track instances across frames (Kalman + Hungarian, ByteTrack passes, mask IoU)") { context in
-            TrackerStage(config: try config(from: context))
-        }
+        return predicted.box.iou(box)
     }
 }

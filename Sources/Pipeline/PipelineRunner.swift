@@ -7,9 +7,16 @@ import Foundation
 /// reader (backpressure) instead of dropping. `latest`: the reader never waits; while the first stage is busy only
 /// the newest frames are kept and older ones are dropped and counted (see `FramePolicy`). Either way each stage
 /// runs in its own child task and sees its batches in frame order, and the summary reports capture → sink latency.
+/// Each stage runs on its own thread (`StageChain`); the runner's tasks only await them, so no task of the
+/// concurrency pool ever waits behind model work and the sink (and anything else on the pool) keeps running.
 /// The stop flag ends reading; frames already read still flow through, each stage's `finish` is called, and `run` returns.
 public struct PipelineRunner: Sendable {
-    public let stages: [any Stage]
+    private enum Stages: Sendable {
+        case started(StageChain)
+        case planned([StagePlan])
+    }
+
+    private let stages: Stages
     /// Frames per micro-batch (≥ 1); the last batch may be smaller (in `latest` mode: whatever is waiting).
     public let batchSize: Int
     /// Batches each bounded buffer between two tasks may hold (≥ 1).
@@ -21,8 +28,21 @@ public struct PipelineRunner: Sendable {
     /// stages cannot run side by side (model stages share the cores). Raise it to pipeline stages that can.
     public let inFlightLimit: Int
 
-    public init(stages: [any Stage], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
+    /// A runner for stages already built on their threads (construction errors came before the run).
+    public init(chain: StageChain, batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
                 inFlightLimit: Int = 1) {
+        self.init(stages: .started(chain), batchSize: batchSize, bufferDepth: bufferDepth, policy: policy,
+                  inFlightLimit: inFlightLimit)
+    }
+
+    /// A runner that builds the planned stages (each on its thread) when `run` starts.
+    public init(plans: [StagePlan], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
+                inFlightLimit: Int = 1) {
+        self.init(stages: .planned(plans), batchSize: batchSize, bufferDepth: bufferDepth, policy: policy,
+                  inFlightLimit: inFlightLimit)
+    }
+
+    private init(stages: Stages, batchSize: Int, bufferDepth: Int, policy: FramePolicy, inFlightLimit: Int) {
         self.stages = stages
         self.batchSize = max(1, batchSize)
         self.bufferDepth = max(1, bufferDepth)
@@ -36,7 +56,7 @@ public struct PipelineRunner: Sendable {
     public func run(read: @escaping @Sendable () throws -> FrameRecord?, stop: StopFlag = StopFlag(),
                     monitor: PipelineMonitor = PipelineMonitor(),
                     sink: (FrameRecord) throws -> Void) async throws -> PipelineSummary {
-        try await execute(frames: ClosureFrameSequence(read: read), blockingRead: read, stop: stop, monitor: monitor, sink: sink)
+        try await execute(frames: ClosureFrameSequence(read: read), stop: stop, monitor: monitor, sink: sink)
     }
 
     /// Runs frames from an async sequence until its end or the stop flag.
@@ -45,17 +65,24 @@ public struct PipelineRunner: Sendable {
         frames: Frames, stop: StopFlag = StopFlag(), monitor: PipelineMonitor = PipelineMonitor(),
         sink: (FrameRecord) throws -> Void
     ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
-        try await execute(frames: frames, blockingRead: nil, stop: stop, monitor: monitor, sink: sink)
+        try await execute(frames: frames, stop: stop, monitor: monitor, sink: sink)
     }
 
-    /// The run; with `blockingRead` in `latest` mode the reader is a thread of its own, so it keeps reading (and
-    /// dropping) even while stages that compute or block occupy every thread of the concurrency pool.
+    /// The run. The reader task awaits each read (a blocking `read` runs on a queue of its own, see
+    /// `ClosureFrameSequence`); since stages compute on their own threads, the pool is free to resume it at once, so
+    /// in `latest` mode it keeps reading (and dropping) while the stages work.
     private func execute<Frames: AsyncSequence & Sendable>(
-        frames: Frames, blockingRead: (@Sendable () throws -> FrameRecord?)?, stop: StopFlag,
+        frames: Frames, stop: StopFlag,
         monitor: PipelineMonitor, sink: (FrameRecord) throws -> Void
     ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
         let started = ContinuousClock.now
-        let clocks = monitor.begin(stageNames: stages.map(\.name), policy: policy)
+        let chain: StageChain
+        switch self.stages {
+        case .started(let built): chain = built
+        case .planned(let plans): chain = try await StageChain.start(plans)
+        }
+        let stages = chain.workers
+        let clocks = monitor.begin(stageNames: chain.names, policy: policy)
         let stoppedEarly = StopFlag()
         // channels[i] feeds stage i; channels[stages.count] feeds the sink. In latest mode the mailbox feeds stage 0.
         let channels = (0...stages.count).map { _ in AsyncThrowingChannel<TimedBatch, any Error>() }
@@ -78,10 +105,7 @@ public struct PipelineRunner: Sendable {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                if let mailbox, let blockingRead {
-                    await Self.readerThread(blockingRead, into: mailbox, stop: stop, stoppedEarly: stoppedEarly,
-                                            clock: clocks.source, monitor: monitor)
-                } else if let mailbox {
+                if let mailbox {
                     await Self.pumpLatest(frames, into: mailbox, stop: stop, stoppedEarly: stoppedEarly,
                                           clock: clocks.source, monitor: monitor)
                 } else {
@@ -114,30 +138,36 @@ public struct PipelineRunner: Sendable {
             policy: policy, dropped: monitor.droppedFrames, latency: monitor.latency)
     }
 
+    /// Reads frames until the end, a read error (returned), the stop flag or cancellation, timing each read and
+    /// handing each frame to `take`.
+    private static func readFrames<Frames: AsyncSequence & Sendable>(
+        _ frames: Frames, stop: StopFlag, stoppedEarly: StopFlag, clock: TimingAccumulator,
+        take: (FrameRecord) async -> Void
+    ) async -> (any Error)? where Frames.Element == FrameRecord {
+        var iterator = frames.makeAsyncIterator()
+        while true {
+            if stop.isSet || Task.isCancelled {
+                stoppedEarly.set()
+                return nil
+            }
+            let t0 = ContinuousClock.now
+            do {
+                guard let frame = try await iterator.next() else { return nil }
+                clock.add(frames: 1, since: t0)
+                await take(frame)
+            } catch {
+                return error
+            }
+        }
+    }
+
     /// Reads frames into batches and sends them; on a read error, sends what was read, then fails the channel.
     private static func pump<Frames: AsyncSequence & Sendable>(
         _ frames: Frames, into output: AsyncThrowingChannel<TimedBatch, any Error>, batchSize: Int,
         stop: StopFlag, stoppedEarly: StopFlag, clock: TimingAccumulator
     ) async where Frames.Element == FrameRecord {
         var batch = TimedBatch(records: [], captured: [])
-        batch.records.reserveCapacity(batchSize)
-        var failure: (any Error)?
-        var iterator = frames.makeAsyncIterator()
-        while true {
-            if stop.isSet || Task.isCancelled {
-                stoppedEarly.set()
-                break
-            }
-            let t0 = ContinuousClock.now
-            let next: FrameRecord?
-            do {
-                next = try await iterator.next()
-            } catch {
-                failure = error
-                break
-            }
-            guard let frame = next else { break }
-            clock.add(frames: 1, since: t0)
+        let failure = await readFrames(frames, stop: stop, stoppedEarly: stoppedEarly, clock: clock) { frame in
             batch.records.append(frame)
             batch.captured.append(.now)
             if batch.records.count == batchSize {
@@ -154,111 +184,28 @@ public struct PipelineRunner: Sendable {
         _ frames: Frames, into mailbox: LatestFrameMailbox, stop: StopFlag, stoppedEarly: StopFlag,
         clock: TimingAccumulator, monitor: PipelineMonitor
     ) async where Frames.Element == FrameRecord {
-        var iterator = frames.makeAsyncIterator()
-        while true {
-            if stop.isSet || Task.isCancelled {
-                stoppedEarly.set()
-                break
-            }
-            let t0 = ContinuousClock.now
-            do {
-                guard let frame = try await iterator.next() else { break }
-                clock.add(frames: 1, since: t0)
-                monitor.addDropped(mailbox.put(frame, captured: .now))
-            } catch {
-                mailbox.finish(throwing: error)
-                return
-            }
+        let failure = await readFrames(frames, stop: stop, stoppedEarly: stoppedEarly, clock: clock) { frame in
+            monitor.addDropped(mailbox.put(frame, captured: .now))
         }
-        mailbox.finish()
+        mailbox.finish(throwing: failure)
     }
 
-    /// `latest` mode with a blocking reader: a dedicated thread reads into the mailbox until the end, an error,
-    /// the stop flag or cancellation; the task waits for the thread, so the source is never closed under it.
-    private static func readerThread(
-        _ read: @escaping @Sendable () throws -> FrameRecord?, into mailbox: LatestFrameMailbox, stop: StopFlag,
-        stoppedEarly: StopFlag, clock: TimingAccumulator, monitor: PipelineMonitor
-    ) async {
-        let cancelled = StopFlag()
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread {
-                    defer { done.resume() }
-                    while true {
-                        if stop.isSet || cancelled.isSet {
-                            stoppedEarly.set()
-                            break
-                        }
-                        let t0 = ContinuousClock.now
-                        do {
-                            guard let frame = try read() else { break }
-                            clock.add(frames: 1, since: t0)
-                            monitor.addDropped(mailbox.put(frame, captured: .now))
-                        } catch {
-                            mailbox.finish(throwing: error)
-                            return
-                        }
-                    }
-                    mailbox.finish()
-                }
-                thread.name = "mrcnn reader"
-                thread.start()
-            }
-        } onCancel: {
-            cancelled.set()
-        }
-    }
-
-    /// Runs one stage over its input until the input ends, then calls `finish`; errors are forwarded downstream.
-    private static func drive<Input: AsyncSequence>(_ stage: any Stage, from input: Input,
+    /// Feeds one stage's thread from its input until the input ends, then has it `finish`; errors are forwarded
+    /// downstream. The task is suspended (holding no thread) while the stage works.
+    private static func drive<Input: AsyncSequence>(_ stage: StageWorker, from input: Input,
                                                     to output: AsyncThrowingChannel<TimedBatch, any Error>,
                                                     clock: TimingAccumulator) async where Input.Element == TimedBatch {
         do {
             for try await received in input {
-                var batch = received.records
                 let t0 = ContinuousClock.now
-                do {
-                    try stage.process(&batch)
-                    guard batch.count == received.records.count else {
-                        throw StageError.failed(stage: stage.name,
-                                                message: "returned \(batch.count) frames for a batch of \(received.records.count)")
-                    }
-                } catch {
-                    throw Self.wrap(error, stage: stage.name)
-                }
+                let batch = try await stage.process(received.records)
                 clock.add(frames: batch.count, since: t0)
                 await output.send(TimedBatch(records: batch, captured: received.captured))
             }
-            do { try stage.finish() } catch { throw Self.wrap(error, stage: stage.name) }
+            try await stage.finish()
             output.finish()
         } catch {
             output.fail(error)
         }
     }
-
-    private static func wrap(_ error: any Error, stage: String) -> any Error {
-        if error is StageError || error is CancellationError { return error }
-        return StageError.failed(stage: stage, message: String(describing: error))
-    }
-}
-
-/// Adapts a blocking `read` closure (nil = end) to an async sequence of frames; each read runs on a private
-/// serial dispatch queue, so a source that blocks (a network stream waiting for data) holds no pool thread.
-struct ClosureFrameSequence: AsyncSequence, Sendable {
-    typealias Element = FrameRecord
-    let read: @Sendable () throws -> FrameRecord?
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let read: @Sendable () throws -> FrameRecord?
-        let queue = DispatchQueue(label: "mrcnn.pipeline.reader")
-
-        mutating func next() async throws -> FrameRecord? {
-            let read = self.read, queue = self.queue
-            return try await withCheckedThrowingContinuation { continuation in
-                queue.async { continuation.resume(with: Result { try read() }) }
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(read: read) }
 }

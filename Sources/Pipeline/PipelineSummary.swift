@@ -1,21 +1,5 @@
 import Foundation
 
-/// Wall time spent by one part of a run ("source", a stage's name, or "sink") and the frames it handled.
-public struct StageTiming: Sendable, Equatable {
-    public let name: String
-    public let frames: Int
-    public let seconds: Double
-
-    public init(name: String, frames: Int, seconds: Double) {
-        self.name = name
-        self.frames = frames
-        self.seconds = seconds
-    }
-
-    /// Mean wall milliseconds per frame (0 when no frame was handled).
-    public var meanMillisecondsPerFrame: Double { frames > 0 ? seconds * 1000 / Double(frames) : 0 }
-}
-
 /// What a finished run reports: frames delivered to the sink, wall time, whether it was stopped early, and per-part timings.
 public struct PipelineSummary: Sendable {
     /// Frames delivered to the sink.
@@ -52,25 +36,4 @@ public struct PipelineSummary: Sendable {
 
     /// Frames per second over the whole run.
     public var framesPerSecond: Double { wallSeconds > 0 ? Double(frames) / wallSeconds : 0 }
-}
-
-/// Accumulates seconds and frames for one part of a run; written by one task, read after the run.
-final class TimingAccumulator: @unchecked Sendable {
-    let name: String
-    private let lock = NSLock()
-    private var frames = 0
-    private var seconds = 0.0
-
-    init(name: String) { self.name = name }
-
-    func add(frames count: Int, since start: ContinuousClock.Instant) {
-        let elapsed = start.duration(to: .now)
-        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        lock.withLock {
-            frames += count
-            seconds += s
-        }
-    }
-
-    var timing: StageTiming { lock.withLock { StageTiming(name: name, frames: frames, seconds: seconds) } }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Detector
+import Job
 import Foundation
 import MaskRCNN
 import Pipeline
+import Results
 import Tensor
 import VideoIO
 
@@ -41,7 +43,7 @@ struct DetectCommand: ParsableCommand {
 
     private func detect() throws {
         guard !images.isEmpty else { throw CLIError("no input images") }
-        try OutputPath.checkWritable(json)
+        try OutputPaths.checkWritable(json)
         for path in images where !FileManager.default.isReadableFile(atPath: path) {
             throw CLIError("\(path): no such file")
         }
@@ -51,43 +53,20 @@ struct DetectCommand: ParsableCommand {
         options.maxSize = maxSize
         let model = try ModelLoader.model(option: weights, options: options)
         let workspace = Workspace()
-        var results: [[String: Any]] = []
+        var results: [COCOResult] = []
         let start = Date()
         for (i, path) in images.enumerated() {
             let img = try ImageFile.read(path: path)
             let t0 = Date()
             let detections = model(RGBInput(width: img.width, height: img.height, pixels: img.rgb), workspace: workspace)
             StandardError.write(String(format: "%@: %d detections in %.2f s\n", path, detections.count, Date().timeIntervalSince(t0)))
-            for d in detections {
-                let mask = d.mask.map { InstanceMask(x: $0.x, y: $0.y, width: $0.width, height: $0.height, bits: $0.bits) }
-                let rle = COCORLE.encode(mask, height: img.height, width: img.width)
-                results.append([
-                    "image_id": i + 1,
-                    "file_name": (path as NSString).lastPathComponent,
-                    "category_id": d.label,
-                    "category": COCOCategories.name(d.label),
-                    "bbox": [d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1].map { Double($0) },
-                    "score": Double(d.score),
-                    "segmentation": ["size": rle.size, "counts": rle.counts],
-                ])
+            results += detections.map { d in
+                COCOResult(imageID: i + 1, fileName: (path as NSString).lastPathComponent, instance: Instance(d),
+                           height: img.height, width: img.width)
             }
         }
-        let data = try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
-        try data.write(to: URL(fileURLWithPath: json))
+        try COCOResults.write(results, to: json)
         StandardError.write(String(format: "wrote %d detections for %d images to %@ (%.1f s)\n",
                                    results.count, images.count, json, Date().timeIntervalSince(start)))
-    }
-}
-
-/// Checks, before any heavy work, that an output file can be created.
-enum OutputPath {
-    static func checkWritable(_ path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        let folder = dir.isEmpty ? "." : dir
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue,
-              FileManager.default.isWritableFile(atPath: folder) else {
-            throw CLIError("cannot write \(path): directory '\(folder)' does not exist or is not writable")
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Progress on stderr: a bar redrawn in place (`\r`) on a terminal, else a plain line every ~2 s or 10 %.
 /// Used from one task (the pipeline's sink).

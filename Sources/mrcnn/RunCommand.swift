@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Job
 import Pipeline
+import Results
 
 /// `mrcnn run INPUT -o OUT.mp4`: decodes a video, runs the stage chain on every frame, writes an annotated MP4.
 struct RunCommand: AsyncParsableCommand {
@@ -8,11 +10,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a stage chain over a video and write the annotated result as H.264 MP4 (audio copied).")
 
-    @Argument(help: "Input video file or URL.")
-    var input: String
-
-    @Option(name: [.short, .customLong("output")], help: "Output MP4 path (never the input).")
-    var output: String
+    @OptionGroup var job: JobOptions
 
     @Option(help: "Comma-separated stage chain, in order (see `mrcnn stages`).")
     var stages: String = "detector,mask,render"
@@ -32,13 +30,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Upper bound of the long side of the model input.")
     var maxSize: Int?
 
-    @Option(help: "Draw only instances scoring at least this.")
-    var minScore: Double = 0.5
-
     @Option(name: .customLong("plugin"), help: "Load a third-party stage plugin (.so built against MRCNNPluginAPI); its stages can then be named in --stages. Repeatable.")
     var plugins: [String] = []
 
-    @Option(name: .customLong("option"), help: "A stage option KEY=VALUE passed to every stage (e.g. blur-classes=all); repeatable.")
+    @Option(name: .customLong("option"), help: "A stage option STAGE.OPTION=VALUE (e.g. tracker.max-age=30; `mrcnn stages` lists them); repeatable. Wins over the dedicated flag for the same setting.")
     var extraOptions: [String] = []
 
     @Option(help: "Keypoint R-CNN weights for the `keypoints` stage: torchvision checkpoint or 'seeded:N'. Default: the official file in the cache directory.")
@@ -47,16 +42,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Keyframe mode: the detector's RPN runs on every N-th frame only; in between the previous frame's boxes are regressed onto the objects by the box head (cheaper; 1 = every frame, torchvision's behaviour).")
     var detectEvery: Int = 1
 
-    @Option(help: "Stop after this many frames.")
-    var maxFrames: Int?
-
-    @Option(help: "Write results as JSON Lines, one line per frame (boxes, classes, scores, RLE masks, keypoints, track ids).")
-    var json: String?
-
-    @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs the tracker stage.")
+    @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs a stage that provides track ids (tracker).")
     var mot: String?
 
-    @Option(help: "Write tracked masks as MOTS txt (frame id class_id height width rle); needs the tracker and mask stages.")
+    @Option(help: "Write tracked masks as MOTS txt (frame id class_id height width rle); needs track ids and masks (tracker, mask).")
     var mots: String?
 
     @Option(help: "Tracker: matched frames before a track is confirmed and gets an id.")
@@ -77,63 +66,57 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Live input")
     var live: LiveOptions
 
-    /// Options handed to every stage factory, by key.
+    /// Stage options as STAGE.OPTION → value. Precedence: a dedicated flag is shorthand for the option on every
+    /// stage that has it (`--min-size` → detector.min-size and keypoints.min-size); `--option` wins over it.
     var stageOptions: [String: String] {
-        var options = ["min-score": String(minScore), "batch-size": String(batchSize)]
-        if let weights { options["weights"] = weights }
-        if let keypointWeights { options["keypoint-weights"] = keypointWeights }
-        options["detect-every"] = String(detectEvery)
-        for pair in extraOptions {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { options[parts[0]] = parts[1] }
+        var options: [String: String] = [:]
+        func set(_ option: String, _ value: (any CustomStringConvertible)?, on stages: String...) {
+            if let value { for stage in stages { options["\(stage).\(option)"] = value.description } }
         }
-        options["score-threshold"] = String(scoreThreshold)
-        if let minSize { options["min-size"] = String(minSize) }
-        if let maxSize { options["max-size"] = String(maxSize) }
-        if let minHits { options["min-hits"] = String(minHits) }
-        if let maxAge { options["max-age"] = String(maxAge) }
-        if let trackHigh { options["track-high"] = String(trackHigh) }
-        if let trackLow { options["track-low"] = String(trackLow) }
-        if trackBoxesOnly { options["track-masks"] = "false" }
+        set("weights", weights, on: "detector")
+        set("weights", keypointWeights, on: "keypoints")
+        set("score-threshold", scoreThreshold, on: "detector", "keypoints")
+        set("min-size", minSize, on: "detector", "keypoints")
+        set("max-size", maxSize, on: "detector", "keypoints")
+        set("detect-every", detectEvery, on: "detector")
+        set("min-score", job.minScore, on: "render")
+        set("min-hits", minHits, on: "tracker")
+        set("max-age", maxAge, on: "tracker")
+        set("high-score", trackHigh, on: "tracker")
+        set("low-score", trackLow, on: "tracker")
+        if trackBoxesOnly { set("use-masks", false, on: "tracker") }
+        for pair in extraOptions {
+            if let (key, value) = StageRegistry.parseAssignment(pair) { options[key] = value }
+        }
         return options
     }
 
-    func run() async throws {
-        let outcome: VideoJob.Outcome
-        do {
-            try checkArguments()
-            var job = try VideoJob(input: input, output: output, chain: StageRegistry.parseChain(stages),
-                                   options: stageOptions, batchSize: batchSize, maxFrames: maxFrames,
-                                   results: ResultsPaths(json: json, mot: mot, mots: mots))
-            job.plugins = plugins
-            job.live = live.settings
-            outcome = try await job.run()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            StandardError.report(error)
-            throw ExitCode.failure
+    func validate() throws {
+        try JobConsole.reportingErrors {
+            try job.check()
+            for pair in extraOptions where StageRegistry.parseAssignment(pair) == nil {
+                throw CLIError("--option expects STAGE.OPTION=VALUE, got '\(pair)'")
+            }
+            guard detectEvery >= 1 else { throw CLIError("--detect-every must be at least 1 (got \(detectEvery))") }
+            guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
+            guard scoreThreshold.isFinite, scoreThreshold >= 0 else { throw CLIError("--score-threshold must be a number ≥ 0") }
+            if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
+            if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
+            try live.check()
+            // The chain and its options, checked before any file is opened.
+            let registry = try StageCatalog.makeRegistry(plugins: plugins)
+            try registry.validate(StageRegistry.parseChain(stages))
+            _ = try registry.resolveOptions(stageOptions.map { ($0.key, $0.value) })
         }
-        if outcome == .interrupted { throw ExitCode(130) }
     }
 
-    private func checkArguments() throws {
-        for pair in extraOptions where !pair.contains("=") || pair.hasPrefix("=") {
-            throw CLIError("--option expects KEY=VALUE, got '\(pair)'")
-        }
-        guard detectEvery >= 1 else { throw CLIError("--detect-every must be at least 1 (got \(detectEvery))") }
-        guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
-        if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
-        guard minScore.isFinite else { throw CLIError("--min-score must be a number") }
-        guard scoreThreshold.isFinite, scoreThreshold >= 0 else { throw CLIError("--score-threshold must be a number ≥ 0") }
-        if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
-        if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
-        guard !output.isEmpty else { throw CLIError("--output must not be empty") }
-        let chain = StageRegistry.parseChain(stages)
-        for (flag, path, needs) in [("--mot", mot, ["tracker"]), ("--mots", mots, ["tracker", "mask"])] where path != nil {
-            for stage in needs where !chain.contains(stage) {
-                throw CLIError("\(flag) needs the '\(stage)' stage in --stages (got '\(stages)')")
-            }
-        }
+    func run() async throws {
+        var video = VideoJob(input: job.input, output: job.output, chain: StageRegistry.parseChain(stages), options: stageOptions)
+        video.batchSize = batchSize
+        video.maxFrames = job.maxFrames
+        video.results = ResultsPaths(json: job.json, mot: mot, mots: mots)
+        video.plugins = plugins
+        video.live = live.settings
+        try await JobConsole.run(video)
     }
 }

@@ -7,7 +7,18 @@ struct BadInputTests {
     enum Case: String, CaseIterable, Sendable {
         case missingFile, zeroByteFile, textFile, audioOnlyFile, truncatedMP4, truncatedFaststartMP4
         case unwritableOutput, outputIsInput, unknownStage, invalidChain, badBatchSize
+        case unknownOption, badOptionValue, drawBeforeDetect
     }
+
+    /// Arguments that make a run on a good clip fail before it starts: stage chains, options, batch size.
+    static let badSettings: [Case: [String]] = [
+        .unknownStage: ["--stages", "render,bogus"],
+        .invalidChain: ["--stages", "render,render"],
+        .badBatchSize: ["--batch-size", "0"],
+        .unknownOption: ["--option", "nosuch=1"],
+        .badOptionValue: ["--stages", "render", "--option", "tracker.max-age=soon"],
+        .drawBeforeDetect: ["--stages", "render,detector"],
+    ]
 
     /// Prepares the case's files in `dir` and returns the `mrcnn` arguments.
     func arguments(for kase: Case, in dir: URL) throws -> [String] {
@@ -41,15 +52,9 @@ struct BadInputTests {
         case .outputIsInput:
             try CLIHarness.makeClip(clip, seconds: 1, audio: false)
             return ["run", clip.path, "-o", clip.path]
-        case .unknownStage:
+        case .unknownStage, .invalidChain, .badBatchSize, .unknownOption, .badOptionValue, .drawBeforeDetect:
             try CLIHarness.makeClip(clip, seconds: 1, audio: false)
-            return ["run", clip.path, "-o", out, "--stages", "render,bogus"]
-        case .invalidChain:
-            try CLIHarness.makeClip(clip, seconds: 1, audio: false)
-            return ["run", clip.path, "-o", out, "--stages", "render,render"]
-        case .badBatchSize:
-            try CLIHarness.makeClip(clip, seconds: 1, audio: false)
-            return ["run", clip.path, "-o", out, "--batch-size", "0"]
+            return ["run", clip.path, "-o", out] + Self.badSettings[kase, default: []]
         }
     }
 

@@ -33,7 +33,8 @@ struct ExternalPluginTests {
         let plugin = try Self.buildPlugin(into: dir.appendingPathComponent("build"))
         let listed = try CLIHarness.mrcnn(["stages", "--plugin", plugin.path], in: dir)
         #expect(listed.status == 0)
-        #expect(listed.stdout.contains("blur (after detector)"))
+        #expect(listed.stdout.contains("blur (needs boxes)"))
+        #expect(listed.stdout.contains("--option blur.radius=INT"))
 
         let input = dir.appendingPathComponent("clip.mp4")
         try CLIHarness.makeClip(input, seconds: 1, audio: false)
@@ -41,7 +42,7 @@ struct ExternalPluginTests {
         let plain = dir.appendingPathComponent("plain.mp4"), blurred = dir.appendingPathComponent("blurred.mp4")
         let a = try CLIHarness.mrcnn(["run", input.path, "-o", plain.path, "--stages", "detector"] + model, in: dir)
         let b = try CLIHarness.mrcnn(["run", input.path, "-o", blurred.path, "--plugin", plugin.path,
-                                      "--stages", "detector,blur", "--option", "blur-classes=all"] + model, in: dir)
+                                      "--stages", "detector,blur", "--option", "blur.classes=all"] + model, in: dir)
         #expect(a.status == 0, "stderr: \(a.stderr)")
         #expect(b.status == 0, "stderr: \(b.stderr)")
         #expect(b.stderr.contains("blur"))

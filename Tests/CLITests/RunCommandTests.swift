@@ -69,5 +69,12 @@ struct RunCommandTests {
         let result = try CLIHarness.mrcnn(["stages"], in: dir)
         #expect(result.status == 0)
         #expect(result.stdout.contains("render"))
+        // Every declared option is listed as --option STAGE.OPTION=TYPE with its help and default.
+        for option in ["detector.weights=STRING", "detector.score-threshold=FLOAT", "detector.min-size=INT",
+                       "detector.detect-every=INT", "keypoints.keypoint-threshold=FLOAT", "tracker.max-age=INT",
+                       "tracker.use-masks=BOOL", "render.min-score=FLOAT", "render.mask-alpha=FLOAT"] {
+            #expect(result.stdout.contains("--option \(option)"), "\(option) not listed: \(result.stdout)")
+        }
+        #expect(result.stdout.contains("mask (needs boxes, maskrcnn features)"))
     }
 }

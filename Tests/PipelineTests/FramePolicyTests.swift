@@ -161,7 +161,7 @@ final class Counter: @unchecked Sendable {
 }
 
 /// Calls `onProcess` for each batch, then sleeps `delay`.
-final class CallbackStage: Stage, @unchecked Sendable {
+final class CallbackStage: NamedStage, @unchecked Sendable {
     let name: String
     let delay: TimeInterval
     let onProcess: @Sendable () -> Void

@@ -36,7 +36,7 @@ final class CountingSource: @unchecked Sendable {
 }
 
 /// Records batch sizes and frame indices, tags each instance list with its name, optionally sleeps.
-final class RecordingStage: Stage, @unchecked Sendable {
+final class RecordingStage: NamedStage, @unchecked Sendable {
     let name: String
     let delay: TimeInterval
     private let lock = NSLock()
@@ -64,7 +64,7 @@ final class RecordingStage: Stage, @unchecked Sendable {
 }
 
 /// Fails on the frame with index `failAt`.
-final class FailingStage: Stage, @unchecked Sendable {
+final class FailingStage: NamedStage, @unchecked Sendable {
     struct Boom: Error, CustomStringConvertible { var description: String { "boom" } }
     let name = "failing"
     let failAt: Int
@@ -72,5 +72,19 @@ final class FailingStage: Stage, @unchecked Sendable {
 
     func process(_ batch: inout [FrameRecord]) throws {
         if batch.contains(where: { $0.index == failAt }) { throw Boom() }
+    }
+}
+
+/// A test stage that knows its name; the tests inspect them after a run, so they are shared (behind locks).
+protocol NamedStage: Stage, Sendable {
+    var name: String { get }
+}
+
+extension PipelineRunner {
+    /// A runner over test stages (each still runs on a thread of its own).
+    init(stages: [any NamedStage], batchSize: Int = 1, bufferDepth: Int = 2, policy: FramePolicy = .lossless,
+         inFlightLimit: Int = 1) {
+        self.init(plans: stages.map { StagePlan(name: $0.name, stage: $0) }, batchSize: batchSize, bufferDepth: bufferDepth,
+                  policy: policy, inFlightLimit: inFlightLimit)
     }
 }

@@ -56,7 +56,15 @@ struct PreviewServerTests {
         }
     }
 
-    @Test("serves the page, stats, the newest frame and an MJPEG stream of published frames; stops cleanly")
+    @Test("the serving tests pass in a process of their own", .enabled(if: !OwnProcess.isChild))
+    func servingInOwnProcess() throws {
+        let child = try OwnProcess.run(filter: "PreviewServerTests")
+        #expect(child.status == 0, "\(child.output.suffix(4000))")
+        #expect(child.output.contains("stops cleanly") && child.output.contains("port in use"), "\(child.output.suffix(4000))")
+    }
+
+    @Test("serves the page, stats, the newest frame and an MJPEG stream of published frames; stops cleanly",
+          .enabled(if: OwnProcess.isChild))
     func serves() async throws {
         let server = try PreviewServer(address: "127.0.0.1:0")
         let port = try await server.start()
@@ -98,7 +106,7 @@ struct PreviewServerTests {
         #expect(await get(port: port, path: "/", timeout: 5) { _ in false }.isEmpty)
     }
 
-    @Test("a port in use is a one-line error")
+    @Test("a port in use is a one-line error", .enabled(if: OwnProcess.isChild))
     func portInUse() async throws {
         let first = try PreviewServer(address: "127.0.0.1:0")
         let port = try await first.start()

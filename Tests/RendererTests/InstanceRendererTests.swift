@@ -127,8 +127,7 @@ struct InstanceRendererTests {
     @Test func renderStageDrawsEveryRecordOfABatch() throws {
         let registry = StageRegistry()
         RendererPlugin.register(in: registry)
-        let chain = try registry.makeChain(["render"], context: StageContext(options: ["min-score": "0.9"]))
-        let stage = try #require(chain.first)
+        let stage = try #require(try registry.plans(for: ["render"], options: [("render.min-score", "0.9")]).first).make()
         let box = Box(x1: 2, y1: 10, x2: 20, y2: 30)
         var batch = (0..<2).map { i in
             FrameRecord(index: i, pts: 0, time: 0, image: RGBImage(width: 32, height: 32, fill: gray),
@@ -138,7 +137,11 @@ struct InstanceRendererTests {
         #expect(px(batch[0].image, 2, 20) == rgb(Palette.color(0)))
         #expect(px(batch[1].image, 2, 20) == [100, 100, 100])
         #expect(throws: StageError.self) {
-            try registry.makeChain(["render"], context: StageContext(options: ["min-score": "high"]))
+            try registry.plans(for: ["render"], options: [("render.min-score", "high")])
+        }
+        #expect(throws: StageError.providedTooLate(stage: "render", capability: .boxes, provider: "detector")) {
+            registry.register("detector", summary: "boxes", provides: [.boxes]) { _ in RenderStage() }
+            try registry.validate(["render", "detector"])
         }
     }
 }

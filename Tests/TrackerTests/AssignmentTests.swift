@@ -83,10 +83,10 @@ struct AssignmentTests {
     @Test("Box IoU: identical, disjoint, half-overlapping, degenerate")
     func boxIoU() {
         let a = Box(x1: 0, y1: 0, x2: 10, y2: 10)
-        #expect(Overlap.boxIoU(a, a) == 1)
-        #expect(Overlap.boxIoU(a, Box(x1: 20, y1: 0, x2: 30, y2: 10)) == 0)
-        #expect(abs(Overlap.boxIoU(a, Box(x1: 5, y1: 0, x2: 15, y2: 10)) - 1.0 / 3) < 1e-12)
-        #expect(Overlap.boxIoU(a, Box(x1: 5, y1: 5, x2: 5, y2: 9)) == 0)
+        #expect(a.iou(a) == 1)
+        #expect(a.iou(Box(x1: 20, y1: 0, x2: 30, y2: 10)) == 0)
+        #expect(abs(a.iou(Box(x1: 5, y1: 0, x2: 15, y2: 10)) - 1.0 / 3) < 1e-12)
+        #expect(a.iou(Box(x1: 5, y1: 5, x2: 5, y2: 9)) == 0)
     }
 
     @Test("Mask IoU on runs equals pixel-counted IoU on 300 random crop pairs (offsets, overhangs, shifts)")

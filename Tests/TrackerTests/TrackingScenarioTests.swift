@@ -104,7 +104,7 @@ struct TrackingScenarioTests {
 
     @Test("The tracker stage writes ids into the frames' instances; options parse with one-line errors")
     func stageAndOptions() throws {
-        let stage = TrackerStage(config: try TrackerPlugin.config(from: StageContext(options: ["min-hits": "1"])))
+        let stage = TrackerStage(config: try Self.config(["tracker.min-hits": "1"]))
         let image = RGBImage(width: 64, height: 64)
         var batch = (0..<3).map { t in
             FrameRecord(index: t, pts: Int64(t), time: Double(t) / 10, image: image, instances: [
@@ -115,16 +115,29 @@ struct TrackingScenarioTests {
         try stage.process(&batch)
         #expect(batch.map { $0.instances.map(\.trackID) } == [[1, nil], [1, nil], [1, nil]])
 
-        #expect(throws: StageError.invalidOption(key: "min-hits", value: "x")) {
-            try TrackerPlugin.config(from: StageContext(options: ["min-hits": "x"]))
+        #expect(throws: StageError.invalidOption(key: "tracker.min-hits", value: "x", expected: "int")) {
+            try Self.config(["tracker.min-hits": "x"])
         }
-        #expect(throws: StageError.self) { try TrackerPlugin.config(from: StageContext(options: ["track-masks": "maybe"])) }
-        #expect(throws: StageError.self) { try TrackerPlugin.config(from: StageContext(options: ["match-iou": "1.5"])) }
+        #expect(throws: StageError.self) { try Self.config(["tracker.use-masks": "maybe"]) }
+        #expect(throws: StageError.self) { try Self.config(["tracker.match-iou": "1.5"]) }
+        #expect(throws: StageError.self) { try Self.config(["tracker.low-score": "0.9"]) }
+        let defaults = try Self.config([:]), plain = TrackerConfig()
+        #expect(defaults.minHits == plain.minHits && defaults.maxAge == plain.maxAge && defaults.useMasks == plain.useMasks)
+        #expect(defaults.highScore == plain.highScore && defaults.newTrackScore == plain.highScore)
         let registry = StageRegistry()
         TrackerPlugin.register(in: registry)
-        #expect(throws: StageError.missingRequirement(stage: "tracker", requires: "detector' or 'keypoints")) {
+        #expect(throws: StageError.missingCapability(stage: "tracker", capability: .boxes, providers: [])) {
             try registry.validate(["tracker"])
         }
+        try registry.validate(["tracker"], upstream: [.boxes])
+    }
+
+    /// The tracker's config from namespaced option values, as the registry resolves them.
+    static func config(_ options: [String: String]) throws -> TrackerConfig {
+        let registry = StageRegistry()
+        TrackerPlugin.register(in: registry)
+        let values = try registry.resolveOptions(options.map { ($0.key, $0.value) })
+        return try TrackerPlugin.config(from: StageContext(stage: "tracker", values: values))
     }
 
     /// Two thin diagonal objects ("\" and "/") walk into the same box, stand there together, then turn back.

@@ -1,6 +1,7 @@
-/// The per-frame record that flows through the stages: decoded frame + timestamp + shared model features slot + instances.
+/// The per-frame record that flows through the stages: decoded frame + timestamp + typed features + instances.
 ///
-/// `features` is an opaque slot a detector fills so later heads reuse one backbone pass; the runner never reads it.
+/// `features` holds payloads a stage leaves for later ones (a detector's pyramid, so heads reuse one backbone
+/// pass), by typed key; the runner never reads them.
 public struct FrameRecord: Sendable {
     /// 0-based position of the frame in the source.
     public var index: Int
@@ -9,11 +10,11 @@ public struct FrameRecord: Sendable {
     /// Presentation time in seconds.
     public var time: Double
     public var image: RGBImage
-    public var features: (any Sendable)?
+    public var features: Features
     public var instances: [Instance]
 
-    public init(index: Int, pts: Int64, time: Double, image: RGBImage,
-                features: (any Sendable)? = nil, instances: [Instance] = []) {
+    public init(index: Int, pts: Int64, time: Double, image: RGBImage, features: Features = Features(),
+                instances: [Instance] = []) {
         self.index = index
         self.pts = pts
         self.time = time

@@ -4,10 +4,10 @@
 /// - `mrcnn_plugin_api_version() -> Int32`: return `PluginABI.version` (inlined into the plugin when it is built,
 ///   so the host can refuse a plugin built against another API version before touching any of its types);
 /// - `mrcnn_plugin_register(UnsafeRawPointer)`: receives the host's `StageRegistry` (pass it to
-///   `PluginABI.registry(from:)`) and registers the plugin's stages by name.
+///   `PluginABI.registry(from:)`) and registers the plugin's stages (name, capabilities, options, factory).
 public enum PluginABI {
     /// Version of the types in this package; bumped on every incompatible change.
-    @inlinable public static var version: Int32 { 1 }
+    @inlinable public static var version: Int32 { 2 }
 
     /// The symbol names the host looks up.
     public static let versionSymbol = "mrcnn_plugin_api_version"

@@ -1,10 +1,9 @@
 import MRCNNPluginAPI
 
 /// The `blur` stage: anonymises instances of the chosen classes (default people) by box-blurring the pixels under
-/// their mask (or their box when they have none). Options: "blur-classes" (comma-separated COCO names, or "all"),
-/// "blur-radius" (pixels, default 8). Runs after a detector; from one task at a time.
+/// their mask (or their box when they have none). Options: `blur.classes` (comma-separated COCO names, or "all"),
+/// `blur.radius` (pixels, default 8). Needs boxes from an earlier stage; confined to its stage thread.
 public final class BlurStage: Stage {
-    public let name = "blur"
     let classes: Set<Int>?
     let radius: Int
 

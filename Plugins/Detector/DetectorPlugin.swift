@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+import MaskRCNN
+import Pipeline
+import Tensor
+
+/// Registers `detector`, `mask` and `keypoints`. `detector` and `mask` share one loaded Mask R-CNN, built with
+/// the detector's options; every model stage shares one compute gate.
+public enum DetectorPlugin {
+    /// The model options both models declare (the keypoint model with its own weights).
+    static func modelOptions(weightsHelp: String) -> [StageOption] {
+        [.string("weights", default: nil, help: weightsHelp),
+         .float("score-threshold", default: 0.05, help: "lowest detection score kept (torchvision's box_score_thresh)"),
+         .int("min-size", default: 800, help: "short side of the model input (smaller is faster)"),
+         .int("max-size", default: 1333, help: "upper bound of the long side of the model input")]
+    }
+
+    /// `ModelOptions` from the model options of `stage`.
+    static func options(_ context: StageContext, of stage: String) throws -> ModelOptions {
+        var options = ModelOptions()
+        options.scoreThreshold = try context.float("score-threshold", of: stage)
+        options.minSize = try context.int("min-size", of: stage)
+        options.maxSize = try context.int("max-size", of: stage)
+        for (key, value) in [("min-size", options.minSize), ("max-size", options.maxSize)] where value < 32 {
+            throw StageError.invalidOption(key: "\(stage).\(key)", value: String(value), expected: "an integer ≥ 32")
+        }
+        return options
+    }
+
+    public static func register(in registry: StageRegistry) {
+        @Sendable func sharedModel(_ context: StageContext) throws -> MaskRCNN {
+            let options = try options(context, of: "detector")
+            return try context.shared.value("maskrcnn") {
+                try ModelLoader.model(option: context.string("weights", of: "detector"), options: options)
+            }
+        }
+        @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value("compute-gate") { ComputeGate() } }
+        let weights = "checkpoint (.pth, .safetensors) or seeded:N; unset: the official file in the cache directory"
+        registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores",
+                          provides: [.boxes, .features(DetectorFeatures.key)],
+                          options: modelOptions(weightsHelp: weights) + [
+                              .int("detect-every", default: 1, help: "keyframe mode: the RPN runs on every N-th frame only"),
+                          ]) { context in
+            let every = try context.int("detect-every")
+            guard every >= 1 else {
+                throw StageError.invalidOption(key: "detector.detect-every", value: String(every), expected: "an integer ≥ 1")
+            }
+            return DetectorStage(model: try sharedModel(context), gate: gate(context), detectEvery: every)
+        }
+        registry.register("mask", summary: "Mask R-CNN mask head: per-instance masks (with the detector's model)",
+                          needs: [.boxes, .features(DetectorFeatures.key)], provides: [.masks]) { context in
+            MaskStage(model: try sharedModel(context), gate: gate(context))
+        }
+        registry.register("keypoints", summary: "Keypoint R-CNN: person keypoints (alone, or attached to earlier people)",
+                          reads: [.boxes], provides: [.boxes, .keypoints],
+                          options: modelOptions(weightsHelp: "Keypoint R-CNN " + weights) + [
+                              .float("keypoint-threshold", default: 2, help: "heatmap logit above which a keypoint is visible"),
+                          ]) { context in
+            let options = try options(context, of: "keypoints")
+            let model = try context.shared.value("keypointrcnn") {
+                try ModelLoader.keypointModel(option: context.string("weights"), options: options)
+            }
+            return KeypointStage(model: model, gate: gate(context), visibleScore: try context.float("keypoint-threshold"),
+                                 afterDetector: context.upstream.contains(.boxes))
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+import MaskRCNN
+import Pipeline
+import Tensor
+
+/// The `detector` stage: Mask R-CNN's transform, backbone, FPN, RPN and box head on every frame of a micro-batch
+/// (all frames' RoIs through the box head as one GEMM batch). Fills `instances` (boxes, COCO labels, scores) and
+/// leaves the frame's features under `DetectorFeatures.key` for the heads. Confined to its stage thread.
+public final class DetectorStage: Stage {
+    let model: MaskRCNN
+    let gate: ComputeGate
+    /// Run the RPN on every N-th frame only; in between, the previous frame's boxes are the proposals.
+    let detectEvery: Int
+    let workspace = Workspace()
+    private var previous: [BoxF] = []
+
+    init(model: MaskRCNN, gate: ComputeGate, detectEvery: Int = 1) {
+        self.model = model
+        self.gate = gate
+        self.detectEvery = max(detectEvery, 1)
+    }
+
+    public func process(_ batch: inout [FrameRecord]) throws {
+        let (features, detections) = gate.run { () -> ([ImageFeatures], [[Detection]]) in
+            if detectEvery == 1 {
+                // Every frame has its own proposals: all frames' RoIs go through the box head as one batch.
+                let features = batch.map { r in
+                    model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
+                }
+                return (features, model.detect(features))
+            }
+            var features: [ImageFeatures] = []
+            var detections: [[Detection]] = []
+            // Frames whose proposals come from the previous frame must wait for it: run such frames one by one.
+            for r in batch {
+                let input = RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels)
+                let keyframe = r.index % detectEvery == 0 || previous.isEmpty
+                let f = model.detector.features(input, workspace: workspace, regions: keyframe ? nil : previous)
+                let d = model.detect([f])[0]
+                previous = d.map(\.box)
+                features.append(f)
+                detections.append(d)
+            }
+            return (features, detections)
+        }
+        for i in batch.indices {
+            batch[i].features[DetectorFeatures.key] = DetectorFeatures(image: features[i], detections: detections[i])
+            batch[i].instances = detections[i].map { Instance($0) }
+        }
+    }
+}

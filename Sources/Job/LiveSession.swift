@@ -1,0 +1,84 @@
+import Foundation
+import Pipeline
+import Preview
+import VideoIO
+
+/// The live side of one run: the preview server fed with JPEG frames and stats, plus the closing report lines.
+final class LiveSession: @unchecked Sendable {
+    let input: String
+    let source: any FrameSource
+    let monitor = PipelineMonitor()
+    private let server: PreviewServer?
+    private let encoder = JPEGEncoder(quality: 5)
+    private var statsTask: Task<Void, Never>?
+
+    private let log: @Sendable (String) -> Void
+
+    init(input: String, source: any FrameSource, serve: String?, log: @escaping @Sendable (String) -> Void) throws {
+        self.input = input
+        self.source = source
+        self.log = log
+        server = try serve.map { try PreviewServer(address: $0) }
+    }
+
+    /// Reconnections of a live source so far (0 for files).
+    var reconnects: Int { (source as? LiveVideoSource)?.reconnects ?? 0 }
+
+    /// Starts the preview server, if one was asked for, and its stats refresh; prints its address.
+    func start() async throws {
+        guard let server else { return }
+        let port = try await server.start()
+        let host = server.host.contains(":") ? "[\(server.host)]" : server.host
+        log("preview at http://\(host):\(port)/")
+        statsTask = Task { [weak self] in
+            while !Task.isCancelled {
+                self?.refreshStats()
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    /// Makes a stop request interrupt a live (or real-time) source's blocking read; files just stop after the frame.
+    func interruptOnStop(_ stop: StopFlag) {
+        guard VideoInput.isLive(input) || source is RealTimeSource else { return }
+        let source = self.source
+        stop.whenSet { source.interrupt() }
+    }
+
+    /// Sends a finished frame to the preview (JPEG); a frame that cannot be encoded is skipped.
+    func publish(_ record: FrameRecord) {
+        guard let server else { return }
+        if let jpeg = try? encoder.encode(rgb: record.image.pixels, width: record.image.width, height: record.image.height) {
+            server.hub.publish(jpeg)
+        }
+    }
+
+    private func refreshStats() {
+        guard let server else { return }
+        let snapshot = monitor.snapshot()
+        let names = ["decode"] + snapshot.parts.dropFirst().dropLast().map(\.name) + ["encode"]
+        let parts = zip(names, snapshot.parts).map { PreviewStats.Part(name: $0, ms: $1.meanMillisecondsPerFrame) }
+        server.update(PreviewStats(input: input, policy: snapshot.policy.rawValue, frames: snapshot.frames,
+                                   dropped: snapshot.dropped, fps: snapshot.recentFramesPerSecond,
+                                   latencyMs: snapshot.lastLatencyMilliseconds, reconnects: reconnects, parts: parts))
+    }
+
+    /// Stops the preview server (ends the browsers' streams).
+    func stop() async {
+        statsTask?.cancel()
+        statsTask = nil
+        await server?.stop()
+    }
+
+    /// Closing-report lines about the live side: policy and drops, latency, reconnects.
+    func summaryLines(_ summary: PipelineSummary) -> [String] {
+        var lines = [String(format: "  mode: %@, %d frames dropped", summary.policy.rawValue, summary.dropped)]
+        let l = summary.latency
+        if l.count > 0 {
+            lines.append(String(format: "  latency (capture → rendered): mean %.0f ms, median %.0f ms, p95 %.0f ms, max %.0f ms",
+                                l.meanMilliseconds, l.medianMilliseconds, l.p95Milliseconds, l.maxMilliseconds))
+        }
+        if source is LiveVideoSource { lines.append("  reconnects: \(reconnects)") }
+        return lines
+    }
+}

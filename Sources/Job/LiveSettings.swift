@@ -1,0 +1,38 @@
+import Foundation
+import Pipeline
+import VideoIO
+
+/// How a job reads its input: frame policy (nil = by input kind), reconnecting and read timeout of live sources,
+/// and the optional preview server address. The defaults suit files. A plain value.
+public struct LiveSettings: Sendable {
+    /// nil: `latest` for cameras and stream URLs, `lossless` for files.
+    public var policy: FramePolicy?
+    /// Seconds a live source that dropped keeps reconnecting (backoff) before the run ends.
+    public var reconnectTimeout = 30.0
+    /// Seconds without data after which a live source counts as dropped.
+    public var readTimeout = 10.0
+    /// Serve a live preview at HOST:PORT.
+    public var serve: String?
+
+    public init(policy: FramePolicy? = nil, reconnectTimeout: Double = 30, readTimeout: Double = 10, serve: String? = nil) {
+        self.policy = policy
+        self.reconnectTimeout = reconnectTimeout
+        self.readTimeout = readTimeout
+        self.serve = serve
+    }
+
+    /// The policy for `input`: the one set, else `latest` for live inputs and `lossless` for files.
+    public func policy(for input: String) -> FramePolicy {
+        policy ?? (VideoInput.isLive(input) ? .latest : .lossless)
+    }
+
+    /// Opens the input: a reconnecting `LiveVideoSource` for cameras and stream URLs (reconnects reported to `log`),
+    /// a plain `VideoSource` for files, read at the file's frame rate under `latest`.
+    public func openSource(_ input: String, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> any FrameSource {
+        if VideoInput.isLive(input) {
+            return try LiveVideoSource(url: input, readTimeout: readTimeout, reconnectTimeout: reconnectTimeout, log: log)
+        }
+        let file = try VideoSource(url: input)
+        return policy(for: input) == .latest ? RealTimeSource(file) : file
+    }
+}

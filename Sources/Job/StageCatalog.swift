@@ -1,0 +1,18 @@
+import Detector
+import Pipeline
+import PluginHost
+import Renderer
+import Tracker
+
+/// The stages mrcnn knows by name: the built-in plugins' stages plus those of runtime plugins.
+public enum StageCatalog {
+    /// A registry with the built-in stages and the stages of the runtime plugins at `plugins` (paths to .so files).
+    public static func makeRegistry(plugins: [String] = []) throws -> StageRegistry {
+        let registry = StageRegistry()
+        DetectorPlugin.register(in: registry)
+        TrackerPlugin.register(in: registry)
+        RendererPlugin.register(in: registry)
+        for path in plugins { try PluginLoader.load(path, into: registry) }
+        return registry
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Pipeline
+import Results
+import VideoIO
+
+/// One video job: source (file, camera or stream URL) → stage chain → optional annotated MP4 and results files,
+/// with an optional live preview. A value you configure and `run()` from any task; the sink side (video encoder,
+/// results writers, `onProgress`) runs on that task, the stages and the reader on threads of their own.
+///
+/// ```swift
+/// var job = VideoJob(input: "clip.mp4", chain: ["detector", "mask", "tracker"],
+///                    options: ["detector.weights": "seeded:0", "detector.min-size": "320"])
+/// job.results.json = "clip.jsonl"
+/// let report = try await job.run()
+/// ```
+public struct VideoJob {
+    public var input: String
+    /// Annotated H.264 MP4 (audio copied from files); nil = no video written.
+    public var output: String?
+    /// Stage names, in order (see `StageCatalog`).
+    public var chain: [String]
+    /// Stage options as "STAGE.OPTION" → value (see `mrcnn stages`); checked against what the stages declare.
+    public var options: [String: String]
+    /// Frames per micro-batch handed to each stage.
+    public var batchSize = 1
+    /// Stop after this many frames.
+    public var maxFrames: Int?
+    /// Results files written frame by frame.
+    public var results = ResultsPaths()
+    /// Stages run before the registry's chain (e.g. a `ReplayStage` of saved results), and what they provide.
+    public var leadingStages: [StagePlan] = []
+    public var leadingProvide: Set<Capability> = []
+    /// Runtime plugins (.so paths) whose stages join the registry.
+    public var plugins: [String] = []
+    /// Frame policy, live-source timeouts, preview server.
+    public var live = LiveSettings()
+    /// Set it (from any thread, e.g. a signal handler) to stop reading; what was read still drains and is written.
+    public var stop = StopFlag()
+    /// Receives one-line notes while running (reconnects, the preview address); from any thread.
+    public var log: @Sendable (String) -> Void = { _ in }
+    /// Called after each frame reaches the sink, with the count so far and the expected total (if known).
+    public var onProgress: (_ done: Int, _ total: Int?) -> Void = { _, _ in }
+
+    public init(input: String, output: String? = nil, chain: [String] = ["detector", "mask", "render"],
+                options: [String: String] = [:]) {
+        self.input = input
+        self.output = output
+        self.chain = chain
+        self.options = options
+    }
+
+    /// Refuses outputs that would overwrite the input or each other, or that cannot be created.
+    public func checkPaths() throws {
+        let outputs = (output.map { [$0] } ?? []) + results.all
+        for path in outputs where OutputPaths.same(input, path) { throw JobError.outputIsInput(path) }
+        for path in results.all { try OutputPaths.checkWritable(path) }
+        if Set(outputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < outputs.count {
+            throw JobError.outputsCollide
+        }
+    }
+
+    /// Runs the job to the end of the input, the frame limit or `stop`; throws the first error (the outputs then
+    /// keep what was written, and a video with no frame is removed).
+    public func run() async throws -> JobReport {
+        try checkPaths()
+        let registry = try StageCatalog.makeRegistry(plugins: plugins)
+        let plans = try registry.plans(for: chain, options: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                       upstream: leadingProvide)
+        let provided = registry.provided(by: chain, upstream: leadingProvide)
+        for (file, path, needs) in [("MOT", results.mot, [Capability.trackIDs]), ("MOTS", results.mots, [.trackIDs, .masks])]
+        where path != nil {
+            for need in needs where !provided.contains(need) { throw JobError.resultsNeed(file: file, capability: need) }
+        }
+        let source = try live.openSource(input, log: log)
+        defer { source.close() }
+        let session = try LiveSession(input: input, source: source, serve: live.serve, log: log)
+        let info = source.info
+        let stages = try await StageChain.start(leadingStages + plans)
+        session.interruptOnStop(stop)
+        try await session.start()
+        let sink = try output.map { output in
+            try VideoSink(path: output, width: info.width, height: info.height,
+                          timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen, frameRate: info.averageFrameRate,
+                          audioFrom: info.hasAudio && !VideoInput.isLive(input) ? input : nil)
+        }
+        let writers = try ResultsWriters(results)
+        defer { writers.close() }
+
+        let reader = FrameReader(source: source, limit: maxFrames)
+        let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
+        var written = 0
+        let runner = PipelineRunner(chain: stages, batchSize: batchSize, policy: live.policy(for: input))
+        let summary: PipelineSummary
+        do {
+            summary = try await runner.run(read: { try reader.next() }, stop: stop, monitor: session.monitor) { record in
+                try sink?.write(rgb: record.image.pixels, pts: record.pts)
+                try writers.write(record)
+                written += 1
+                onProgress(written, total)
+                session.publish(record)
+            }
+        } catch {
+            await session.stop()
+            // Keep what was written playable (or leave no empty file behind), then report the original failure.
+            if let sink, let output {
+                sink.trimAudioToVideo = true
+                try? sink.finish()
+                if written == 0 { try? FileManager.default.removeItem(atPath: output) }
+            }
+            throw error
+        }
+        // When only part of the input went through, keep the audio to the video's length.
+        sink?.trimAudioToVideo = stop.isSet || maxFrames != nil
+        await session.stop()
+        try sink?.finish()
+        return JobReport(summary: summary, interrupted: stop.isSet, output: output, results: results.all,
+                         liveLines: session.summaryLines(summary))
+    }
+}

@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Streams one URL into a file with URLSession, hashing (SHA-256) the bytes as they arrive. Only status 200 is
+/// accepted; a short body is an error. Synchronous: `run` blocks the calling thread until the transfer ends.
+/// `progress(received, expected)` is called on URLSession's delegate queue when the server sends a length.
+public final class Download: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    /// What arrived: the byte count and the SHA-256 of exactly those bytes (lowercase hex).
+    public struct Outcome: Sendable { public var bytes: Int64; public var sha256: String }
+
+    // Touched only on the session's serial delegate queue until `done` is signalled.
+    private let url: URL
+    private let output: FileHandle
+    private let progress: (@Sendable (Int64, Int64) -> Void)?
+    private var hasher = SHA256()
+    private var received: Int64 = 0
+    private var expected: Int64?
+    private var failure: ZooError?
+    private let done = DispatchSemaphore(value: 0)
+
+    private init(url: URL, output: FileHandle, progress: (@Sendable (Int64, Int64) -> Void)?) {
+        self.url = url
+        self.output = output
+        self.progress = progress
+    }
+
+    /// Downloads `url` into `file` (created or truncated); throws one-line `ZooError`s.
+    public static func run(_ url: URL, to file: URL, timeout: TimeInterval = 60,
+                           progress: (@Sendable (_ received: Int64, _ expected: Int64) -> Void)? = nil) throws -> Outcome {
+        guard FileManager.default.createFile(atPath: file.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: file) else {
+            throw ZooError.cannotWrite(path: file.path, reason: "could not create the file")
+        }
+        defer { try? handle.close() }
+        let download = Download(url: url, output: handle, progress: progress)
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        let session = URLSession(configuration: configuration, delegate: download, delegateQueue: queue)
+        var request = URLRequest(url: url)
+        request.setValue("mrcnn (torch.hub compatible)", forHTTPHeaderField: "User-Agent")
+        session.dataTask(with: request).resume()
+        download.done.wait()
+        session.finishTasksAndInvalidate()
+        if let failure = download.failure { throw failure }
+        if let expected = download.expected, download.received != expected {
+            throw ZooError.truncated(url: url.absoluteString, received: download.received, expected: expected)
+        }
+        return Outcome(bytes: download.received, sha256: FileDigest.hex(download.hasher.finalize()))
+    }
+
+    public func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                           completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else {
+            failure = .http(url: url.absoluteString, status: status, reason: HTTPURLResponse.localizedString(forStatusCode: status))
+            completionHandler(.cancel)
+            return
+        }
+        if response.expectedContentLength >= 0 { expected = response.expectedContentLength }
+        completionHandler(.allow)
+    }
+
+    public func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        guard failure == nil else { return }
+        do {
+            try output.write(contentsOf: data)
+        } catch {
+            failure = .cannotWrite(path: "the download", reason: error.localizedDescription)
+            dataTask.cancel()
+            return
+        }
+        hasher.update(data: data)
+        received += Int64(data.count)
+        if let expected { progress?(received, expected) }
+    }
+
+    public func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        if failure == nil, let error { failure = .transfer(url: url.absoluteString, reason: error.localizedDescription) }
+        done.signal()
+    }
+}

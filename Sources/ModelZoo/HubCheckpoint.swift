@@ -1,0 +1,57 @@
+import Foundation
+
+/// torchvision's official checkpoints and torch.hub's rules for them: file names carrying a SHA-256 prefix
+/// (`HASH_REGEX = -([a-f0-9]*)\.` in torch/hub.py) and the download base URL. Pure values and functions.
+public enum HubCheckpoint {
+    public static let defaultBaseURL = "https://download.pytorch.org/models/"
+
+    /// torchvision's official COCO Mask R-CNN checkpoint file name (the hash prefix is part of the name).
+    public static let maskRCNN = "maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth"
+    /// torchvision's official COCO Keypoint R-CNN checkpoint file name.
+    public static let keypointRCNN = "keypointrcnn_resnet50_fpn_coco-fc266e95.pth"
+
+    /// Model name → official file name, the default model first.
+    public static let known: [(model: String, file: String)] = [
+        ("maskrcnn_resnet50_fpn", maskRCNN),
+        ("keypointrcnn_resnet50_fpn", keypointRCNN),
+    ]
+
+    /// The official file of model `name`.
+    public static func file(ofModel name: String) throws -> String {
+        guard let entry = known.first(where: { $0.model == name }) else {
+            throw ZooError.unknownModel(name, known: known.map(\.model))
+        }
+        return entry.file
+    }
+
+    /// The hash prefix as torch.hub's `HASH_REGEX.search(filename).group(1)`: the lowercase hex run after the
+    /// leftmost '-' that is followed by such a run and a '.'; nil when nothing matches (torch then checks nothing).
+    public static func hashPrefix(inFileName name: String) -> String? {
+        let bytes = Array(name.utf8)
+        let isHex: (UInt8) -> Bool = { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        for start in bytes.indices where bytes[start] == UInt8(ascii: "-") {
+            var end = start + 1
+            while end < bytes.count, isHex(bytes[end]) { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: ".") {
+                return String(decoding: bytes[(start + 1)..<end], as: UTF8.self)
+            }
+        }
+        return nil
+    }
+
+    /// The base URL to use: `override`, else $MRCNN_WEIGHTS_BASE_URL, else `defaultBaseURL`.
+    public static func baseURL(override: String? = nil,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        override ?? environment["MRCNN_WEIGHTS_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultBaseURL
+    }
+
+    /// `base` + "/" + `file`, for http and https bases.
+    public static func url(base: String, file: String) throws -> URL {
+        let joined = (base.hasSuffix("/") ? base : base + "/") + file
+        guard let url = URL(string: joined), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              url.host != nil else {
+            throw ZooError.badBaseURL(base)
+        }
+        return url
+    }
+}

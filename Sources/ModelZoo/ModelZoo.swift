@@ -1,0 +1,81 @@
+import Checkpoint
+import Foundation
+
+/// The weights cache directory and what is in it: the official checkpoints by model name, fetched as torch.hub
+/// does (download to a partial file, verify the name's SHA-256 prefix and the checkpoint format, rename into place).
+public enum ModelZoo {
+    /// The cache directory: $MRCNN_CACHE, else $XDG_CACHE_HOME/mrcnn, else ~/.cache/mrcnn.
+    public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let dir = environment["MRCNN_CACHE"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("mrcnn") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mrcnn")
+    }
+
+    /// The state of a cached file.
+    public enum CacheState: Equatable, Sendable {
+        case missing
+        case verified(sha256: String)
+        /// Present, but its SHA-256 does not start with the name's prefix.
+        case mismatch(sha256: String, expectedPrefix: String)
+    }
+
+    /// Whether `file` is in `directory` and matches its hash prefix.
+    public static func state(of file: String, in directory: URL = cacheDirectory()) throws -> CacheState {
+        let path = directory.appendingPathComponent(file).path
+        guard FileManager.default.fileExists(atPath: path) else { return .missing }
+        let digest = try FileDigest.sha256(ofFileAt: path), prefix = HubCheckpoint.hashPrefix(inFileName: file) ?? ""
+        return digest.hasPrefix(prefix) ? .verified(sha256: digest) : .mismatch(sha256: digest, expectedPrefix: prefix)
+    }
+
+    /// What `fetch` did.
+    public enum FetchOutcome: Equatable, Sendable {
+        /// The file was already there and verified; nothing downloaded.
+        case alreadyPresent(path: String, sha256: String)
+        case downloaded(path: String, bytes: Int64, seconds: Double, verifiedPrefix: String)
+    }
+
+    /// What `fetch` is about to do, for a caller that reports it.
+    public enum FetchEvent: Sendable {
+        /// The cached copy fails verification and is downloaded again.
+        case replacing(CacheState)
+        case downloading(url: URL, to: String)
+    }
+
+    /// Downloads `file` from `base` into `directory` unless a verified copy is there; `events` tells what it does,
+    /// `progress(received, expected)` is called during the download (from another thread).
+    public static func fetch(file: String, base: String, into directory: URL = cacheDirectory(),
+                             events: (FetchEvent) -> Void = { _ in },
+                             progress: (@Sendable (Int64, Int64) -> Void)? = nil) throws -> FetchOutcome {
+        guard let prefix = HubCheckpoint.hashPrefix(inFileName: file), !prefix.isEmpty else { throw ZooError.noHashPrefix(file) }
+        let url = try HubCheckpoint.url(base: base, file: file)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ZooError.cannotWrite(path: directory.path, reason: error.localizedDescription)
+        }
+        let target = directory.appendingPathComponent(file)
+        switch try state(of: file, in: directory) {
+        case .verified(let digest): return .alreadyPresent(path: target.path, sha256: digest)
+        case .missing: break
+        case let mismatch: events(.replacing(mismatch))
+        }
+        let partial = directory.appendingPathComponent("\(file).\(getpid()).partial")
+        defer { try? FileManager.default.removeItem(at: partial) }
+        events(.downloading(url: url, to: target.path))
+        let started = Date()
+        let outcome = try Download.run(url, to: partial, progress: progress)
+        guard outcome.sha256.hasPrefix(prefix) else {
+            throw ZooError.hashMismatch(file: file, expected: prefix, got: String(outcome.sha256.prefix(prefix.count)))
+        }
+        do {
+            _ = try CheckpointReader.format(ofFileAt: partial.path)
+        } catch {
+            throw ZooError.notACheckpoint(url: url.absoluteString, reason: String(describing: error))
+        }
+        guard rename(partial.path, target.path) == 0 else {
+            throw ZooError.cannotWrite(path: target.path, reason: String(cString: strerror(errno)))
+        }
+        return .downloaded(path: target.path, bytes: outcome.bytes, seconds: max(Date().timeIntervalSince(started), 1e-3),
+                           verifiedPrefix: prefix)
+    }
+}

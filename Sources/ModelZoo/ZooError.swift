@@ -1,0 +1,43 @@
+/// Failures finding, loading or fetching weights; `description` is one line and names no command-line flag.
+public enum ZooError: Error, CustomStringConvertible, Equatable {
+    /// No weights named and the official file is not in the cache directory.
+    case noWeights(model: String, file: String, cacheDirectory: String)
+    case badSeed(String)
+    case fileNotFound(String)
+    case cannotRead(String)
+    /// A checkpoint that does not load or does not fit the model.
+    case unreadable(path: String, reason: String)
+    case unknownModel(String, known: [String])
+    case badFileName(String)
+    case noHashPrefix(String)
+    case badBaseURL(String)
+    case cannotWrite(path: String, reason: String)
+    case http(url: String, status: Int, reason: String)
+    case transfer(url: String, reason: String)
+    case truncated(url: String, received: Int64, expected: Int64)
+    case hashMismatch(file: String, expected: String, got: String)
+    case notACheckpoint(url: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .noWeights(model, file, cache):
+            return "no weights for \(model): give a checkpoint file (torchvision's \(file)), fetch it into the cache directory \(cache) (`mrcnn weights fetch \(model)`), or use seeded:0 for reproducible random weights"
+        case let .badSeed(text): return "seeded:N needs a non-negative integer seed, got '\(text)'"
+        case let .fileNotFound(path): return "weights file not found: \(path)"
+        case let .cannotRead(path): return "cannot read \(path)"
+        case let .unreadable(path, reason): return "\(path): \(reason)"
+        case let .unknownModel(name, known): return "unknown model '\(name)' (known: \(known.joined(separator: ", ")))"
+        case let .badFileName(name): return "not a plain file name: '\(name)'"
+        case let .noHashPrefix(file):
+            return "'\(file)' has no torch.hub hash prefix (name-<lowercase hex>.ext); refusing an unverifiable download"
+        case let .badBaseURL(base): return "bad base URL '\(base)' (expected http:// or https://)"
+        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case let .http(url, status, reason): return "\(url): HTTP \(status)\(reason.isEmpty ? "" : " \(reason)")"
+        case let .transfer(url, reason): return "\(url): \(reason)"
+        case let .truncated(url, received, expected): return "\(url): download ended after \(received) of \(expected) bytes"
+        case let .hashMismatch(file, expected, got):
+            return "\(file): hash mismatch: expected SHA-256 prefix \(expected), got \(got) (download discarded)"
+        case let .notACheckpoint(url, reason): return "\(url) is not a checkpoint (download discarded): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// Failures reading or writing results files; `description` is one line naming the file (and line).
+public enum ResultsError: Error, CustomStringConvertible, Equatable {
+    case cannotWrite(path: String, reason: String)
+    case cannotRead(path: String)
+    /// A line of a JSON Lines file (1-based) that does not decode; `reason` names the field.
+    case malformedLine(path: String, line: Int, reason: String)
+    /// A COCO results array that does not decode.
+    case malformedCOCO(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case let .cannotRead(path): return "\(path): cannot read the results file"
+        case let .malformedLine(path, line, reason): return "\(path):\(line): \(reason)"
+        case let .malformedCOCO(path, reason): return "\(path): \(reason)"
+        }
+    }
+}

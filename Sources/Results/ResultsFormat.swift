@@ -1,0 +1,86 @@
+import JSONText
+import Pipeline
+
+/// Text encodings of a frame's results (JSON Lines, MOTChallenge, MOTS); pure functions. Numbers are the shortest
+/// decimals that read back as the same Float32, so a results file re-renders to the same pixels.
+public enum ResultsFormat {
+    /// One JSON Lines record: `frame`, `pts`, `time`, `instances` (see README, "Results files").
+    public static func jsonLine(_ record: FrameRecord) -> String {
+        let height = record.image.height, width = record.image.width
+        let instances = record.instances.map { instance -> String in
+            let b = instance.box
+            var fields: [(key: String, value: String)] = [
+                ("bbox", JSONText.array([b.x1, b.y1, extent(b.x1, b.x2), extent(b.y1, b.y2)].map(JSONText.number))),
+                ("category_id", "\(instance.categoryID)"),
+                ("category", JSONText.string(COCOCategories.name(instance.categoryID))),
+                ("score", JSONText.number(instance.score)),
+            ]
+            if let mask = instance.mask {
+                fields.append(("segmentation", rle(COCORLE.encode(mask, height: height, width: width))))
+            }
+            if let keypoints = instance.keypoints {
+                let triples = keypoints.map { "\(JSONText.number($0.x)),\(JSONText.number($0.y)),\($0.visible ? 2 : 1)" }
+                fields.append(("keypoints", JSONText.array(triples)))
+                fields.append(("keypoint_scores", JSONText.array(keypoints.map { JSONText.number($0.score) })))
+            }
+            if let id = instance.trackID { fields.append(("track_id", "\(id)")) }
+            return JSONText.object(fields)
+        }
+        return JSONText.object([("frame", "\(record.index)"), ("pts", "\(record.pts)"), ("time", JSONText.number(record.time)),
+                                ("instances", JSONText.array(instances))])
+    }
+
+    /// A compressed RLE as the JSON object `{"size":[h,w],"counts":"…"}`.
+    static func rle(_ rle: (size: [Int], counts: String)) -> String {
+        JSONText.object([("size", JSONText.array(rle.size.map(String.init))), ("counts", JSONText.string(rle.counts))])
+    }
+
+    /// MOTChallenge lines `frame,id,x,y,w,h,conf,-1,-1,-1` (1-based frame) for the tracked instances.
+    public static func motLines(_ record: FrameRecord) -> [String] {
+        record.instances.compactMap { instance in
+            guard let id = instance.trackID else { return nil }
+            let b = instance.box
+            return String(format: "%d,%d,%.2f,%.2f,%.2f,%.2f,%.4f,-1,-1,-1", record.index + 1, id,
+                          Double(b.x1), Double(b.y1), Double(b.width), Double(b.height), Double(instance.score))
+        }
+    }
+
+    /// MOTS lines `frame id class_id height width rle` (1-based frame, COCO category id, compressed RLE) for the
+    /// tracked instances with masks. MOTS masks may not overlap: a pixel claimed by several instances goes to the
+    /// highest-scoring one, and instances left with no pixel are skipped.
+    public static func motsLines(_ record: FrameRecord) -> [String] {
+        let height = record.image.height, width = record.image.width
+        let tracked = record.instances.filter { $0.trackID != nil && $0.mask != nil }.sorted { $0.score > $1.score }
+        guard !tracked.isEmpty else { return [] }
+        var claimed = [UInt8](repeating: 0, count: height * width)
+        var lines: [String] = []
+        for instance in tracked {
+            guard let mask = instance.mask, let id = instance.trackID else { continue }
+            let x0 = max(0, mask.x), x1 = min(width, mask.x + mask.width)
+            let y0 = max(0, mask.y), y1 = min(height, mask.y + mask.height)
+            guard x0 < x1, y0 < y1, mask.bits.count >= mask.width * mask.height else { continue }
+            var bits = [UInt8](repeating: 0, count: height * width)
+            var any = false
+            for y in y0..<y1 {
+                for x in x0..<x1
+                where mask.bits[(y - mask.y) * mask.width + (x - mask.x)] != 0 && claimed[y * width + x] == 0 {
+                    bits[y * width + x] = 1
+                    claimed[y * width + x] = 1
+                    any = true
+                }
+            }
+            guard any else { continue }
+            let rle = COCORLE.encode(InstanceMask(x: 0, y: 0, width: width, height: height, bits: bits),
+                                     height: height, width: width)
+            lines.append("\(record.index + 1) \(id) \(instance.categoryID) \(height) \(width) \(rle.counts)")
+        }
+        return lines
+    }
+
+    /// The extent `hi − lo` as a Float that adds back to exactly `hi` (so x + w reproduces x2 bit for bit).
+    public static func extent(_ lo: Float, _ hi: Float) -> Float {
+        var w = hi - lo
+        for _ in 0..<8 where lo + w != hi { w = lo + w < hi ? w.nextUp : w.nextDown }
+        return w
+    }
+}

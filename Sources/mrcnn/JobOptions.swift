@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// The options `run` and `render` share: the input video, the annotated output, what to draw, how many frames,
+/// and the JSON Lines results.
+struct JobOptions: ParsableArguments {
+    @Argument(help: "Input video: a file, a stream URL or /dev/videoN (for `render`: the video the results were made from).")
+    var input: String
+
+    @Option(name: [.short, .customLong("output")], help: "Output MP4 path (never the input).")
+    var output: String
+
+    @Option(help: "Draw only instances scoring at least this.")
+    var minScore: Double = 0.5
+
+    @Option(help: "Stop after this many frames.")
+    var maxFrames: Int?
+
+    @Option(help: "Write results as JSON Lines, one line per frame (boxes, classes, scores, RLE masks, keypoints, track ids).")
+    var json: String?
+
+    /// One-line errors for out-of-range values.
+    func check() throws {
+        guard minScore.isFinite else { throw CLIError("--min-score must be a number") }
+        if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
+        guard !output.isEmpty else { throw CLIError("--output must not be empty") }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Job
+import Preview
+
+/// `mrcnn run`'s live-input options: frame policy, reconnecting, read timeout and the preview server.
+struct LiveOptions: ParsableArguments {
+    @Flag(help: "Process every frame, also from a live source (cameras and stream URLs default to --latest).")
+    var lossless = false
+
+    @Flag(help: "Keep only the newest frame while the pipeline is busy and count drops (the default for cameras and stream URLs). A file is then read at its own frame rate, like a camera.")
+    var latest = false
+
+    @Option(help: "Seconds a live source that dropped keeps reconnecting (backoff 0.5 s doubling to 8 s) before the run ends.")
+    var reconnectTimeout: Double = 30
+
+    @Option(help: "Seconds without data after which a live source counts as dropped.")
+    var readTimeout: Double = 10
+
+    @Option(help: "Serve a live preview at HOST:PORT, e.g. 127.0.0.1:8080: the annotated video (MJPEG) with fps, drops, latency and per-stage ms.")
+    var serve: String?
+
+    /// One-line errors for contradicting or out-of-range values.
+    func check() throws {
+        if lossless && latest { throw CLIError("--lossless and --latest contradict each other; give one") }
+        guard reconnectTimeout.isFinite, reconnectTimeout >= 0 else { throw CLIError("--reconnect-timeout must be a number ≥ 0 (got \(reconnectTimeout))") }
+        guard readTimeout.isFinite, readTimeout > 0 else { throw CLIError("--read-timeout must be a number > 0 (got \(readTimeout))") }
+        if let serve { _ = try PreviewServer.parse(serve) }
+    }
+
+    /// The library's settings.
+    var settings: LiveSettings {
+        LiveSettings(policy: lossless ? .lossless : latest ? .latest : nil, reconnectTimeout: reconnectTimeout,
+                     readTimeout: readTimeout, serve: serve)
+    }
+}
