@@ -21,6 +21,9 @@ public enum DetectorPlugin {
         options.scoreThreshold = try context.float("score-threshold", of: stage)
         options.minSize = try context.int("min-size", of: stage)
         options.maxSize = try context.int("max-size", of: stage)
+        guard (0...1).contains(options.scoreThreshold) else {
+            throw StageError.invalidOption(key: "\(stage).score-threshold", value: String(options.scoreThreshold), expected: "a score from 0 to 1")
+        }
         for (key, value) in [("min-size", options.minSize), ("max-size", options.maxSize)] where value < 32 {
             throw StageError.invalidOption(key: "\(stage).\(key)", value: String(value), expected: "an integer ≥ 32")
         }
@@ -40,12 +43,20 @@ public enum DetectorPlugin {
                           provides: [.boxes, .features(DetectorFeatures.key)],
                           options: modelOptions(weightsHelp: weights) + [
                               .int("detect-every", default: 1, help: "keyframe mode: the RPN runs on every N-th frame only"),
+                              .string("classes", default: nil,
+                                      help: "keep only these COCO classes (e.g. person,car), before the mask and keypoint heads"),
                           ]) { context in
             let every = try context.int("detect-every")
             guard every >= 1 else {
                 throw StageError.invalidOption(key: "detector.detect-every", value: String(every), expected: "an integer ≥ 1")
             }
-            return DetectorStage(model: try sharedModel(context), gate: gate(context), detectEvery: every)
+            let classes = try context.string("classes").map { list -> Set<Int> in
+                switch COCOCategories.ids(list) {
+                case .success(let ids): return ids
+                case .failure: throw StageError.invalidOption(key: "detector.classes", value: list, expected: "COCO class names such as person,car, or ids")
+                }
+            }
+            return DetectorStage(model: try sharedModel(context), gate: gate(context), detectEvery: every, classes: classes)
         }
         registry.register("mask", summary: "Mask R-CNN mask head: per-instance masks (with the detector's model)",
                           needs: [.boxes, .features(DetectorFeatures.key)], provides: [.masks]) { context in

@@ -12,13 +12,17 @@ public final class DetectorStage: Stage {
     let gate: ComputeGate
     /// Run the RPN on every N-th frame only; in between, the previous frame's boxes are the proposals.
     let detectEvery: Int
+    /// COCO ids to keep (Ultralytics' `classes`); nil keeps all. Applied before the heads, so no mask or keypoint
+    /// work is spent on classes nobody asked for.
+    let classes: Set<Int>?
     let workspace = Workspace()
     private var previous: [BoxF] = []
 
-    init(model: MaskRCNN, gate: ComputeGate, detectEvery: Int = 1) {
+    init(model: MaskRCNN, gate: ComputeGate, detectEvery: Int = 1, classes: Set<Int>? = nil) {
         self.model = model
         self.gate = gate
         self.detectEvery = max(detectEvery, 1)
+        self.classes = classes
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
@@ -44,9 +48,10 @@ public final class DetectorStage: Stage {
             }
             return (features, detections)
         }
+        let kept = classes.map { allowed in detections.map { $0.filter { allowed.contains($0.label) } } } ?? detections
         for i in batch.indices {
-            batch[i].features[DetectorFeatures.key] = DetectorFeatures(image: features[i], detections: detections[i])
-            batch[i].instances = detections[i].map { Instance($0) }
+            batch[i].features[DetectorFeatures.key] = DetectorFeatures(image: features[i], detections: kept[i])
+            batch[i].instances = kept[i].map { Instance($0) }
         }
     }
 }

@@ -4,9 +4,12 @@ import Preview
 import VideoIO
 
 /// The live side of one run: the preview server fed with JPEG frames and stats, plus the closing report lines.
+/// The server starts before the source opens (a stream joined between keyframes takes seconds to give its first
+/// picture): the page says "waiting for the source" until frames come.
 final class LiveSession: @unchecked Sendable {
     let input: String
-    let source: any FrameSource
+    private let lock = NSLock()
+    private var attached: (any FrameSource)?
     let monitor = PipelineMonitor()
     private let server: PreviewServer?
     private let encoder = JPEGEncoder(quality: 5)
@@ -14,11 +17,16 @@ final class LiveSession: @unchecked Sendable {
 
     private let log: @Sendable (String) -> Void
 
-    init(input: String, source: any FrameSource, serve: String?, log: @escaping @Sendable (String) -> Void) throws {
+    init(input: String, serve: String?, log: @escaping @Sendable (String) -> Void) throws {
         self.input = input
-        self.source = source
         self.log = log
         server = try serve.map { try PreviewServer(address: $0) }
+    }
+
+    /// The opened input, once there is one.
+    var source: (any FrameSource)? {
+        get { lock.withLock { attached } }
+        set { lock.withLock { attached = newValue } }
     }
 
     /// Reconnections of a live source so far (0 for files).
@@ -40,8 +48,7 @@ final class LiveSession: @unchecked Sendable {
 
     /// Makes a stop request interrupt a live (or real-time) source's blocking read; files just stop after the frame.
     func interruptOnStop(_ stop: StopFlag) {
-        guard VideoInput.isLive(input) || source is RealTimeSource else { return }
-        let source = self.source
+        guard let source, VideoInput.isLive(input) || source is RealTimeSource else { return }
         stop.whenSet { source.interrupt() }
     }
 

@@ -27,11 +27,13 @@ public struct LiveSettings: Sendable {
     }
 
     /// Opens the input: a reconnecting `LiveVideoSource` for cameras and stream URLs (reconnects reported to `log`),
-    /// a plain `VideoSource` for files, read at the file's frame rate under `latest`.
+    /// an `ImageSequenceSource` for globs, `%04d` patterns and directories of images, a plain `VideoSource` for
+    /// files, read at the file's frame rate under `latest`.
     public func openSource(_ input: String, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> any FrameSource {
         if VideoInput.isLive(input) {
             return try LiveVideoSource(url: input, readTimeout: readTimeout, reconnectTimeout: reconnectTimeout, log: log)
         }
+        if ImageSequenceSource.isSequence(input) { return try ImageSequenceSource(pattern: input) }
         let file = try VideoSource(url: input)
         return policy(for: input) == .latest ? RealTimeSource(file) : file
     }

@@ -4,7 +4,7 @@ import Foundation
 public enum OutputPaths {
     /// Throws unless the folder of `path` exists and is writable.
     public static func checkWritable(_ path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = FilePaths.directory(of: path)
         let folder = dir.isEmpty ? "." : dir
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue,

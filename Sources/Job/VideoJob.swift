@@ -71,13 +71,25 @@ public struct VideoJob {
         where path != nil {
             for need in needs where !provided.contains(need) { throw JobError.resultsNeed(file: file, capability: need) }
         }
+        // The preview serves at once ("waiting for the source"); a live stream may take seconds to give a picture.
+        let session = try LiveSession(input: input, serve: live.serve, log: log)
+        try await session.start()
+        do {
+            return try await process(plans, session: session)
+        } catch {
+            await session.stop()
+            throw error
+        }
+    }
+
+    /// Opens the source and the outputs, runs the chain, finalises the outputs; `session` is already serving.
+    private func process(_ plans: [StagePlan], session: LiveSession) async throws -> JobReport {
         let source = try live.openSource(input, log: log)
         defer { source.close() }
-        let session = try LiveSession(input: input, source: source, serve: live.serve, log: log)
+        session.source = source
         let info = source.info
         let stages = try await StageChain.start(leadingStages + plans)
         session.interruptOnStop(stop)
-        try await session.start()
         let sink = try output.map { output in
             try VideoSink(path: output, width: info.width, height: info.height,
                           timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen, frameRate: info.averageFrameRate,
@@ -100,7 +112,7 @@ public struct VideoJob {
                 session.publish(record)
             }
         } catch {
-            await session.stop()
+            await session.stop()   // (again in run(): stopping is idempotent)
             // Keep what was written playable (or leave no empty file behind), then report the original failure.
             if let sink, let output {
                 sink.trimAudioToVideo = true

@@ -26,11 +26,17 @@ public enum ModelLoader {
             path = cached
         }
         guard FileManager.default.fileExists(atPath: path) else { throw ZooError.fileNotFound(path) }
+        let dict: StateDict
         do {
-            return try CheckpointReader.load(contentsOf: path)
+            dict = try CheckpointReader.load(contentsOf: path)
         } catch {
             throw ZooError.unreadable(path: path, reason: String(describing: error))
         }
+        // Recognised by its tensors: a file of another model is named, not failed on its first odd tensor.
+        let wanted: ModelKind = keypoints ? .keypointRCNN : .maskRCNN
+        guard let found = ModelKind.of(dict) else { throw ZooError.unreadable(path: path, reason: ModelKind.describe(dict)) }
+        guard found == wanted else { throw ZooError.wrongModel(path: path, found: found, wanted: wanted) }
+        return dict
     }
 
     /// The Keypoint R-CNN for `option` with `options`.

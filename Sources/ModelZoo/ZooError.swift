@@ -1,3 +1,5 @@
+import MaskRCNN
+
 /// Failures finding, loading or fetching weights; `description` is one line and names no command-line flag.
 public enum ZooError: Error, CustomStringConvertible, Equatable {
     /// No weights named and the official file is not in the cache directory.
@@ -8,6 +10,8 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
     /// A checkpoint that does not load or does not fit the model.
     case unreadable(path: String, reason: String)
     case unknownModel(String, known: [String])
+    /// A checkpoint of another model than the one asked for (told by its tensors).
+    case wrongModel(path: String, found: ModelKind, wanted: ModelKind)
     case badFileName(String)
     case noHashPrefix(String)
     case badBaseURL(String)
@@ -27,6 +31,14 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
         case let .cannotRead(path): return "cannot read \(path)"
         case let .unreadable(path, reason): return "\(path): \(reason)"
         case let .unknownModel(name, known): return "unknown model '\(name)' (known: \(known.joined(separator: ", ")))"
+        case let .wrongModel(path, found, wanted):
+            let which: String
+            switch found {
+            case .keypointRCNN: which = "it belongs to the keypoints stage (its weights option, --keypoint-weights)"
+            case .maskRCNN: which = "it belongs to the detector stage (its weights option, --weights)"
+            default: which = "this build runs Mask R-CNN and Keypoint R-CNN R50-FPN (v1) only"
+            }
+            return "\(path) is a \(found.displayName) checkpoint (torchvision's \(found.rawValue)), not \(wanted.displayName): \(which)"
         case let .badFileName(name): return "not a plain file name: '\(name)'"
         case let .noHashPrefix(file):
             return "'\(file)' has no torch.hub hash prefix (name-<lowercase hex>.ext); refusing an unverifiable download"

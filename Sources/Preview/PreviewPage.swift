@@ -78,6 +78,7 @@ enum PreviewPage {
       <span>reconnects <b id="reconnects">0</b></span>
       <span>mode <b id="policy">–</b></span>
     </header>
+    <div id="status" style="padding: 24px; text-align: center; color: #aaa">waiting for the source…</div>
     <img id="video" alt="">
     <div id="parts"></div>
     <script>
@@ -107,6 +108,7 @@ enum PreviewPage {
           seq = parseInt((r.headers.get('ETag') || '0').replace(/"/g, ''), 10);
           const next = URL.createObjectURL(await r.blob());
           img.src = next;
+          document.getElementById('status').style.display = 'none';
           if (shown) URL.revokeObjectURL(shown);
           shown = next;
         } catch (e) { await new Promise(ok => setTimeout(ok, 1000)); }

@@ -4,7 +4,7 @@ import Foundation
 /// Opening the MP4 muxer, the libx264 encoder and the audio copy of a `VideoSink`.
 extension VideoSink {
     func openOutput() throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FilePaths.directory(of: path)
         if !directory.isEmpty {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -14,7 +14,7 @@ struct DetectCommand: ParsableCommand {
         commandName: "detect",
         abstract: "Detect and segment objects in images; write COCO results JSON (bbox, score, category, RLE mask).")
 
-    @Argument(help: "Images (PNG, JPEG, anything FFmpeg decodes). image_id is the 1-based argument position.")
+    @Argument(help: "Images (PNG, JPEG as PIL decodes it, anything FFmpeg decodes). image_id is the 1-based argument position, or the file name's number with --image-id-from-name.")
     var images: [String]
 
     @Option(help: "Weights: torchvision checkpoint (.pth, either layout) or .safetensors; 'seeded:N' for reproducible random weights. Default: the official file in the cache directory.")
@@ -31,6 +31,29 @@ struct DetectCommand: ParsableCommand {
 
     @Option(help: "Output COCO results JSON.")
     var json: String
+
+    @Option(help: "Keep only these COCO classes, by name or id (e.g. person,car), before the mask head.")
+    var classes: String?
+
+    @Flag(help: "Take each image_id from the file name's number (000000000139.jpg → 139), as COCO's val2017 files are named, so COCOeval reads the output as it is.")
+    var imageIDFromName = false
+
+    func validate() throws {
+        guard scoreThreshold.isFinite, (0...1).contains(scoreThreshold) else {
+            throw ValidationError("--score-threshold must be a score from 0 to 1 (got \(scoreThreshold))")
+        }
+        if let classes, case .failure(let error) = COCOCategories.ids(classes) { throw ValidationError("--classes: \(error)") }
+        if imageIDFromName {
+            for path in images where Self.numericID(path) == nil {
+                throw ValidationError("--image-id-from-name: '\(path)' has no number as its file name (e.g. 000000000139.jpg)")
+            }
+        }
+    }
+
+    /// 139 for ".../000000000139.jpg"; nil when the name (without extension) is not a number.
+    static func numericID(_ path: String) -> Int? {
+        Int(((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+    }
 
     func run() throws {
         do {
@@ -52,16 +75,22 @@ struct DetectCommand: ParsableCommand {
         options.minSize = minSize
         options.maxSize = maxSize
         let model = try ModelLoader.model(option: weights, options: options)
+        let keep = try classes.map(RenderCommand.parseClasses)
         let workspace = Workspace()
         var results: [COCOResult] = []
         let start = Date()
         for (i, path) in images.enumerated() {
             let img = try ImageFile.read(path: path)
             let t0 = Date()
-            let detections = model(RGBInput(width: img.width, height: img.height, pixels: img.rgb), workspace: workspace)
+            // Transform, backbone, RPN and box head; the class filter; then the mask head on what is kept.
+            let features = model.features(RGBInput(width: img.width, height: img.height, pixels: img.rgb), workspace: workspace)
+            var found = model.detect([features])
+            if let keep { found[0] = found[0].filter { keep.contains($0.label) } }
+            model.predictMasks([features], &found, workspace: workspace)
+            let detections = found[0]
             StandardError.write(String(format: "%@: %d detections in %.2f s\n", path, detections.count, Date().timeIntervalSince(t0)))
             results += detections.map { d in
-                COCOResult(imageID: i + 1, fileName: (path as NSString).lastPathComponent, instance: Instance(d),
+                COCOResult(imageID: imageIDFromName ? Self.numericID(path) ?? i + 1 : i + 1, fileName: (path as NSString).lastPathComponent, instance: Instance(d),
                            height: img.height, width: img.width)
             }
         }

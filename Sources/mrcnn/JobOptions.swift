@@ -9,7 +9,7 @@ struct JobOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "Output MP4 path (never the input).")
     var output: String
 
-    @Option(help: "Draw only instances scoring at least this.")
+    @Option(help: "Drawing threshold: draw only instances scoring at least this (results files keep every instance the detector kept; the detector's own cut is --score-threshold).")
     var minScore: Double = 0.5
 
     @Option(help: "Stop after this many frames.")
@@ -20,7 +20,7 @@ struct JobOptions: ParsableArguments {
 
     /// One-line errors for out-of-range values.
     func check() throws {
-        guard minScore.isFinite else { throw CLIError("--min-score must be a number") }
+        guard minScore.isFinite, (0...1).contains(minScore) else { throw CLIError("--min-score must be a score from 0 to 1 (got \(minScore))") }
         if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
         guard !output.isEmpty else { throw CLIError("--output must not be empty") }
     }

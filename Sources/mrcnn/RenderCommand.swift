@@ -48,20 +48,11 @@ struct RenderCommand: AsyncParsableCommand {
         }
     }
 
-    /// COCO category ids from "person,car" or "1,3" (names as `mrcnn run --json` writes them, case-insensitive).
+    /// COCO category ids from "person,car" or "1,3"; a one-line error naming the flag.
     static func parseClasses(_ text: String) throws -> Set<Int> {
-        var ids: Set<Int> = []
-        for name in StageRegistry.parseChain(text) {
-            if let id = Int(name), id > 0 {
-                ids.insert(id)
-            } else if let id = COCOCategories.names.firstIndex(where: { $0.lowercased() == name.lowercased() }),
-                      id > 0, name != "N/A" {
-                ids.insert(id)
-            } else {
-                throw CLIError("--classes: unknown class '\(name)' (use COCO names such as person, car, or ids)")
-            }
+        switch COCOCategories.ids(text) {
+        case .success(let ids): return ids
+        case .failure(let error): throw CLIError("--classes: \(error)")
         }
-        guard !ids.isEmpty else { throw CLIError("--classes must name at least one class") }
-        return ids
     }
 }

@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Model weights: torchvision checkpoint (.pth, either layout) or .safetensors; 'seeded:N' for reproducible random weights. Default: the official file in the cache directory.")
     var weights: String?
 
-    @Option(help: "Detector score threshold (torchvision's box_score_thresh). 0.5 by default here, so the mask head only runs on instances worth drawing; 0.05 reproduces torchvision's evaluation setting.")
+    @Option(help: "Detector threshold (torchvision's box_score_thresh): detections below it are dropped before the mask and keypoint heads and never reach results files. 0.5 by default here, so the mask head only runs on instances worth drawing; 0.05 reproduces torchvision's evaluation setting.")
     var scoreThreshold: Double = 0.5
 
     @Option(help: "Short side of the model input (torchvision: 800; smaller is faster).")
@@ -60,6 +60,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Tracker: lowest score of detections matched in the second pass (needs --score-threshold at or below it).")
     var trackLow: Double?
 
+    @Option(help: "Keep only these COCO classes, by name or id (e.g. person,car), before the mask and keypoint heads (Ultralytics' classes).")
+    var classes: String?
+
     @Flag(help: "Tracker: associate by box IoU only, ignoring masks.")
     var trackBoxesOnly = false
 
@@ -79,6 +82,7 @@ struct RunCommand: AsyncParsableCommand {
         set("min-size", minSize, on: "detector", "keypoints")
         set("max-size", maxSize, on: "detector", "keypoints")
         set("detect-every", detectEvery, on: "detector")
+        set("classes", classes, on: "detector")
         set("min-score", job.minScore, on: "render")
         set("min-hits", minHits, on: "tracker")
         set("max-age", maxAge, on: "tracker")
@@ -99,7 +103,10 @@ struct RunCommand: AsyncParsableCommand {
             }
             guard detectEvery >= 1 else { throw CLIError("--detect-every must be at least 1 (got \(detectEvery))") }
             guard batchSize >= 1 else { throw CLIError("--batch-size must be at least 1 (got \(batchSize))") }
-            guard scoreThreshold.isFinite, scoreThreshold >= 0 else { throw CLIError("--score-threshold must be a number ≥ 0") }
+            guard scoreThreshold.isFinite, (0...1).contains(scoreThreshold) else {
+                throw CLIError("--score-threshold must be a score from 0 to 1 (got \(scoreThreshold))")
+            }
+            _ = try classes.map(RenderCommand.parseClasses)
             if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
             if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
             try live.check()

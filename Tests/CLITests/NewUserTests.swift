@@ -1,0 +1,99 @@
+import Checkpoint
+import Foundation
+import Testing
+
+/// What a new user hit (issue 11), through the binary as they would meet it.
+@Suite("New-user fixes", .serialized)
+struct NewUserTests {
+    @Test("one-character output names work for run -o, --json and render -o")
+    func oneCharacterOutputs() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        try CLIHarness.makeClip(dir.appendingPathComponent("v.mp4"), seconds: 1, audio: false)
+        let run = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "o", "--stages", "render", "--json", "j"], in: dir)
+        #expect(run.status == 0 && run.exitedNormally, "\(run.stderr)")
+        #expect(try CLIHarness.probe(dir.appendingPathComponent("o"))["video"] == 25)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("j").path))
+        let render = try CLIHarness.mrcnn(["render", "v.mp4", "--results", "j", "-o", "r"], in: dir)
+        #expect(render.status == 0 && render.exitedNormally, "\(render.stderr)")
+    }
+
+    @Test("image sequences as INPUT: a glob and a %04d pattern")
+    func imageSequences() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let frames = try CLIHarness.run(CLIHarness.tool("ffmpeg"), ["-v", "error", "-f", "lavfi", "-i",
+                                        "testsrc=size=64x48:rate=5:duration=1", "img_%04d.jpg"], in: dir)
+        #expect(frames.status == 0)
+        for input in ["img_*.jpg", "img_%04d.jpg"] {
+            let run = try CLIHarness.mrcnn(["run", input, "-o", "seq.mp4", "--stages", "render"], in: dir)
+            #expect(run.status == 0, "\(input): \(run.stderr)")
+            #expect(try CLIHarness.probe(dir.appendingPathComponent("seq.mp4"))["video"] == 5, "\(input)")
+        }
+        let none = try CLIHarness.mrcnn(["run", "nothing_*.png", "-o", "x.mp4", "--stages", "render"], in: dir)
+        #expect(none.status != 0 && none.stderrLines.count == 1 && none.stderr.contains("no image files match"), "\(none.stderr)")
+    }
+
+    @Test("a rotated phone video is written upright at its display size")
+    func rotatedInput() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        try CLIHarness.makeClip(dir.appendingPathComponent("stored.mp4"), seconds: 1, size: "96x64")
+        let tag = try CLIHarness.run(CLIHarness.tool("ffmpeg"), ["-v", "error", "-i", "stored.mp4", "-c", "copy",
+                                                                 "-metadata:s:v:0", "rotate=90", "phone.mp4"], in: dir)
+        #expect(tag.status == 0)
+        let run = try CLIHarness.mrcnn(["run", "phone.mp4", "-o", "out.mp4", "--stages", "render"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let size = try CLIHarness.run(CLIHarness.tool("ffprobe"), ["-v", "error", "-select_streams", "v:0", "-show_entries",
+                                      "stream=width,height:stream_side_data=rotation", "-of", "csv=p=0", "out.mp4"], in: dir)
+        #expect(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "64,96", "\(size.stdout)")
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("detect: --classes keeps only those classes; --image-id-from-name takes COCO ids from file names")
+    func detectClassesAndImageIDs() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let image = dir.appendingPathComponent("000000000139.png")
+        try FileManager.default.copyItem(at: Self.root.appendingPathComponent("samples/images/vtest_frame30.png"), to: image)
+        let result = try CLIHarness.mrcnn(["detect", image.path, "--weights", "seeded:0", "--min-size", "320", "--classes", "person",
+                                           "--image-id-from-name", "--json", "r.json"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let data = try Data(contentsOf: dir.appendingPathComponent("r.json"))
+        let results = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        #expect(!results.isEmpty)
+        #expect(results.allSatisfy { ($0["category_id"] as? Int) == 1 && ($0["image_id"] as? Int) == 139 })
+    }
+
+    @Test("a checkpoint of another model says which model it is and which flag takes it")
+    func wrongModelFile() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        // Keypoint R-CNN's tensor names (tiny tensors: the file is recognised before any shape is checked).
+        let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.root.appendingPathComponent(
+            "Tests/MaskRCNNTests/Fixtures/keypointrcnn_layout.json"))) as? [[String: Any]] ?? []
+        let names = layout.compactMap { $0["checkpoint_name"] as? String }
+        #expect(names.count > 300)
+        var dict = StateDict()
+        for name in names { dict.set(name, CheckpointTensor(shape: [1], values: [0])) }
+        let weights = dir.appendingPathComponent("kp.safetensors")
+        try SafetensorsWriter.write(dict, to: weights.path)
+        let image = Self.root.appendingPathComponent("samples/images/fruits.png").path
+        let result = try CLIHarness.mrcnn(["detect", image, "--weights", weights.path, "--json", "r.json"], in: dir)
+        #expect(result.status != 0 && result.stderrLines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("Keypoint R-CNN") && result.stderr.contains("--keypoint-weights"), "\(result.stderr)")
+    }
+
+    @Test("scores outside 0…1 are one-line errors", arguments: [["run", "v.mp4", "-o", "x.mp4", "--score-threshold", "1.5"],
+                                                              ["run", "v.mp4", "-o", "x.mp4", "--min-score", "-1"],
+                                                              ["detect", "v.png", "--json", "x.json", "--score-threshold", "2"],
+                                                              ["run", "v.mp4", "-o", "x.mp4", "--classes", "unicorn"]])
+    func scoreRange(arguments: [String]) throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let result = try CLIHarness.mrcnn(arguments, in: dir)
+        #expect(result.status != 0 && result.exitedNormally, "\(arguments)")
+        #expect(result.stderr.contains("error"), "\(result.stderr)")
+    }
+}
