@@ -23,14 +23,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        // C interop lives only in these two shim targets.
+        // C interop lives only in these shim targets.
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libavdevice-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN (Debian's libdnnl-dev ships no pkg-config file; the module map links "dnnl").
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Model layers, bottom-up.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: fastMath),
         .target(name: "Checkpoint", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict),
         .target(name: "MaskRCNN", dependencies: ["Tensor", "Checkpoint"], swiftSettings: fastMath),

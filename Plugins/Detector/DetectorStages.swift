@@ -112,6 +112,7 @@ public enum DetectorPlugin {
             options.scoreThreshold = try context.float("score-threshold", default: 0.05)
             options.minSize = try context.int("min-size", default: 800)
             options.maxSize = try context.int("max-size", default: 1333)
+            options = try ModelLoader.engineOptions(context.options, options)
             return try context.shared.value("maskrcnn") { try ModelLoader.model(option: context.options["weights"], options: options) }
         }
         registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores") { context in
@@ -129,6 +130,7 @@ public enum DetectorPlugin {
             options.scoreThreshold = try context.float("score-threshold", default: 0.05)
             options.minSize = try context.int("min-size", default: 800)
             options.maxSize = try context.int("max-size", default: 1333)
+            options = try ModelLoader.engineOptions(context.options, options)
             let model = try context.shared.value("keypointrcnn") {
                 try ModelLoader.keypointModel(option: context.options["keypoint-weights"], options: options)
             }

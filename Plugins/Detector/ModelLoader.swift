@@ -1,6 +1,8 @@
 import Checkpoint
 import Foundation
 import MaskRCNN
+import Pipeline
+import Tensor
 
 /// Finds and loads Mask R-CNN weights for the stages: a checkpoint path (.pth in either PyTorch layout, or
 /// .safetensors), `seeded:N` (reproducible random weights in the checkpoint layout, for demos and tests), or the
@@ -57,6 +59,21 @@ public enum ModelLoader {
         } catch let e as WeightError {
             throw WeightError("\(option ?? officialKeypointRCNN): \(e.description)")
         }
+    }
+
+    /// `options` with the engine settings of a stage context ("precision": fp32 | bf16 | bf16-emulated, "backend":
+    /// auto | openblas | onednn); throws a one-line error on an unknown value.
+    public static func engineOptions(_ context: [String: String], _ options: ModelOptions) throws -> ModelOptions {
+        var o = options
+        if let text = context["precision"] {
+            guard let p = Precision(rawValue: text) else { throw StageError.invalidOption(key: "precision", value: text) }
+            o.precision = p
+        }
+        if let text = context["backend"] {
+            guard let b = ComputeBackend(rawValue: text) else { throw StageError.invalidOption(key: "backend", value: text) }
+            o.backend = b
+        }
+        return o
     }
 
     /// The model for `option` with `options`.

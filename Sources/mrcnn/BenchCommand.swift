@@ -33,6 +33,15 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Instead: time single 3×3 convolutions, im2col+GEMM against Winograd F(2×2,3×3).")
     var convolutions = false
 
+    @Flag(help: "Instead: time each layer kind at the model's shapes on OpenBLAS and oneDNN (the measurement behind --backend auto).")
+    var layers = false
+
+    @Option(help: "Compute backend: auto, openblas or onednn.")
+    var backend = "auto"
+
+    @Option(help: "Precisions to benchmark, comma-separated: fp32, bf16, bf16-emulated.")
+    var precision = "fp32"
+
     func run() throws {
         do { try bench() } catch {
             StandardError.report(error)
@@ -57,7 +66,31 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// Per layer kind: both backends at the model's shapes (short side 480), alternating.
+    private func layerBench(_ precisions: [Precision]) {
+        print("CPU: \(CPUFeatures.current.summary); sgemm: \(GEMM.kernels); \(ComputePool.threads) threads")
+        for p in precisions {
+            print("\nprecision \(p.rawValue)")
+            print("  kind          shape                          backend   impl                               ms   GFLOP/s")
+            for r in LayerBenchmark.run(precision: p) {
+                print("  " + r.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                      + r.shape.padding(toLength: 30, withPad: " ", startingAt: 0) + " "
+                      + r.backend.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+                      + r.implementation.padding(toLength: 30, withPad: " ", startingAt: 0)
+                      + String(format: "%9.2f %9.1f", r.milliseconds, r.gflops))
+            }
+        }
+    }
+
     private func bench() throws {
+        let precisions = try precision.split(separator: ",").map { s -> Precision in
+            guard let p = Precision(rawValue: String(s)) else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated, got '\(s)'") }
+            return p
+        }
+        guard let backendChoice = ComputeBackend(rawValue: backend) else {
+            throw CLIError("--backend must be auto, openblas or onednn, got '\(backend)'")
+        }
+        if layers { layerBench(precisions); return }
         if convolutions { convMicro(); return }
         let source = try VideoSource(url: input)
         var images: [RGBInput] = []
@@ -74,6 +107,8 @@ struct BenchCommand: ParsableCommand {
         for minSize in minSizes.split(separator: ",").compactMap({ Int($0) }) {
             var options = ModelOptions()
             options.minSize = minSize
+            options.backend = backendChoice
+            options.precision = precisions[0]
             let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, options: options)
             let keypointModel = keypoints ? try KeypointRCNN(stateDict: dict, options: options) : nil
             let detector = maskModel?.detector ?? keypointModel!.detector

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Tensor
 
 /// `mrcnn run INPUT -o OUT.mp4`: decodes a video, runs the stage chain on every frame, writes an annotated MP4.
 struct RunCommand: AsyncParsableCommand {
@@ -31,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Upper bound of the long side of the model input.")
     var maxSize: Int?
+
+    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with a warning elsewhere) or bf16-emulated.")
+    var precision: String = "fp32"
 
     @Option(help: "Draw only instances scoring at least this.")
     var minScore: Double = 0.5
@@ -90,6 +94,7 @@ struct RunCommand: AsyncParsableCommand {
         options["score-threshold"] = String(scoreThreshold)
         if let minSize { options["min-size"] = String(minSize) }
         if let maxSize { options["max-size"] = String(maxSize) }
+        options["precision"] = precision
         if let minHits { options["min-hits"] = String(minHits) }
         if let maxAge { options["max-age"] = String(maxAge) }
         if let trackHigh { options["track-high"] = String(trackHigh) }
@@ -128,6 +133,7 @@ struct RunCommand: AsyncParsableCommand {
         guard scoreThreshold.isFinite, scoreThreshold >= 0 else { throw CLIError("--score-threshold must be a number ≥ 0") }
         if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
         if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
+        guard Precision(rawValue: precision) != nil else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated (got '\(precision)')") }
         guard !output.isEmpty else { throw CLIError("--output must not be empty") }
         let chain = StageRegistry.parseChain(stages)
         for (flag, path, needs) in [("--mot", mot, ["tracker"]), ("--mots", mots, ["tracker", "mask"])] where path != nil {
