@@ -37,9 +37,11 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN (Debian's libdnnl-dev ships no pkg-config file; the module map links "dnnl").
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Model layers, bottom-up.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: fastMath),
         .target(name: "JSONText", swiftSettings: strict),
         .target(name: "Checkpoint", dependencies: ["JSONText", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict),

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system libraries mrcnn builds and tests against (Debian 12): FFmpeg's development
-# libraries and command-line tools, OpenBLAS, pkg-config and Chromium (headless, for the preview test).
+# libraries and command-line tools, OpenBLAS, oneDNN (libdnnl-dev), pkg-config and Chromium (headless, for the preview test).
 # Non-interactive and quiet; uses sudo only when not run as root. Does nothing when everything is already installed.
 set -euo pipefail
 
 # chromium: the live-preview test screenshots the page with headless Chromium.
-# libturbojpeg0-dev: JPEG stills are decoded with libjpeg-turbo, as PIL decodes them.
-packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libturbojpeg0-dev pkg-config ffmpeg chromium)
+# libturbojpeg0-dev: JPEG stills are decoded with libjpeg-turbo, as PIL decodes them. libdnnl-dev: oneDNN.
+packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config ffmpeg chromium)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -12,7 +12,9 @@ public enum DetectorPlugin {
         [.string("weights", default: nil, help: weightsHelp),
          .float("score-threshold", default: 0.05, help: "lowest detection score kept (torchvision's box_score_thresh)"),
          .int("min-size", default: 800, help: "short side of the model input (smaller is faster)"),
-         .int("max-size", default: 1333, help: "upper bound of the long side of the model input")]
+         .int("max-size", default: 1333, help: "upper bound of the long side of the model input"),
+         .string("precision", default: "fp32", help: "fp32 (torchvision parity), bf16 (AMX/AVX512-BF16, else fp32 with a warning) or bf16-emulated"),
+         .string("backend", default: "auto", help: "auto (per layer kind, by measurement), openblas or onednn")]
     }
 
     /// `ModelOptions` from the model options of `stage`.
@@ -21,6 +23,15 @@ public enum DetectorPlugin {
         options.scoreThreshold = try context.float("score-threshold", of: stage)
         options.minSize = try context.int("min-size", of: stage)
         options.maxSize = try context.int("max-size", of: stage)
+        let precision = context.string("precision", of: stage) ?? "fp32", backend = context.string("backend", of: stage) ?? "auto"
+        guard let p = Precision(rawValue: precision) else {
+            throw StageError.invalidOption(key: "\(stage).precision", value: precision, expected: "fp32, bf16 or bf16-emulated")
+        }
+        guard let b = ComputeBackend(rawValue: backend) else {
+            throw StageError.invalidOption(key: "\(stage).backend", value: backend, expected: "auto, openblas or onednn")
+        }
+        options.precision = p
+        options.backend = b
         guard (0...1).contains(options.scoreThreshold) else {
             throw StageError.invalidOption(key: "\(stage).score-threshold", value: String(options.scoreThreshold), expected: "a score from 0 to 1")
         }

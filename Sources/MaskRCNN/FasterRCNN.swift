@@ -12,7 +12,14 @@ public struct ModelOptions: Sendable {
     public var nmsThreshold: Float = 0.5
     public var detectionsPerImage = 100
     public var maskThreshold: Float = 0.5
+    /// Which library runs the convolutions and linear layers (`auto`: per layer kind, by measurement).
+    public var backend: ComputeBackend = .auto
+    /// fp32 (parity with torchvision), bf16 (AMX / AVX512-BF16; fp32 with a warning elsewhere) or bf16-emulated.
+    public var precision: Precision = .fp32
     public init() {}
+
+    /// The compute engine these options describe.
+    public var engine: ComputeEngine { ComputeEngine(backend: backend, precision: precision) }
 }
 
 /// What the detector keeps of one frame for the heads: the transformed image's sizes, the FPN pyramid and the proposals.

@@ -11,7 +11,7 @@ public final class KeypointRCNN: Sendable {
     public var options: ModelOptions { detector.options }
 
     public init(stateDict: StateDict, options: ModelOptions = ModelOptions()) throws {
-        let w = WeightSource(stateDict)
+        let w = WeightSource(stateDict, engine: options.engine)
         detector = try FasterRCNN(w, numClasses: 2, options: options)
         keypointHead = try KeypointHead(w)
         try w.checkAllConsumed(model: "Keypoint R-CNN R50-FPN")

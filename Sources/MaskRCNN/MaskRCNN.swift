@@ -14,7 +14,7 @@ public final class MaskRCNN: Sendable {
     /// Builds the model from a torchvision state dict (current or pre-0.13 names); one-line error on any missing,
     /// misshapen or unexpected tensor.
     public init(stateDict: StateDict, options: ModelOptions = ModelOptions()) throws {
-        let w = WeightSource(stateDict)
+        let w = WeightSource(stateDict, engine: options.engine)
         detector = try FasterRCNN(w, numClasses: 91, options: options)
         maskHead = try MaskHead(w, numClasses: 91)
         try w.checkAllConsumed(model: "Mask R-CNN R50-FPN")

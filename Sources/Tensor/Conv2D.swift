@@ -10,18 +10,42 @@ public struct Conv2D: Sendable {
     /// Winograd-transformed weights for 3×3 stride-1 pad-1 layers with enough channels to pay for the transforms.
     let winograd: Winograd?
 
+    /// The kind of layer this is, for the per-kind backend choice.
+    public let kind: LayerKind
+    /// The engine the weights were prepared for.
+    public let engine: ComputeEngine
+    /// The oneDNN primitive set when the engine runs this layer kind on oneDNN.
+    let onednn: DNNLLayer?
+
     public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                allowWinograd: Bool = true) {
+                allowWinograd: Bool = true, engine: ComputeEngine = .reference) {
         precondition(weight.count == outChannels * inChannels * kernel * kernel, "conv weight size")
         self.outChannels = outChannels
         self.inChannels = inChannels
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
-        self.weight = weight
+        self.engine = engine
+        // Emulated bf16: the weights are rounded once here; inputs are rounded at each call.
+        let w = engine.emulatesBF16 ? BF16.round(weight) : weight
+        self.weight = w
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
         let eligible = allowWinograd && Winograd.enabled && kernel == 3 && stride == 1 && padding == 1 && inChannels >= 128
-        winograd = eligible ? Winograd(weight: weight, outChannels: outChannels, inChannels: inChannels) : nil
+        kind = kernel >= 5 ? .stem : kernel == 1 ? .conv1x1 : stride > 1 ? .conv3x3Strided : inChannels >= 128 ? .conv3x3Wide : .conv3x3Narrow
+        if engine.backend(for: kind) == .onednn {
+            onednn = DNNLLayer(op: .conv(kernel: kernel, stride: stride, padding: padding), weights: w, bias: self.bias,
+                               inC: inChannels, outC: outChannels, bf16: engine.precision == .bf16)
+            winograd = nil
+        } else {
+            onednn = nil
+            winograd = eligible ? Winograd(weight: w, outChannels: outChannels, inChannels: inChannels) : nil
+        }
+    }
+
+    /// The implementation that runs this layer, e.g. "oneDNN jit_1x1:avx2" or "OpenBLAS Winograd F(2x2,3x3)".
+    public var implementation: String {
+        if let onednn { return "oneDNN " + onednn.implementation }
+        return winograd != nil ? "OpenBLAS Winograd F(2x2,3x3)" : "OpenBLAS im2col+sgemm"
     }
 
     /// Output spatial size for an input of `h`×`w`.
@@ -34,6 +58,12 @@ public struct Conv2D: Sendable {
     /// is one large GEMM; a single 1×1 stride-1 conv multiplies the input directly.
     public func callAsFunction(_ x: Tensor, relu: Bool = false, residual: Tensor? = nil, workspace: Workspace) -> Tensor {
         precondition(x.rank == 4 && x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
+        if engine.emulatesBF16 { return run(BF16.round(x), relu: relu, residual: residual, workspace: workspace) }
+        return run(x, relu: relu, residual: residual, workspace: workspace)
+    }
+
+    private func run(_ x: Tensor, relu: Bool, residual: Tensor?, workspace: Workspace) -> Tensor {
+        if let onednn { return onednn.run(x, relu: relu, residual: residual, workspace: workspace) }
         let (oh, ow) = outputSize(h: x.h, w: x.w)
         let n = x.n, hw = oh * ow, k = inChannels * kernel * kernel, cols = n * hw
         if let r = residual { precondition(r.shape == [n, outChannels, oh, ow], "residual shape") }

@@ -8,20 +8,34 @@ public struct ConvTranspose2D: Sendable {
     public let weight: [Float]
     public let bias: [Float]
 
-    public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int = 0) {
+    public let engine: ComputeEngine
+    let onednn: DNNLLayer?
+
+    public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int = 0,
+                engine: ComputeEngine = .reference) {
         precondition(weight.count == inChannels * outChannels * kernel * kernel, "deconv weight size")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
-        self.weight = weight
+        self.engine = engine
+        self.weight = engine.emulatesBF16 ? BF16.round(weight) : weight
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
+        onednn = engine.backend(for: .deconv) == .onednn
+            ? DNNLLayer(op: .deconv(kernel: kernel, stride: stride, padding: padding), weights: self.weight, bias: self.bias,
+                        inC: inChannels, outC: outChannels, bf16: engine.precision == .bf16)
+            : nil
     }
+
+    /// The implementation that runs this layer.
+    public var implementation: String { onednn.map { "oneDNN " + $0.implementation } ?? "OpenBLAS sgemm+col2im" }
 
     /// y = relu?(deconv(x) + bias) for x [N, Cin, H, W] → [N, Cout, (H−1)·s − 2p + k, (W−1)·s − 2p + k].
     public func callAsFunction(_ x: Tensor, relu: Bool = false, workspace: Workspace) -> Tensor {
         precondition(x.rank == 4 && x.c == inChannels, "deconv expects [N,\(inChannels),H,W], got \(x.shape)")
+        let x = engine.emulatesBF16 ? BF16.round(x) : x
+        if let onednn { return onednn.run(x, relu: relu, residual: nil, workspace: workspace) }
         let h = x.h, w = x.w, n = x.n
         let oh = (h - 1) * stride - 2 * padding + kernel
         let ow = (w - 1) * stride - 2 * padding + kernel
@@ -78,17 +92,31 @@ public struct Linear: Sendable {
     public let weight: [Float]
     public let bias: [Float]
 
-    public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int) {
+    public let engine: ComputeEngine
+    let onednn: DNNLLayer?
+
+    public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, engine: ComputeEngine = .reference) {
         precondition(weight.count == inFeatures * outFeatures && bias.count == outFeatures, "linear sizes")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        self.weight = weight
+        self.engine = engine
+        self.weight = engine.emulatesBF16 ? BF16.round(weight) : weight
         self.bias = bias
+        onednn = engine.backend(for: .linear) == .onednn
+            ? DNNLLayer(op: .linear, weights: self.weight, bias: bias, inC: inFeatures, outC: outFeatures,
+                        bf16: engine.precision == .bf16)
+            : nil
     }
 
-    public func callAsFunction(_ x: Tensor, relu: Bool = false) -> Tensor {
+    /// The implementation that runs this layer.
+    public var implementation: String { onednn.map { "oneDNN " + $0.implementation } ?? "OpenBLAS sgemm" }
+
+    /// y = relu?(x·Wᵀ + b) for x [N, in] (any shape of N·in values) → [N, out]; `workspace` is used by oneDNN only.
+    public func callAsFunction(_ x: Tensor, relu: Bool = false, workspace: Workspace? = nil) -> Tensor {
         let n = x.count / inFeatures
         precondition(n * inFeatures == x.count, "linear expects [N,\(inFeatures)], got \(x.shape)")
+        let x = engine.emulatesBF16 ? BF16.round(x) : x
+        if let onednn { return onednn.run(x.reshaped([n, inFeatures]), relu: relu, residual: nil, workspace: workspace ?? Workspace()) }
         var out = Tensor(shape: [n, outFeatures]) { o in
             for r in 0..<n { for j in 0..<outFeatures { o[r * outFeatures + j] = bias[j] } }
         }

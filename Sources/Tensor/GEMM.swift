@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// Row-major single-precision matrix products on OpenBLAS; callable from any thread.
+/// Row-major single-precision matrix products; callable from any thread. The kernels are chosen once per process
+/// (`SGEMMKernels.chosen`): OpenBLAS when its run-time core fits the CPU, else oneDNN's JIT sgemm.
 public enum GEMM {
     /// C[m×n] = A[m×k] · B[k×n] (+ C when `accumulate`), all row-major with the given leading dimensions.
     @inline(__always)
@@ -10,12 +11,30 @@ public enum GEMM {
         b: UnsafePointer<Float>, ldb: Int, transB: Bool = false,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false
     ) {
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(n), blasint(k), 1.0,
-                    a, blasint(lda), b, blasint(ldb),
-                    accumulate ? 1.0 : 0.0, c, blasint(ldc))
+        multiply(using: SGEMMKernels.chosen.library, m: m, n: n, k: k, a: a, lda: lda, transA: transA,
+                 b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, accumulate: accumulate)
+    }
+
+    /// The same product on a given library (for the self-check and benchmarks).
+    @inline(__always)
+    static func multiply(
+        using library: SGEMMKernels.Library, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transA: Bool,
+        b: UnsafePointer<Float>, ldb: Int, transB: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    ) {
+        switch library {
+        case .openblas:
+            cblas_sgemm(CblasRowMajor,
+                        transA ? CblasTrans : CblasNoTrans,
+                        transB ? CblasTrans : CblasNoTrans,
+                        blasint(m), blasint(n), blasint(k), 1.0,
+                        a, blasint(lda), b, blasint(ldb),
+                        accumulate ? 1.0 : 0.0, c, blasint(ldc))
+        case .onednn:
+            DNNL.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                       beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+        }
     }
 
     /// The number of threads OpenBLAS uses for one product.
@@ -24,9 +43,12 @@ public enum GEMM {
         set { openblas_set_num_threads(Int32(newValue)) }
     }
 
-    /// The OpenBLAS kernel family in use (e.g. "Haswell", "SkylakeX").
+    /// The OpenBLAS kernel family loaded for this process (e.g. "Haswell", "Zen", "SkylakeX", "Prescott").
     public static var coreName: String {
         guard let p = openblas_get_corename() else { return "unknown" }
         return String(cString: p)
     }
+
+    /// What runs sgemm in this process, e.g. "OpenBLAS Zen (verified)" or "oneDNN sgemm avx512_core (verified; OpenBLAS picked Prescott)".
+    public static var kernels: String { SGEMMKernels.chosen.description }
 }

@@ -33,6 +33,18 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Instead: time single 3×3 convolutions, im2col+GEMM against Winograd F(2×2,3×3).")
     var convolutions = false
 
+    @Flag(help: "Instead: time each layer kind at the model's shapes on OpenBLAS and oneDNN (the measurement behind --backend auto).")
+    var layers = false
+
+    @Option(help: "The machine's fp32 FMA peak in GFLOP/s (tools/bench/fma_peak_avx2.c), for the % of peak column.")
+    var peak: Double?
+
+    @Option(help: "Compute backend: auto, openblas or onednn.")
+    var backend = "auto"
+
+    @Option(help: "Precisions to benchmark, comma-separated: fp32, bf16, bf16-emulated.")
+    var precision = "fp32"
+
     func run() throws {
         do { try bench() } catch {
             StandardError.report(error)
@@ -57,7 +69,31 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// Per layer kind: both backends at the model's shapes (short side 480), alternating.
+    private func layerBench(_ precisions: [Precision]) {
+        print("CPU: \(CPUFeatures.current.summary); sgemm: \(GEMM.kernels); \(ComputePool.threads) threads")
+        for p in precisions {
+            print("\nprecision \(p.rawValue)")
+            print("  kind          shape                          backend   impl                               ms   GFLOP/s")
+            for r in LayerBenchmark.run(precision: p) {
+                print("  " + r.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                      + r.shape.padding(toLength: 30, withPad: " ", startingAt: 0) + " "
+                      + r.backend.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+                      + r.implementation.padding(toLength: 30, withPad: " ", startingAt: 0)
+                      + String(format: "%9.2f %9.1f", r.milliseconds, r.gflops))
+            }
+        }
+    }
+
     private func bench() throws {
+        let precisions = try precision.split(separator: ",").map { s -> Precision in
+            guard let p = Precision(rawValue: String(s)) else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated, got '\(s)'") }
+            return p
+        }
+        guard let backendChoice = ComputeBackend(rawValue: backend) else {
+            throw CLIError("--backend must be auto, openblas or onednn, got '\(backend)'")
+        }
+        if layers { layerBench(precisions); return }
         if convolutions { convMicro(); return }
         let source = try VideoSource(url: input)
         var images: [RGBInput] = []
@@ -69,11 +105,14 @@ struct BenchCommand: ParsableCommand {
         guard keypoints || model == "maskrcnn" else { throw CLIError("--model must be maskrcnn or keypointrcnn, got '\(model)'") }
         let dict = try ModelLoader.stateDict(option: weights, keypoints: keypoints)
         let gemm = measureSGEMM()
-        print("OpenBLAS core \(GEMM.coreName), \(GEMM.threads) threads; sgemm 1024×4096×2304: \(String(format: "%.1f", gemm)) GFLOP/s")
+        print("CPU \(CPUFeatures.current.summary); sgemm \(GEMM.kernels), \(ComputePool.threads) threads; sgemm 1024×4096×2304: \(String(format: "%.1f", gemm)) GFLOP/s")
         print("clip \(input): \(first.width)×\(first.height), \(images.count - 1) timed frames (+1 warm-up)")
         for minSize in minSizes.split(separator: ",").compactMap({ Int($0) }) {
             var options = ModelOptions()
             options.minSize = minSize
+            options.backend = backendChoice
+            options.precision = precisions[0]
+            print("\nengine: \(options.engine)")
             let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, options: options)
             let keypointModel = keypoints ? try KeypointRCNN(stateDict: dict, options: options) : nil
             let detector = maskModel?.detector ?? keypointModel!.detector
@@ -108,6 +147,22 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "  end-to-end: %.0f ms/frame, %.2f frames/s", wall * 1000 / n, n / wall))
             print(String(format: "  backbone+FPN: %.1f GFLOP, %.1f GFLOP/s = %.0f%% of measured sgemm",
                          gflop, gflop / (bb / 1000), 100 * gflop / (bb / 1000) / gemm))
+            // Direct-convolution FLOPs of the other heavy components (per frame): RPN head on P2–P6, box head on
+            // the proposals, mask head on the detections.
+            let perFrameDet = Double(detections) / n
+            let levels = (2...6).map { l in Double((padded.0 >> l) * (padded.1 >> l)) }
+            let rpnPerPixel: Double = 2 * (256 * 256 * 9 + 256 * 15)
+            let rpnGF: Double = levels.reduce(0) { $0 + $1 * rpnPerPixel } / 1e9
+            let boxPerRoI: Double = 2 * (12544 * 1024 + 1024 * 1024 + 1024 * 455)
+            let boxGF: Double = 1000 * boxPerRoI / 1e9
+            let maskPerRoI: Double = 2 * (4 * 256 * 256 * 9 * 196 + 256 * 256 * 4 * 196 + 256 * 91 * 784)
+            let maskGF: Double = perFrameDet * maskPerRoI / 1e9
+            for (name, gf) in [("backbone+fpn", gflop), ("rpn", rpnGF), ("box head", boxGF), ("mask head", maskGF)] {
+                guard let ms = timings.milliseconds[name].map({ $0 / n }), ms > 0 else { continue }
+                let rate = gf / (ms / 1000)
+                let pct = peak.map { String(format: ", %.0f%% of the %.0f GFLOP/s FMA peak", 100 * rate / $0, $0) } ?? ""
+                print("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%7.1f GFLOP %7.1f GFLOP/s", gf, rate) + pct)
+            }
         }
     }
 

@@ -29,6 +29,9 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Upper bound of the long side of the model input.")
     var maxSize: Int = 1333
 
+    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with a warning elsewhere) or bf16-emulated.")
+    var precision: String = "fp32"
+
     @Option(help: "Output COCO results JSON.")
     var json: String
 
@@ -74,6 +77,8 @@ struct DetectCommand: ParsableCommand {
         options.scoreThreshold = scoreThreshold
         options.minSize = minSize
         options.maxSize = maxSize
+        guard let p = Precision(rawValue: precision) else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated (got '\(precision)')") }
+        options.precision = p
         let model = try ModelLoader.model(option: weights, options: options)
         let keep = try classes.map(RenderCommand.parseClasses)
         let workspace = Workspace()

@@ -10,9 +10,8 @@ struct MRCNN: AsyncParsableCommand {
         subcommands: [RunCommand.self, RenderCommand.self, DetectCommand.self, BenchCommand.self, StagesCommand.self, WeightsCommand.self],
         defaultSubcommand: nil)
 
-    /// Chooses the BLAS kernels (may re-execute the process once) and tunes the allocator before any command runs.
+    /// Tunes the allocator before any command runs (the Tensor library chooses and checks its kernels itself).
     static func main() async {
-        KernelChoice.prepare()
         MemoryTuning.keepLargeAllocations()
         do {
             var command = try parseAsRoot()

@@ -3,6 +3,7 @@ import Foundation
 import Job
 import Pipeline
 import Results
+import Tensor
 
 /// `mrcnn run INPUT -o OUT.mp4`: decodes a video, runs the stage chain on every frame, writes an annotated MP4.
 struct RunCommand: AsyncParsableCommand {
@@ -29,6 +30,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Upper bound of the long side of the model input.")
     var maxSize: Int?
+
+    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with one warning elsewhere) or bf16-emulated (bf16 rounding computed in fp32, for accuracy checks).")
+    var precision: String?
 
     @Option(name: .customLong("plugin"), help: "Load a third-party stage plugin (.so built against MRCNNPluginAPI); its stages can then be named in --stages. Repeatable.")
     var plugins: [String] = []
@@ -83,6 +87,7 @@ struct RunCommand: AsyncParsableCommand {
         set("max-size", maxSize, on: "detector", "keypoints")
         set("detect-every", detectEvery, on: "detector")
         set("classes", classes, on: "detector")
+        set("precision", precision, on: "detector", "keypoints")
         set("min-score", job.minScore, on: "render")
         set("min-hits", minHits, on: "tracker")
         set("max-age", maxAge, on: "tracker")
@@ -92,6 +97,9 @@ struct RunCommand: AsyncParsableCommand {
         for pair in extraOptions {
             if let (key, value) = StageRegistry.parseAssignment(pair) { options[key] = value }
         }
+    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with one warning elsewhere) or bf16-emulated (bf16 rounding computed in fp32, for accuracy checks).")
+    var precision: String?
+
         return options
     }
 

@@ -8,9 +8,14 @@ import VideoIO
 /// Keypoint R-CNN against torchvision on identical seeded weights in the official checkpoint layout
 /// (fixtures from tools/reference/make_keypointrcnn_fixtures.py): layers, detections, keypoints within 0.5 px.
 @Suite(.serialized) struct KeypointParityTests {
-    static let model: KeypointRCNN = {
-        try! KeypointRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.keypointParameters(), seed: 0))
-    }()
+    static let model: KeypointRCNN = make(.openblas)
+    static let oneDNNModel: KeypointRCNN = make(.onednn)
+
+    static func make(_ backend: ComputeBackend) -> KeypointRCNN {
+        var options = ModelOptions()
+        options.backend = backend
+        return try! KeypointRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.keypointParameters(), seed: 0), options: options)
+    }
 
     @Test func layoutMatchesTorchvision() throws {
         let reference = try Fixture.json("keypointrcnn_layout") as! [[String: Any]]
@@ -25,14 +30,15 @@ import VideoIO
         }
     }
 
-    @Test(arguments: ["kp_messi5", "kp_vtest_frame30", "kp_messi5_jpg"])
-    func matchesTorchvision(stem: String) throws {
+    @Test(arguments: ParityTests.backends, ["kp_messi5", "kp_vtest_frame30", "kp_messi5_jpg"])
+    func matchesTorchvision(backend: ComputeBackend, stem: String) throws {
+        let model = backend == .onednn ? Self.oneDNNModel : Self.model
         let ref = try Fixture.json(stem) as! [String: Any]
         let img = try ParityTests.image(of: ref)
         var traced: [String: Tensor] = [:]
-        let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
+        let detections = model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
 
-        ReferenceComparison.check(ref, traced: traced, label: stem)
+        ReferenceComparison.check(ref, traced: traced, label: "\(stem) [\(backend.rawValue)]")
 
         let refDets = ref["detections"] as! [[String: Any]]
         #expect(detections.count == refDets.count, "\(stem): \(detections.count) detections, torchvision \(refDets.count)")

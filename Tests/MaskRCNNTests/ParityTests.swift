@@ -10,25 +10,35 @@ import VideoIO
 /// (fixtures from tools/reference/make_maskrcnn_fixtures.py).
 @Suite(.serialized) struct ParityTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let model: MaskRCNN = {
-        try! MaskRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(), seed: 0))
-    }()
+    static let model: MaskRCNN = make(.openblas)
+    static let oneDNNModel: MaskRCNN = make(.onednn)
 
     /// The fixture's image, read as mrcnn reads stills (JPEG as PIL decodes it).
     static func image(of ref: [String: Any]) throws -> (width: Int, height: Int, rgb: [UInt8]) {
         try ImageFile.read(path: repoRoot.appendingPathComponent(ref["image"] as! String).path)
     }
 
+    /// fp32 parity holds on every backend: OpenBLAS (the reference path) and oneDNN for every layer kind
+    /// (`auto` mixes the two per layer kind).
+    static let backends: [ComputeBackend] = [.openblas, .onednn]
+
+    static func make(_ backend: ComputeBackend) -> MaskRCNN {
+        var options = ModelOptions()
+        options.backend = backend
+        return try! MaskRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(), seed: 0), options: options)
+    }
+
     /// PNG stills, a video frame, and JPEG photos: one whose float32 resize has a row fewer than a double rule
     /// (butterfly 356×493 → 799×1107) and one that hits the 1333 long-side cap (building_wide 480×868 → 737×1332).
-    @Test(arguments: ["messi5", "fruits", "vtest_frame30", "messi5_jpg", "butterfly_jpg", "building_wide_jpg"])
-    func matchesTorchvision(stem: String) throws {
+    @Test(arguments: backends, ["messi5", "fruits", "vtest_frame30", "messi5_jpg", "butterfly_jpg", "building_wide_jpg"])
+    func matchesTorchvision(backend: ComputeBackend, stem: String) throws {
+        let model = backend == .onednn ? Self.oneDNNModel : Self.model
         let ref = try Fixture.json(stem) as! [String: Any]
         let img = try Self.image(of: ref)
         var traced: [String: Tensor] = [:]
-        let detections = Self.model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
+        let detections = model(RGBInput(width: img.width, height: img.height, pixels: img.rgb)) { traced[$0] = $1 }
 
-        ReferenceComparison.check(ref, traced: traced, label: stem)
+        ReferenceComparison.check(ref, traced: traced, label: "\(stem) [\(backend.rawValue)]")
 
         // Final detections: same count and labels, boxes within 0.5 px, scores within 1e-3, mask IoU ≥ 0.99.
         let refDets = ref["detections"] as! [[String: Any]]

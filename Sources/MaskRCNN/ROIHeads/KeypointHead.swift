@@ -17,7 +17,7 @@ struct KeypointHead: Sendable {
         self.convs = convs
         deconv = ConvTranspose2D(weight: try w.tensor("roi_heads.keypoint_predictor.kps_score_lowres.weight", [512, keypoints, 4, 4]),
                                  bias: try w.tensor("roi_heads.keypoint_predictor.kps_score_lowres.bias", [keypoints]),
-                                 inChannels: 512, outChannels: keypoints, kernel: 4, stride: 2, padding: 1)
+                                 inChannels: 512, outChannels: keypoints, kernel: 4, stride: 2, padding: 1, engine: w.engine)
     }
 
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace, trace: Tracer?) -> Tensor {

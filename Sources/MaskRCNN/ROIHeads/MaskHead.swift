@@ -12,7 +12,7 @@ struct MaskHead: Sendable {
         convs = try (0..<4).map { i in try w.conv("roi_heads.mask_head.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1) }
         deconv = ConvTranspose2D(weight: try w.tensor("roi_heads.mask_predictor.conv5_mask.weight", [256, 256, 2, 2]),
                                  bias: try w.tensor("roi_heads.mask_predictor.conv5_mask.bias", [256]),
-                                 inChannels: 256, outChannels: 256, kernel: 2, stride: 2)
+                                 inChannels: 256, outChannels: 256, kernel: 2, stride: 2, engine: w.engine)
         logits = try w.conv("roi_heads.mask_predictor.mask_fcn_logits", inC: 256, outC: numClasses, kernel: 1)
     }
 

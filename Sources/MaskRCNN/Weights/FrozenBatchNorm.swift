@@ -17,19 +17,20 @@ extension WeightSource {
             bias[o] = beta[o] - mean[o] * scale
             for i in 0..<per { w[o * per + i] *= scale }
         }
-        return Conv2D(weight: w, bias: bias, outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding)
+        return Conv2D(weight: w, bias: bias, outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding,
+                      engine: engine)
     }
 
     /// A convolution with its own bias.
     func conv(_ name: String, inC: Int, outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0) throws -> Conv2D {
         Conv2D(weight: try tensor(name + ".weight", [outC, inC, kernel, kernel]),
                bias: try tensor(name + ".bias", [outC]),
-               outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding)
+               outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding, engine: engine)
     }
 
     /// A fully connected layer.
     func linear(_ name: String, inF: Int, outF: Int) throws -> Linear {
         Linear(weight: try tensor(name + ".weight", [outF, inF]), bias: try tensor(name + ".bias", [outF]),
-               inFeatures: inF, outFeatures: outF)
+               inFeatures: inF, outFeatures: outF, engine: engine)
     }
 }

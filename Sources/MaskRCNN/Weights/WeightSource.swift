@@ -1,4 +1,5 @@
 import Checkpoint
+import Tensor
 
 /// A checkpoint tensor that is missing, misshapen or unexpected, named in one line.
 public struct WeightError: Error, CustomStringConvertible, Equatable {
@@ -11,8 +12,13 @@ public struct WeightError: Error, CustomStringConvertible, Equatable {
 final class WeightSource {
     private let dict: StateDict
     private(set) var consumed: Set<String> = []
+    /// The engine the layers built from these weights are prepared for.
+    let engine: ComputeEngine
 
-    init(_ dict: StateDict) { self.dict = dict }
+    init(_ dict: StateDict, engine: ComputeEngine = .reference) {
+        self.dict = dict
+        self.engine = engine
+    }
 
     /// The tensor `name` (new-style name) with exactly `shape`, from the new or the legacy name.
     func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {

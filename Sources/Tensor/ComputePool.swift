@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CDNNL
+import COpenBLAS
+
+/// The model's compute threads: OpenBLAS's pthreads and oneDNN's OpenMP team each get one thread per online core
+/// and run one after the other (a model stage calls one library at a time), Dispatch's `concurrentPerform` runs
+/// the element-wise passes in between. Configured once, before the first oneDNN or OpenBLAS call of the library.
+public enum ComputePool {
+    /// Threads per library call: `MRCNN_THREADS` if set, else the online cores.
+    public static let threads: Int = {
+        if let v = getenv("MRCNN_THREADS").flatMap({ Int(String(cString: $0)) }), v > 0 { return v }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }()
+
+    static let configured: Bool = {
+        _ = mrcnn_omp_set_num_threads(Int32(threads))
+        openblas_set_num_threads(Int32(threads))
+        return true
+    }()
+
+    /// oneDNN's OpenMP team size as OpenMP reports it (-1 when there is no OpenMP runtime).
+    public static var openMPThreads: Int {
+        _ = configured
+        return Int(mrcnn_omp_get_max_threads())
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Side-by-side table from one tools/bench/peers.sh run: mrcnn (fp32 OpenBLAS-only, fp32 auto, bf16) against ONNX
+Runtime, OpenVINO (each precision it ran) and PyTorch eager, per short side: backbone+FPN, mask head (100 RoIs) and
+end to end, median ms, and the ratio peer / mrcnn-auto (above 1: mrcnn faster). usage: peers_table.py OUTDIR"""
+import json
+import os
+import re
+import sys
+
+out = sys.argv[1]
+
+
+def mrcnn(name):
+    """{size: {component: ms}} from `mrcnn bench` text."""
+    path = os.path.join(out, name + ".txt")
+    res, size = {}, None
+    if not os.path.exists(path):
+        return res
+    for line in open(path):
+        m = re.match(r"short side (\d+):", line)
+        if m:
+            size = m.group(1)
+            res[size] = {}
+            continue
+        m = re.match(r"  end-to-end: (\d+) ms/frame", line)
+        if m and size:
+            res[size]["e2e"] = float(m.group(1))
+            continue
+        m = re.match(r"  ([a-z+ -]+?)\s+([0-9.]+)$", line)
+        if m and size:
+            res[size][m.group(1)] = float(m.group(2))
+    return res
+
+
+def peers():
+    """{column: {size: {component: median ms}}} from the peers' JSON."""
+    cols = {}
+    p = os.path.join(out, "ort.json")
+    if os.path.exists(p):
+        for size, s in json.load(open(p)).get("sizes", {}).items():
+            for rt, comps in s.get("runtimes", {}).items():
+                for name, c in comps.items():
+                    if "median" in c:
+                        cols.setdefault(rt, {}).setdefault(size, {})[name] = c["median"]
+    p = os.path.join(out, "torch.json")
+    if os.path.exists(p):
+        for size, s in json.load(open(p)).get("sizes", {}).items():
+            for name, c in s.get("components", {}).items():
+                cols.setdefault("torch", {}).setdefault(size, {})[name] = c["median"]
+    return cols
+
+
+ours = {"mrcnn fp32 openblas": mrcnn("mrcnn-openblas"), "mrcnn fp32 auto": mrcnn("mrcnn-fp32"),
+        "mrcnn bf16": mrcnn("mrcnn-bf16")}
+theirs = peers()
+# Component names per side: (mrcnn, peer candidates).
+rows = [("backbone+FPN", "backbone+fpn", ["backbone"]),
+        ("mask head (100 RoIs)", "mask head", ["mask_convs", "mask_head", "mask"]),
+        ("end to end", "e2e", ["e2e", "full"])]
+for size in ["800", "480"]:
+    cols = list(ours) + sorted(theirs)
+    print(f"\nshort side {size}: median ms (ratio peer / mrcnn fp32 auto)")
+    print("| component | " + " | ".join(cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for label, mine, cands in rows:
+        base = ours["mrcnn fp32 auto"].get(size, {}).get(mine)
+        cells = []
+        for c in cols:
+            if c in ours:
+                v = ours[c].get(size, {}).get(mine)
+                cells.append(f"{v:.0f}" if v else "–")
+            else:
+                comp = theirs[c].get(size, {})
+                v = next((comp[k] for k in cands if k in comp), None)
+                cells.append(f"{v:.0f} ({v / base:.2f})" if v and base else (f"{v:.0f}" if v else "–"))
+        print(f"| {label} | " + " | ".join(cells) + " |")
