@@ -1,4 +1,5 @@
 import Foundation
+import VideoIO
 
 /// Checks on output paths made before any heavy work; pure apart from reading the file system.
 public enum OutputPaths {
