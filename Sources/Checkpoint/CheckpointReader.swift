@@ -16,7 +16,7 @@ public enum CheckpointReader {
                 switch try format(of: file.bytes) {
                 case .torchLegacy: return try TorchLegacyReader.read(file.bytes, limits: limits, discard: file.discard)
                 case .safetensors: return try SafetensorsReader.read(file.bytes, limits: limits)
-                case .torchZip: return try TorchZipReader.read(path: path, size: file.bytes.count, limits: limits)
+                case .torchZip: return try TorchZipReader.read(path: path, bytes: file.bytes, limits: limits)
                 }
             }
         } catch let error as CheckpointError {

@@ -7,8 +7,12 @@ import ZIPFoundation
 /// Zip bombs are refused: a record count cap, no compressed records, declared sizes checked against the limits
 /// and the file, and extraction stopped at the declared size.
 enum TorchZipReader {
-    static func read(path: String, size: Int, limits: CheckpointLimits) throws -> StateDict {
-        try read(limits: limits, fileSize: size) { try Archive(url: URL(fileURLWithPath: path), accessMode: .read) }
+    /// `bytes` is the file's mapping, checked by `ZipPrecheck` before ZIPFoundation opens `path`.
+    static func read(path: String, bytes: UnsafeRawBufferPointer, limits: CheckpointLimits) throws -> StateDict {
+        try ZipPrecheck.validate(bytes)
+        return try read(limits: limits, fileSize: bytes.count) {
+            try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        }
     }
 
     private static func read(limits: CheckpointLimits, fileSize: Int, open: () throws -> Archive) throws -> StateDict {
