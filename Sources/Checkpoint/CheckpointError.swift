@@ -18,6 +18,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
     case malformed(String)
     /// The checkpoint holds no tensors where a state dict was expected.
     case noTensors(reason: String)
+    /// The file asks for more than a `CheckpointLimits` ceiling allows (`limit` names the limit and its value).
+    case limitExceeded(file: String, limit: String)
     /// Writing a file failed.
     case writeFailed(path: String, reason: String)
 
@@ -35,7 +37,14 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
         case let .malformed(reason): "malformed checkpoint: \(reason)"
         case let .noTensors(reason): "no tensors in checkpoint: \(reason)"
         case let .writeFailed(path, reason): "cannot write \(path): \(reason)"
+        case let .limitExceeded(file, limit): "checkpoint \(file.isEmpty ? "(bytes)" : file) refused: \(limit)"
         }
+    }
+
+    /// The same error with the file named (readers of bytes throw limit errors without one).
+    func naming(_ file: String) -> CheckpointError {
+        if case let .limitExceeded(old, limit) = self, old.isEmpty { return .limitExceeded(file: file, limit: limit) }
+        return self
     }
 }
 

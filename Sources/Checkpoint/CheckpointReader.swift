@@ -7,15 +7,20 @@ public enum CheckpointReader {
         case torchZip, torchLegacy, safetensors
     }
 
-    public static func load(contentsOf path: String) throws -> StateDict {
-        let file = try MappedFile(path: path)
-        // The mapping must outlive every use of its bytes.
-        return try withExtendedLifetime(file) {
-            switch try format(of: file.bytes) {
-            case .torchLegacy: return try TorchLegacyReader.read(file.bytes, discard: file.discard)
-            case .safetensors: return try SafetensorsReader.read(file.bytes)
-            case .torchZip: return try TorchZipReader.read(path: path)
+    /// Reads `path` under `limits` (every breach is one `CheckpointError.limitExceeded` naming the file).
+    public static func load(contentsOf path: String, limits: CheckpointLimits = .standard) throws -> StateDict {
+        do {
+            let file = try MappedFile(path: path)
+            // The mapping must outlive every use of its bytes.
+            return try withExtendedLifetime(file) {
+                switch try format(of: file.bytes) {
+                case .torchLegacy: return try TorchLegacyReader.read(file.bytes, limits: limits, discard: file.discard)
+                case .safetensors: return try SafetensorsReader.read(file.bytes, limits: limits)
+                case .torchZip: return try TorchZipReader.read(path: path, bytes: file.bytes, limits: limits)
+                }
             }
+        } catch let error as CheckpointError {
+            throw error.naming(path)
         }
     }
 

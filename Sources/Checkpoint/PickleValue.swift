@@ -65,6 +65,9 @@ indirect enum PickleValue {
         }
     }
 
+    /// Nesting depth: 0 for a scalar, 1 + the deepest child for a container (as built, see `PickleContainer`).
+    var depth: Int { container?.depth ?? 0 }
+
     var container: PickleContainer? {
         switch self {
         case let .tuple(box): box
@@ -85,8 +88,10 @@ indirect enum PickleValue {
 }
 
 /// A pickled container; a reference so values can be released without recursion (see `dismantle`).
+/// `depth` is updated as items are added, which bounds how deep values nest as a pickle builds them.
 protocol PickleContainer: AnyObject {
     var children: [PickleValue] { get }
+    var depth: Int { get }
     /// Empties the container, handing over what it held.
     func takeAll() -> [PickleValue]
 }
@@ -94,7 +99,11 @@ protocol PickleContainer: AnyObject {
 /// An immutable tuple (boxed, like every container).
 final class PickleTuple: PickleContainer {
     private(set) var items: [PickleValue]
-    init(_ items: [PickleValue]) { self.items = items }
+    let depth: Int
+    init(_ items: [PickleValue]) {
+        self.items = items
+        depth = 1 + items.reduce(0) { max($0, $1.depth) }
+    }
     var children: [PickleValue] { items }
 
     func takeAll() -> [PickleValue] {
@@ -105,8 +114,17 @@ final class PickleTuple: PickleContainer {
 
 /// A mutable list (pickles memoize a list, then append to it).
 final class PickleList: PickleContainer {
-    var items: [PickleValue] = []
-    init(_ items: [PickleValue] = []) { self.items = items }
+    private(set) var items: [PickleValue] = []
+    private(set) var depth: Int
+    init(_ items: [PickleValue] = []) {
+        self.items = items
+        depth = 1 + items.reduce(0) { max($0, $1.depth) }
+    }
+
+    func append(contentsOf more: [PickleValue]) {
+        items.append(contentsOf: more)
+        depth = max(depth, 1 + more.reduce(0) { max($0, $1.depth) })
+    }
     var children: [PickleValue] { items }
 
     func takeAll() -> [PickleValue] {
@@ -122,11 +140,13 @@ final class PickleDict: PickleContainer {
     private var index: [String: Int] = [:]
     /// Values replaced by a later SETITEM, kept until the dict is dismantled.
     private var replaced: [PickleValue] = []
+    private(set) var depth = 1
 
     var children: [PickleValue] { keys + values + replaced }
 
     func set(_ key: PickleValue, _ value: PickleValue) throws {
         let id = try Self.identity(of: key)
+        depth = max(depth, 1 + max(key.depth, value.depth))
         if let at = index[id] {
             replaced.append(values[at])
             values[at] = value

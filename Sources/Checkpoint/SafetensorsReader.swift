@@ -12,8 +12,14 @@ enum SafetensorsReader {
         return length >= 2 && length < 1 << 40 && bytes[8] == UInt8(ascii: "{")
     }
 
-    static func read(_ bytes: UnsafeRawBufferPointer) throws -> StateDict {
-        let length = Int(UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)))
+    static func read(_ bytes: UnsafeRawBufferPointer, limits: CheckpointLimits) throws -> StateDict {
+        guard bytes.count >= 8 else { throw CheckpointError.truncated(expected: "an 8-byte safetensors header length") }
+        let declared = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        guard declared <= UInt64(limits.maxSafetensorsHeaderBytes) else {
+            throw CheckpointLimits.exceeded("safetensors header of \(declared) bytes "
+                + "(limit maxSafetensorsHeaderBytes \(limits.maxSafetensorsHeaderBytes))")
+        }
+        let length = Int(declared)
         guard length <= bytes.count - 8 else {
             throw CheckpointError.truncated(expected: "a \(length)-byte safetensors header, but the file has \(bytes.count) bytes")
         }
@@ -28,8 +34,13 @@ enum SafetensorsReader {
         let dataSize = bytes.count - dataStart
 
         var entries: [(name: String, view: TensorView, begin: Int, end: Int)] = []
+        var budget = OutputBudget(limits)
         for (name, item) in header {
             guard case let .tensor(info) = item else { continue }
+            if info.shape.count > limits.maxRank {
+                throw CheckpointLimits.exceeded("safetensors tensor '\(name)' of \(info.shape.count) dimensions "
+                    + "(limit maxRank \(limits.maxRank))")
+            }
             guard let dtype = StorageDType.fromSafetensors(info.dtype) else {
                 throw CheckpointError.unsupportedDType("safetensors \(info.dtype) (tensor '\(name)')")
             }
@@ -49,6 +60,7 @@ enum SafetensorsReader {
                 throw CheckpointError.truncated(expected: "\(end) data bytes for safetensors tensor '\(name)', "
                     + "the file holds \(dataSize)")
             }
+            try budget.claim(count: count, name: name)
             entries.append((name, view, begin, end))
         }
         // Data order; an empty tensor sits before the tensor starting at the same offset; then by name.

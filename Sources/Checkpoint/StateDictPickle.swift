@@ -2,7 +2,7 @@
 /// Accepts a bare state dict or a training checkpoint holding it under "model" or "state_dict";
 /// a leading `module.` (DataParallel) is stripped from names; non-tensor entries are skipped.
 enum StateDictPickle {
-    static func tensors(in root: PickleValue) throws -> [(name: String, view: TensorView)] {
+    static func tensors(in root: PickleValue, limits: CheckpointLimits) throws -> [(name: String, view: TensorView)] {
         guard case let .dict(top) = root else {
             throw CheckpointError.noTensors(reason: "the pickled object is a \(root.kindName), not a dict")
         }
@@ -18,6 +18,12 @@ enum StateDictPickle {
         var seen = Set<String>()
         for (key, value) in zip(dict.keys, dict.values) {
             guard case let .tensor(view) = value else { continue }
+            if out.count >= limits.maxTensors {
+                throw CheckpointLimits.exceeded("more than \(limits.maxTensors) tensors (limit maxTensors)")
+            }
+            if view.shape.count > limits.maxRank {
+                throw CheckpointLimits.exceeded("a tensor of \(view.shape.count) dimensions (limit maxRank \(limits.maxRank))")
+            }
             guard var name = key.stringValue else {
                 throw CheckpointError.malformed("state-dict key of type \(key.kindName)")
             }
@@ -36,7 +42,8 @@ enum StateDictPickle {
 
     /// Materializes every tensor, one storage at a time: `withStorage` lends the root storage bytes of a key.
     /// The result keeps the pickle's order.
-    static func materialize(_ entries: [(name: String, view: TensorView)],
+    /// Every tensor is claimed against `limits.maxTotalBytes` before it is allocated.
+    static func materialize(_ entries: [(name: String, view: TensorView)], limits: CheckpointLimits,
                             withStorage: (StorageRef, (UnsafeRawBufferPointer) throws -> Void) throws -> Void)
         throws -> StateDict {
         var byKey: [String: [Int]] = [:]
@@ -45,6 +52,13 @@ enum StateDictPickle {
             let key = entry.view.storage.key
             if byKey[key] == nil { keyOrder.append(key) }
             byKey[key, default: []].append(i)
+        }
+        var budget = OutputBudget(limits)
+        for entry in entries {
+            guard let count = entry.view.count else {
+                throw CheckpointError.malformed("tensor '\(entry.name)' has an absurd shape \(entry.view.shape)")
+            }
+            try budget.claim(count: count, name: entry.name)
         }
         var results = [CheckpointTensor?](repeating: nil, count: entries.count)
         for key in keyOrder {

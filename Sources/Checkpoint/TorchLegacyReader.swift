@@ -12,10 +12,11 @@ enum TorchLegacyReader {
     }
 
     /// `discard` is told each storage's byte range once its tensors are copied out.
-    static func read(_ bytes: UnsafeRawBufferPointer, discard: (Range<Int>) -> Void = { _ in }) throws -> StateDict {
+    static func read(_ bytes: UnsafeRawBufferPointer, limits: CheckpointLimits,
+                     discard: (Range<Int>) -> Void = { _ in }) throws -> StateDict {
         var position = 0
         func next(_ load: ((PickleValue) throws -> PickleValue)? = nil) throws -> PickleValue {
-            var machine = PickleMachine(bytes: bytes, start: position, persistentLoad: load ?? { _ in
+            var machine = PickleMachine(bytes: bytes, start: position, limits: limits, persistentLoad: load ?? { _ in
                 throw CheckpointError.malformed("persistent id in a legacy header pickle")
             })
             let (value, end) = try machine.run()
@@ -45,7 +46,7 @@ enum TorchLegacyReader {
             return .storage(ref)
         }
         defer { PickleValue.dismantle([root]) }
-        let entries = try StateDictPickle.tensors(in: root)
+        let entries = try StateDictPickle.tensors(in: root, limits: limits)
 
         let keyList = try next()
         defer { PickleValue.dismantle([keyList]) }
@@ -76,7 +77,7 @@ enum TorchLegacyReader {
             position += byteCount
         }
 
-        return try StateDictPickle.materialize(entries) { ref, use in
+        return try StateDictPickle.materialize(entries, limits: limits) { ref, use in
             guard let range = ranges[ref.key] else { throw CheckpointError.missingStorage(key: ref.key) }
             try use(UnsafeRawBufferPointer(rebasing: bytes[range]))
             discard(range)
