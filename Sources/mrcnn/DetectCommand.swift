@@ -42,13 +42,15 @@ struct DetectCommand: ParsableCommand {
     var imageIDFromName = false
 
     func validate() throws {
-        guard scoreThreshold.isFinite, (0...1).contains(scoreThreshold) else {
-            throw ValidationError("--score-threshold must be a score from 0 to 1 (got \(scoreThreshold))")
-        }
-        if let classes, case .failure(let error) = COCOCategories.ids(classes) { throw ValidationError("--classes: \(error)") }
-        if imageIDFromName {
-            for path in images where Self.numericID(path) == nil {
-                throw ValidationError("--image-id-from-name: '\(path)' has no number as its file name (e.g. 000000000139.jpg)")
+        try JobConsole.reportingErrors {
+            guard scoreThreshold.isFinite, (0...1).contains(scoreThreshold) else {
+                throw CLIError("--score-threshold must be a score from 0 to 1 (got \(scoreThreshold))")
+            }
+            _ = try classes.map(RenderCommand.parseClasses)
+            if imageIDFromName {
+                for path in images where Self.numericID(path) == nil {
+                    throw CLIError("--image-id-from-name: '\(path)' has no number as its file name (e.g. 000000000139.jpg)")
+                }
             }
         }
     }

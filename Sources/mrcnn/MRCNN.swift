@@ -7,11 +7,18 @@ struct MRCNN: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mrcnn",
         abstract: "Mask R-CNN on video, on the CPU: detect, segment and annotate every frame.",
+        discussion: "mrcnn --version prints the version, the commit and the compute kernels in use on this CPU.",
         subcommands: [RunCommand.self, RenderCommand.self, DetectCommand.self, BenchCommand.self, StagesCommand.self, WeightsCommand.self],
         defaultSubcommand: nil)
 
     /// Tunes the allocator before any command runs (the Tensor library chooses and checks its kernels itself).
     static func main() async {
+        // `--version` only: the version, the commit and the compute engine in use (ArgumentParser's own version
+        // string would be computed, with a git call, on every launch).
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            print(VersionText.text)
+            return
+        }
         MemoryTuning.keepLargeAllocations()
         do {
             var command = try parseAsRoot()
