@@ -24,7 +24,7 @@ public enum COCOCategories {
     public static func ids(_ list: String) -> Result<Set<Int>, StageError> {
         var ids: Set<Int> = []
         for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-            if let id = Int(name), names.indices.contains(id), names[id] != "N/A", id > 0 {
+            if let id = Int(name), id > 0, id < names.count {
                 ids.insert(id)
             } else if let id = names.firstIndex(where: { $0.lowercased() == name.lowercased() }), id > 0, name != "N/A" {
                 ids.insert(id)
