@@ -49,7 +49,7 @@ struct NewUserTests {
         #expect(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "64,96", "\(size.stdout)")
     }
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var root: URL { ModelCommandTests.root }
 
     @Test("detect: --classes keeps exactly the detections of those classes; --image-id-from-name takes COCO ids from names")
     func detectClassesAndImageIDs() throws {

@@ -26,6 +26,26 @@ import VideoIO
         #expect(text.lowercased().contains(words), "\(text)")
     }
 
+    /// Writes the first half of `input`'s bytes to `output` (a file cut off mid-way) and returns `output`.
+    private func halve(_ input: String, into output: String) throws -> String {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: output))
+        return output
+    }
+
+    /// Decodes `path` to its end, expecting every good frame first and then one one-line "truncated" error.
+    private func decodeExpectingTruncation(_ path: String) throws -> (VideoSource, frames: Int) {
+        let source = try VideoSource(url: path)
+        var frames = 0
+        do {
+            while try source.nextFrame() != nil { frames += 1 }
+            Issue.record("\(path): truncated file decoded without an error")
+        } catch let error as VideoIOError {
+            expectOneLine(error, naming: path, saying: "truncated")
+        }
+        return (source, frames)
+    }
+
     @Test func missingFile() throws {
         let media = try Media()
         defer { media.remove() }
@@ -54,17 +74,8 @@ import VideoIO
     @Test func truncatedMP4() throws {
         let media = try Media()
         defer { media.remove() }
-        let whole = try Data(contentsOf: URL(fileURLWithPath: Media.sampleClip))
-        let path = media.path("half.mp4")
-        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
-        let source = try VideoSource(url: path)
-        var frames = 0
-        do {
-            while try source.nextFrame() != nil { frames += 1 }
-            Issue.record("truncated file decoded without an error")
-        } catch let error as VideoIOError {
-            expectOneLine(error, naming: path, saying: "truncated")
-        }
+        let path = try halve(Media.sampleClip, into: media.path("half.mp4"))
+        let (source, frames) = try decodeExpectingTruncation(path)
         #expect(frames > 30 && frames < 60)
         #expect(source.corruptPackets > 0)
         #expect(try source.nextFrame() == nil)   // the error is reported once, then the source is at its end
@@ -83,17 +94,8 @@ import VideoIO
         try Media.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10,noise=alls=40:allf=t",
                                  "-t", "4"] + codec + (ext == "mp4" || ext == "mov" ? ["-movflags", "+faststart"] : []) + [whole])
         #expect(failure(opening: whole) == nil, "\(ext): a whole file ends cleanly")
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
-        let path = media.path("half.\(ext)")
-        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
-        let source = try VideoSource(url: path)
-        var frames = 0
-        do {
-            while try source.nextFrame() != nil { frames += 1 }
-            Issue.record("\(ext): truncated file decoded without an error")
-        } catch let error as VideoIOError {
-            expectOneLine(error, naming: path, saying: "truncated")
-        }
+        let path = try halve(whole, into: media.path("half.\(ext)"))
+        let (_, frames) = try decodeExpectingTruncation(path)
         #expect(frames > 5 && frames < 35, "\(ext): \(frames) frames")
     }
 
