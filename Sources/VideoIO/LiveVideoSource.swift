@@ -75,8 +75,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
                 let left = seconds(ContinuousClock.now.duration(to: deadline))
                 guard network, left > 0, !interruption.isSet else { throw error }
                 if delay == 0.5 { log("\(url): not up yet (\(error)); waiting for up to \(seconds(waitFor)) s") }
-                let end = ContinuousClock.now + .milliseconds(Int64(min(delay, left) * 1000))
-                while ContinuousClock.now < end && !interruption.isSet { Thread.sleep(forTimeInterval: 0.02) }
+                _ = wait(seconds: min(delay, left), interruption: interruption)
                 delay = min(delay * 2, 8)
             }
         }
@@ -141,7 +140,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
                 log("\(url): giving up after \(Self.seconds(reconnectTimeout)) s without a connection (\(lastError))")
                 return false
             }
-            if !wait(seconds: min(delay, remaining)) { return false }
+            if !Self.wait(seconds: min(delay, remaining), interruption: interruption) { return false }
             delay = min(delay * 2, 8)
             do {
                 let source = try VideoSource(url: url, readTimeout: min(readTimeout, max(0.5, remaining)),
@@ -163,7 +162,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
     }
 
     /// Sleeps up to `seconds`, waking early when interrupted (then false).
-    private func wait(seconds: Double) -> Bool {
+    private static func wait(seconds: Double, interruption: ReadInterrupt) -> Bool {
         let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while ContinuousClock.now < end {
             if interruption.isSet { return false }
