@@ -6,7 +6,8 @@ set -euo pipefail
 
 # chromium: the live-preview test screenshots the page with headless Chromium.
 # libturbojpeg0-dev: JPEG stills are decoded with libjpeg-turbo, as PIL decodes them. libdnnl-dev: oneDNN.
-packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config ffmpeg chromium)
+# patchelf: tools/install.sh gives the installed binary a relative RUNPATH.
+packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config ffmpeg chromium patchelf)
 
 missing=()
 for package in "${packages[@]}"; do

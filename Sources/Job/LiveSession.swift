@@ -17,10 +17,10 @@ final class LiveSession: @unchecked Sendable {
 
     private let log: @Sendable (String) -> Void
 
-    init(input: String, serve: String?, log: @escaping @Sendable (String) -> Void) throws {
+    init(input: String, serve: String?, token: String?, log: @escaping @Sendable (String) -> Void) throws {
         self.input = input
         self.log = log
-        server = try serve.map { try PreviewServer(address: $0) }
+        server = try serve.map { try PreviewServer(address: $0, token: token) }
     }
 
     /// The opened input, once there is one.
@@ -36,8 +36,7 @@ final class LiveSession: @unchecked Sendable {
     func start() async throws {
         guard let server else { return }
         let port = try await server.start()
-        let host = server.host.contains(":") ? "[\(server.host)]" : server.host
-        log("preview at http://\(host):\(port)/")
+        log("preview at \(server.url(port: port))")
         statsTask = Task { [weak self] in
             while !Task.isCancelled {
                 self?.refreshStats()

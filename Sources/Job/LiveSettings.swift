@@ -13,12 +13,16 @@ public struct LiveSettings: Sendable {
     public var readTimeout = 10.0
     /// Serve a live preview at HOST:PORT.
     public var serve: String?
+    /// The preview's token; nil: none on loopback, a random one per run elsewhere.
+    public var serveToken: String?
 
-    public init(policy: FramePolicy? = nil, reconnectTimeout: Double = 30, readTimeout: Double = 10, serve: String? = nil) {
+    public init(policy: FramePolicy? = nil, reconnectTimeout: Double = 30, readTimeout: Double = 10, serve: String? = nil,
+                serveToken: String? = nil) {
         self.policy = policy
         self.reconnectTimeout = reconnectTimeout
         self.readTimeout = readTimeout
         self.serve = serve
+        self.serveToken = serveToken
     }
 
     /// The policy for `input`: the one set, else `latest` for live inputs and `lossless` for files.

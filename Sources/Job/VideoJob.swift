@@ -72,7 +72,7 @@ public struct VideoJob {
             for need in needs where !provided.contains(need) { throw JobError.resultsNeed(file: file, capability: need) }
         }
         // The preview serves at once ("waiting for the source"); a live stream may take seconds to give a picture.
-        let session = try LiveSession(input: input, serve: live.serve, log: log)
+        let session = try LiveSession(input: input, serve: live.serve, token: live.serveToken, log: log)
         try await session.start()
         do {
             return try await process(plans, session: session)

@@ -80,6 +80,18 @@ public final class Download: NSObject, URLSessionDataDelegate, @unchecked Sendab
         if let expected { progress?(received, expected) }
     }
 
+    /// Redirects are followed within https (download.pytorch.org serves from a CDN), never down to plain http.
+    public func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                           newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        let target = request.url
+        if url.scheme?.lowercased() == "https", target?.scheme?.lowercased() != "https" {
+            failure = .insecureRedirect(from: url.absoluteString, to: target?.absoluteString ?? "?")
+            completionHandler(nil)
+            return
+        }
+        completionHandler(request)
+    }
+
     public func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         if failure == nil, let error { failure = .transfer(url: url.absoluteString, reason: error.localizedDescription) }
         done.signal()

@@ -45,13 +45,22 @@ public enum HubCheckpoint {
         override ?? environment["MRCNN_WEIGHTS_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultBaseURL
     }
 
-    /// `base` + "/" + `file`, for http and https bases.
-    public static func url(base: String, file: String) throws -> URL {
+    /// `base` + "/" + `file`. https (certificates verified) always; plain http only to a loopback host (a local
+    /// mirror, tests) or when `allowInsecure` (the user's explicit `--insecure-http`), since nothing else protects
+    /// the bytes in transit before the hash prefix is checked.
+    public static func url(base: String, file: String, allowInsecure: Bool = false) throws -> URL {
         let joined = (base.hasSuffix("/") ? base : base + "/") + file
         guard let url = URL(string: joined), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host != nil else {
+              let host = url.host, !host.isEmpty else {
             throw ZooError.badBaseURL(base)
         }
+        if scheme == "http" && !allowInsecure && !isLoopback(host) { throw ZooError.insecureURL(base) }
         return url
+    }
+
+    /// `localhost`, 127.0.0.0/8 or `::1`.
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.") && h.split(separator: ".").count == 4
     }
 }

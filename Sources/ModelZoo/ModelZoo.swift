@@ -43,13 +43,15 @@ public enum ModelZoo {
 
     /// Downloads `file` from `base` into `directory` unless a verified copy is there; `events` tells what it does,
     /// `progress(received, expected)` is called during the download (from another thread).
-    public static func fetch(file: String, base: String, into directory: URL = cacheDirectory(),
+    /// Plain http is refused unless the host is loopback or `allowInsecure`; a new cache directory is private (0700).
+    public static func fetch(file: String, base: String, into directory: URL = cacheDirectory(), allowInsecure: Bool = false,
                              events: (FetchEvent) -> Void = { _ in },
                              progress: (@Sendable (Int64, Int64) -> Void)? = nil) throws -> FetchOutcome {
         guard let prefix = HubCheckpoint.hashPrefix(inFileName: file), !prefix.isEmpty else { throw ZooError.noHashPrefix(file) }
-        let url = try HubCheckpoint.url(base: base, file: file)
+        let url = try HubCheckpoint.url(base: base, file: file, allowInsecure: allowInsecure)
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw ZooError.cannotWrite(path: directory.path, reason: error.localizedDescription)
         }

@@ -15,6 +15,8 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
     case badFileName(String)
     case noHashPrefix(String)
     case badBaseURL(String)
+    case insecureURL(String)
+    case insecureRedirect(from: String, to: String)
     case cannotWrite(path: String, reason: String)
     case http(url: String, status: Int, reason: String)
     case transfer(url: String, reason: String)
@@ -43,6 +45,8 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
         case let .noHashPrefix(file):
             return "'\(file)' has no torch.hub hash prefix (name-<lowercase hex>.ext); refusing an unverifiable download"
         case let .badBaseURL(base): return "bad base URL '\(base)' (expected http:// or https://)"
+        case let .insecureURL(base): return "refusing plain http to '\(base)': use https, a loopback mirror, or --insecure-http"
+        case let .insecureRedirect(from, to): return "\(from): refusing a redirect from https to plain http (\(to))"
         case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
         case let .http(url, status, reason): return "\(url): HTTP \(status)\(reason.isEmpty ? "" : " \(reason)")"
         case let .transfer(url, reason): return "\(url): \(reason)"

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Loads third-party stages from shared libraries built against the MRCNNPluginAPI package (see PluginABI):
-/// checks the file, the exported API version, then lets the plugin register its stages. One-line `PluginLoadError`s.
+/// checks the file and who could have written it (`PluginTrust`), the exported API version, then lets the plugin register its stages. One-line `PluginLoadError`s.
 /// Thread-safe.
 public enum PluginLoader {
     /// Handles of loaded libraries stay open for the life of the process (their code backs registered stages).
@@ -17,6 +17,7 @@ public enum PluginLoader {
     public static func load(_ path: String, into registry: StageRegistry) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError(path: path, reason: "no such file") }
         guard isSharedLibrary(path) else { throw PluginLoadError(path: path, reason: "not a shared library (expected an ELF .so)") }
+        try PluginTrust.check(path)
         try lock.withLock {
             let handle: UnsafeMutableRawPointer
             if let h = handles[path] {

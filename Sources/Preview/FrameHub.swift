@@ -49,17 +49,20 @@ public final class FrameHub: @unchecked Sendable {
     }
 
     /// A stream of frames for one client, starting with the newest frame; ends when the hub closes.
-    public func subscribe() -> AsyncStream<[UInt8]> {
+    /// Nil when `limit` clients are already streaming.
+    public func subscribe(limit: Int = .max) -> AsyncStream<[UInt8]>? {
         let id = UUID()
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        var full = false
         let start: [UInt8]?? = lock.withLock {
             if closed { return .none }
+            if clients.count >= limit { full = true; return .none }
             clients[id] = continuation
             return .some(latest)
         }
         guard let first = start else {
             continuation.finish()
-            return stream
+            return full ? nil : stream
         }
         if let first { continuation.yield(first) }
         continuation.onTermination = { [weak self] _ in

@@ -20,6 +20,9 @@ public struct PreviewStats: Codable, Sendable, Equatable {
     public var latencyMs: Double
     public var reconnects: Int
     public var parts: [Part]
+    /// MJPEG clients streaming now, and those refused because the limit was reached.
+    public var streamClients = 0
+    public var refusedClients = 0
 
     public init(input: String = "", policy: String = "", frames: Int = 0, dropped: Int = 0, fps: Double = 0,
                 latencyMs: Double = 0, reconnects: Int = 0, parts: [Part] = []) {
@@ -36,6 +39,7 @@ public struct PreviewStats: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case input, policy, frames, dropped, fps, reconnects, parts
         case latencyMs = "latency_ms"
+        case streamClients = "stream_clients", refusedClients = "refused_clients"
     }
 
     /// The JSON document, keys sorted.

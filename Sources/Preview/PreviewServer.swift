@@ -5,21 +5,35 @@ import NIOCore
 
 /// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
 /// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
-/// per-stage milliseconds.
+/// per-stage milliseconds. Only these routes exist (nothing is served from disk). A non-loopback bind requires the
+/// run's token on every request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
 public final class PreviewServer: @unchecked Sendable {
     public let host: String
     public let requestedPort: Int
+    /// Who may use the server: open on loopback, the token elsewhere.
+    public let access: PreviewAccess
+    /// Most concurrent `/stream.mjpg` clients.
+    public let maxStreamClients: Int
     /// Where the pipeline publishes its JPEG frames.
     public let hub = FrameHub()
 
     private let lock = NSLock()
     private var stats = PreviewStats()
+    private var refused = 0
     private var task: Task<Void, any Error>?
 
-    /// `address` is `HOST:PORT` (port 0 picks a free one), e.g. `127.0.0.1:8080`.
-    public init(address: String) throws {
+    /// `address` is `HOST:PORT` (port 0 picks a free one), e.g. `127.0.0.1:8080`; `token` is `--serve-token`
+    /// (without one, a non-loopback bind gets a fresh random token).
+    public init(address: String, token: String? = nil,
+                maxStreamClients: Int = PreviewAccess.defaultMaxStreamClients) throws {
         (host, requestedPort) = try Self.parse(address)
+        if let token { try PreviewAccess.check(token: token) }
+        access = PreviewAccess.forBind(host: host, explicitToken: token)
+        self.maxStreamClients = maxStreamClients
     }
+
+    /// The address to open, with the token when one is required.
+    public func url(port: Int) -> String { access.url(host: host, port: port) }
 
     /// Splits and checks `HOST:PORT`; a one-line error otherwise.
     public static func parse(_ address: String) throws -> (host: String, port: Int) {
@@ -35,8 +49,13 @@ public final class PreviewServer: @unchecked Sendable {
     /// Replaces what `/stats.json` reports.
     public func update(_ newStats: PreviewStats) { lock.withLock { stats = newStats } }
 
-    /// The current stats.
-    public var currentStats: PreviewStats { lock.withLock { stats } }
+    /// The current stats, with the stream clients now connected and those refused so far.
+    public var currentStats: PreviewStats {
+        var current = lock.withLock { stats }
+        current.streamClients = hub.clientCount
+        current.refusedClients = lock.withLock { refused }
+        return current
+    }
 
     /// Starts serving and returns the bound port once the server listens; throws when it cannot bind.
     public func start() async throws -> Int {
@@ -70,10 +89,13 @@ public final class PreviewServer: @unchecked Sendable {
 
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: TokenGate(access: access))
         let hub = self.hub
+        let setCookie = access.setCookie
         router.get("/") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: PreviewPage.html)))
+            var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+            if let setCookie { headers[.setCookie] = setCookie }
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: PreviewPage.html)))
         }
         router.get("/stats.json") { [weak self] _, _ in
             let json = (self?.currentStats ?? PreviewStats()).json()
@@ -90,8 +112,13 @@ public final class PreviewServer: @unchecked Sendable {
                                                    .eTag: "\"\(frame.sequence)\""],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: frame.jpeg)))
         }
-        router.get("/stream.mjpg") { _, _ in
-            let frames = hub.subscribe()
+        let limit = maxStreamClients
+        router.get("/stream.mjpg") { [weak self] _, _ in
+            guard let frames = hub.subscribe(limit: limit) else {
+                self?.lock.withLock { self?.refused += 1 }
+                return Response(status: .serviceUnavailable, headers: [.cacheControl: "no-store", .retryAfter: "5"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "too many preview clients\n")))
+            }
             return Response(
                 status: .ok,
                 headers: [.contentType: "multipart/x-mixed-replace; boundary=\(Self.boundary)", .cacheControl: "no-store"],
@@ -115,6 +142,20 @@ public final class PreviewServer: @unchecked Sendable {
         var logger = Logger(label: "mrcnn.preview")
         logger.logLevel = .critical
         return logger
+    }
+}
+
+/// Answers 403 to a request without the run's token, before any route sees it: no stats, no frames, no page.
+struct TokenGate<Context: RequestContext>: RouterMiddleware {
+    let access: PreviewAccess
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let query = request.uri.queryParameters.get("token")
+        guard access.allows(query: query, cookie: request.headers[.cookie], authorization: request.headers[.authorization]) else {
+            return Response(status: .forbidden, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "403 Forbidden: open the address with ?token= that mrcnn printed\n")))
+        }
+        return try await next(request, context)
     }
 }
 

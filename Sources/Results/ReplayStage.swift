@@ -4,6 +4,7 @@ import Synchronization
 
 /// Puts each frame's saved instances back on its record: the results line with the same pts, else the one nearest in
 /// time within half a frame (half the median spacing of the results' timestamps). Frames without results get none.
+/// Results computed on frames of another size are refused (`ResultsError.sizeMismatch`): they would be misplaced.
 /// Immutable apart from its match counter, so it is `Sendable`: hand it to a run with `plan` and read `matched` after.
 public final class ReplayStage: Stage, Sendable {
     /// What replayed results can carry.
@@ -15,10 +16,12 @@ public final class ReplayStage: Stage, Sendable {
     private let tolerance: Double
     private let classes: Set<Int>?
     private let matchedCount = Mutex(0)
+    private let path: String
 
-    /// `classes`: COCO category ids to keep (nil = all).
-    public init(frames: [ResultsFrame], classes: Set<Int>?) {
+    /// `classes`: COCO category ids to keep (nil = all); `path` names the results file in errors.
+    public init(frames: [ResultsFrame], classes: Set<Int>?, path: String = "results") {
         self.frames = frames
+        self.path = path
         self.classes = classes
         var byPTS: [Int64: Int] = [:]
         for (i, f) in frames.enumerated() where byPTS[f.pts] == nil { byPTS[f.pts] = i }
@@ -40,8 +43,11 @@ public final class ReplayStage: Stage, Sendable {
                 batch[i].instances = []
                 continue
             }
-            matchedCount.withLock { $0 += 1 }
             let saved = frames[k].instances
+            if let w = frames[k].width, let h = frames[k].height, w != batch[i].image.width || h != batch[i].image.height {
+                throw ResultsError.sizeMismatch(path: path, results: "\(w)×\(h)", video: "\(batch[i].image.width)×\(batch[i].image.height)")
+            }
+            matchedCount.withLock { $0 += 1 }
             batch[i].instances = classes.map { allowed in saved.filter { allowed.contains($0.categoryID) } } ?? saved
         }
     }

@@ -6,6 +6,8 @@ public enum ResultsError: Error, CustomStringConvertible, Equatable {
     case malformedLine(path: String, line: Int, reason: String)
     /// A COCO results array that does not decode.
     case malformedCOCO(path: String, reason: String)
+    /// Results computed on frames of another size than the video they are drawn on.
+    case sizeMismatch(path: String, results: String, video: String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,8 @@ public enum ResultsError: Error, CustomStringConvertible, Equatable {
         case let .cannotRead(path): return "\(path): cannot read the results file"
         case let .malformedLine(path, line, reason): return "\(path):\(line): \(reason)"
         case let .malformedCOCO(path, reason): return "\(path): \(reason)"
+        case let .sizeMismatch(path, results, video):
+            return "\(path): the results were computed on \(results) frames, the video is \(video); boxes and masks would be misplaced (render onto the video they came from)"
         }
     }
 }

@@ -23,11 +23,12 @@ public enum ResultsFormat {
                 fields.append(("keypoints", JSONText.array(triples)))
                 fields.append(("keypoint_scores", JSONText.array(keypoints.map { JSONText.number($0.score) })))
             }
-            if let id = instance.trackID { fields.append(("track_id", "\(id)")) }
+            // Always present (null until the tracker confirms a track), so every line has the same schema.
+            fields.append(("track_id", instance.trackID.map { "\($0)" } ?? "null"))
             return JSONText.object(fields)
         }
         return JSONText.object([("frame", "\(record.index)"), ("pts", "\(record.pts)"), ("time", JSONText.number(record.time)),
-                                ("instances", JSONText.array(instances))])
+                                ("width", "\(width)"), ("height", "\(height)"), ("instances", JSONText.array(instances))])
     }
 
     /// A compressed RLE as the JSON object `{"size":[h,w],"counts":"…"}`.
@@ -45,7 +46,17 @@ public enum ResultsFormat {
         }
     }
 
-    /// MOTS lines `frame id class_id height width rle` (1-based frame, COCO category id, compressed RLE) for the
+    /// MOTS class ids as the MOTS tools (KITTI MOTS, MOTSChallenge) define them: 1 car, 2 pedestrian (COCO person);
+    /// any other COCO class c is written as 100 + c, outside the MOTS classes, so the MOTS evaluation skips it.
+    public static func motsClass(cocoCategory c: Int) -> Int {
+        switch c {
+        case 3: return 1
+        case 1: return 2
+        default: return 100 + c
+        }
+    }
+
+    /// MOTS lines `frame id class_id height width rle` (1-based frame, `motsClass` id, compressed RLE) for the
     /// tracked instances with masks. MOTS masks may not overlap: a pixel claimed by several instances goes to the
     /// highest-scoring one, and instances left with no pixel are skipped.
     public static func motsLines(_ record: FrameRecord) -> [String] {
@@ -72,7 +83,7 @@ public enum ResultsFormat {
             guard any else { continue }
             let rle = COCORLE.encode(InstanceMask(x: 0, y: 0, width: width, height: height, bits: bits),
                                      height: height, width: width)
-            lines.append("\(record.index + 1) \(id) \(instance.categoryID) \(height) \(width) \(rle.counts)")
+            lines.append("\(record.index + 1) \(id) \(motsClass(cocoCategory: instance.categoryID)) \(height) \(width) \(rle.counts)")
         }
         return lines
     }

@@ -2,11 +2,20 @@ import Foundation
 import Pipeline
 
 /// Reads `mrcnn run --json` files; any malformed line is a one-line error naming the file and line number.
+/// Limits keep a hostile file from exhausting memory: a line of at most `maxLineBytes`, masks of at most
+/// `maxMaskSide` pixels a side (the largest frame mrcnn decodes or encodes).
 public enum ResultsReader {
+    /// Longest accepted line (16 MiB: a 4K frame with 100 RLE masks is well under 2 MiB).
+    public static let maxLineBytes = 16 << 20
+    /// Largest accepted mask height or width (16384, as for video frames).
+    public static let maxMaskSide = 16384
+
     private struct Line: Decodable {
         var frame: Int
         var pts: Int64
         var time: Double
+        var width: Int?
+        var height: Int?
         var instances: [Item]
     }
 
@@ -35,12 +44,18 @@ public enum ResultsReader {
         var lineNumber = 0
         for slice in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
+            guard slice.count <= maxLineBytes else {
+                throw ResultsError.malformedLine(path: path, line: lineNumber,
+                                                 reason: "line of \(slice.count) bytes exceeds the limit of \(maxLineBytes) bytes")
+            }
             let bytes = Data(slice)
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             do {
                 let line = try decoder.decode(Line.self, from: bytes)
+                let maskSize = line.instances.lazy.compactMap(\.segmentation).first.map(\.size)
                 frames.append(ResultsFrame(frame: line.frame, pts: line.pts, time: line.time,
-                                           instances: try line.instances.enumerated().map { try instance($1, index: $0) }))
+                                           instances: try line.instances.enumerated().map { try instance($1, index: $0) },
+                                           width: line.width ?? maskSize?.last, height: line.height ?? maskSize?.first))
             } catch let problem as LineProblem {
                 throw ResultsError.malformedLine(path: path, line: lineNumber, reason: problem.reason)
             } catch {
@@ -58,8 +73,10 @@ public enum ResultsReader {
         let box = Box(x1: item.bbox[0], y1: item.bbox[1], x2: item.bbox[0] + item.bbox[2], y2: item.bbox[1] + item.bbox[3])
         var result = Instance(box: box, categoryID: item.category_id, score: item.score, trackID: item.track_id)
         if let seg = item.segmentation {
-            guard seg.size.count == 2, seg.size[0] >= 0, seg.size[1] >= 0,
-                  let runs = COCORLE.decompress(seg.counts), runs.allSatisfy({ $0 >= 0 }),
+            guard seg.size.count == 2, (0...maxMaskSide).contains(seg.size[0]), (0...maxMaskSide).contains(seg.size[1]) else {
+                throw LineProblem(reason: "\(at): segmentation size must be [height, width] of at most \(maxMaskSide) each")
+            }
+            guard let runs = COCORLE.decompress(seg.counts), runs.allSatisfy({ (0...(maxMaskSide * maxMaskSide)).contains($0) }),
                   runs.reduce(0, +) == seg.size[0] * seg.size[1] else {
                 throw LineProblem(reason: "\(at): segmentation is not a valid compressed RLE of its size")
             }

@@ -25,6 +25,7 @@ public enum JPEGDecoder {
                   width > 0, height > 0 else {
                 throw VideoIOError.noImage(path: path)
             }
+            try FrameLimits.check(width: Int(width), height: Int(height), path: path)
             if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) { return nil }
             let count = Int(width) * Int(height) * 3
             var failed = false

@@ -22,6 +22,8 @@ public enum VideoIOError: Error, CustomStringConvertible, Sendable {
     case invalidFrame(path: String, reason: String)
     /// The sink was used after `finish()`.
     case sinkFinished(path: String)
+    /// The file declares a picture larger than `FrameLimits.maxSide` on a side.
+    case tooLarge(path: String, width: Int, height: Int, limit: Int)
     /// Any other FFmpeg failure: which step failed and FFmpeg's own message.
     case ffmpeg(path: String, operation: String, reason: String)
 
@@ -50,6 +52,8 @@ public enum VideoIOError: Error, CustomStringConvertible, Sendable {
             return "\(path): invalid frame: \(reason)"
         case .sinkFinished(let path):
             return "\(path): cannot write after finish()"
+        case .tooLarge(let path, let width, let height, let limit):
+            return "\(path): declares a \(width)×\(height) picture, larger than the limit of \(limit) pixels a side"
         case .ffmpeg(let path, let operation, let reason):
             return "\(path): \(operation) failed (\(reason))"
         }

@@ -122,6 +122,7 @@ public final class VideoSource: @unchecked Sendable {
         let tb = stream.pointee.time_base
         let timeBase = tb.den > 0 && tb.num > 0 ? tb : AVRational(num: 1, den: 90_000)
         let info = describe(fmt, stream: stream, timeBase: timeBase, rate: frameRate(stream), codecName: codecName)
+        try FrameLimits.check(width: info.width, height: info.height, path: url)
         ok = true
         return Opened(format: fmt, decoder: ctx, packet: packet, frame: frame, streamIndex: best, timeBase: timeBase,
                       startPTS: stream.pointee.start_time, info: info)

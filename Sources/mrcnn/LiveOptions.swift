@@ -16,8 +16,11 @@ struct LiveOptions: ParsableArguments {
     @Option(help: "Seconds without data after which a live source counts as dropped.")
     var readTimeout: Double = 10
 
-    @Option(help: "Serve a live preview at HOST:PORT, e.g. 127.0.0.1:8080: the annotated video (MJPEG) with fps, drops, latency and per-stage ms.")
+    @Option(help: "Serve a live preview at HOST:PORT, e.g. 127.0.0.1:8080: the annotated video (MJPEG) with fps, drops, latency and per-stage ms. On a non-loopback address (0.0.0.0, a LAN address) every request needs the token printed in the URL.")
     var serve: String?
+
+    @Option(help: "The preview's access token (16-128 letters, digits, '-', '_') instead of a random one per run; also required on loopback when given.")
+    var serveToken: String?
 
     /// One-line errors for contradicting or out-of-range values.
     func check() throws {
@@ -25,11 +28,15 @@ struct LiveOptions: ParsableArguments {
         guard reconnectTimeout.isFinite, reconnectTimeout >= 0 else { throw CLIError("--reconnect-timeout must be a number ≥ 0 (got \(reconnectTimeout))") }
         guard readTimeout.isFinite, readTimeout > 0 else { throw CLIError("--read-timeout must be a number > 0 (got \(readTimeout))") }
         if let serve { _ = try PreviewServer.parse(serve) }
+        if let serveToken {
+            guard serve != nil else { throw CLIError("--serve-token needs --serve HOST:PORT") }
+            try PreviewAccess.check(token: serveToken)
+        }
     }
 
     /// The library's settings.
     var settings: LiveSettings {
         LiveSettings(policy: lossless ? .lossless : latest ? .latest : nil, reconnectTimeout: reconnectTimeout,
-                     readTimeout: readTimeout, serve: serve)
+                     readTimeout: readTimeout, serve: serve, serveToken: serveToken)
     }
 }

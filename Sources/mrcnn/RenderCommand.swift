@@ -31,7 +31,8 @@ struct RenderCommand: AsyncParsableCommand {
     func run() async throws {
         let replay: ReplayStage
         do {
-            replay = ReplayStage(frames: try ResultsReader.load(path: results), classes: try classes.map(Self.parseClasses))
+            replay = ReplayStage(frames: try ResultsReader.load(path: results), classes: try classes.map(Self.parseClasses),
+                                 path: results)
         } catch {
             StandardError.report(error)
             throw ExitCode.failure

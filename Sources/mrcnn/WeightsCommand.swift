@@ -24,6 +24,9 @@ struct WeightsCommand: ParsableCommand {
                 help: "Fetch this file name from the base URL instead of a known model; it must carry a torch.hub hash prefix (name-<sha256 prefix>.ext).")
         var fileName: String?
 
+        @Flag(help: "Allow a plain-http base URL that is not loopback (the bytes are then only protected by the hash prefix check).")
+        var insecureHttp = false
+
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
@@ -42,7 +45,8 @@ struct WeightsCommand: ParsableCommand {
                 let file = try fileName ?? HubCheckpoint.file(ofModel: model ?? HubCheckpoint.known[0].model)
                 let reporter = quiet ? nil : ByteProgress()
                 let progress: (@Sendable (Int64, Int64) -> Void)? = reporter.map { r in { @Sendable in r.update(done: $0, total: $1) } }
-                let outcome = try ModelZoo.fetch(file: file, base: HubCheckpoint.baseURL(override: baseURL), events: { event in
+                let outcome = try ModelZoo.fetch(file: file, base: HubCheckpoint.baseURL(override: baseURL),
+                                                   allowInsecure: insecureHttp, events: { event in
                     switch event {
                     case .replacing(.mismatch(let digest, let prefix)):
                         StandardError.write("mrcnn: warning: the cached \(file) fails verification (sha256 starts \(digest.prefix(prefix.count)), expected \(prefix)); downloading again\n")

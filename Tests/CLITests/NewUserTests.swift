@@ -16,6 +16,13 @@ struct NewUserTests {
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("j").path))
         let render = try CLIHarness.mrcnn(["render", "v.mp4", "--results", "j", "-o", "r"], in: dir)
         #expect(render.status == 0 && render.exitedNormally, "\(render.stderr)")
+
+        // The same results drawn onto a video of another size: refused with one line, not misplaced boxes.
+        try CLIHarness.makeClip(dir.appendingPathComponent("w.mp4"), seconds: 1, size: "320x240", audio: false)
+        let other = try CLIHarness.mrcnn(["render", "w.mp4", "--results", "j", "-o", "r2.mp4"], in: dir)
+        #expect(other.status != 0 && other.exitedNormally)
+        #expect(other.stderr.contains("j: the results were computed on 160×120 frames, the video is 320×240"), "\(other.stderr)")
+        #expect(other.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(other.stderr)")
     }
 
     @Test("image sequences as INPUT: a glob and a %04d pattern")

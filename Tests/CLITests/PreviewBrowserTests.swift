@@ -35,23 +35,39 @@ struct PreviewBrowserTests {
         #expect(waitFor(20) { CLIHarness.read(err).contains("progress:") })
 
         // Up to three screenshots: the page pulls frames by script, so the first one may come a moment too early.
-        var image: (width: Int, height: Int, rgb: [UInt8]) = (0, 0, [])
-        var colours = 0
-        for attempt in 1...3 where colours <= 20 {
-            let png = dir.appendingPathComponent("page\(attempt).png")
-            let shot = try CLIHarness.run(URL(fileURLWithPath: chromium), [
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,600",
-                "--timeout=5000", "--screenshot=\(png.path)", url,
-            ], in: dir, timeout: 60)
-            #expect(FileManager.default.fileExists(atPath: png.path), "chromium: \(shot.stderr)")
-            image = try ImageFile.read(path: png.path)
-            colours = Self.videoColours(image)
+        func screenshot(_ name: String) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+            var image: (width: Int, height: Int, rgb: [UInt8]) = (0, 0, [])
+            for attempt in 1...3 where Self.videoColours(image) <= 20 {
+                let png = dir.appendingPathComponent("\(name)\(attempt).png")
+                let shot = try CLIHarness.run(URL(fileURLWithPath: chromium), [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,600",
+                    "--timeout=5000", "--screenshot=\(png.path)", url,
+                ], in: dir, timeout: 60)
+                #expect(FileManager.default.fileExists(atPath: png.path), "chromium: \(shot.stderr)")
+                image = try ImageFile.read(path: png.path)
+            }
+            return image
         }
+        func stats() throws -> [String: Any]? {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(string: url + "stats.json")!)) as? [String: Any]
+        }
+        let image = try screenshot("first")
         #expect(image.width == 800 && image.height == 600)
+        let colours = Self.videoColours(image)
         #expect(colours > 20, "the video region looks empty (\(colours) colours)")
         // The stats endpoint the page polls reports the run.
-        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(string: url + "stats.json")!)) as? [String: Any]
-        #expect((stats?["frames"] as? Int ?? 0) > 0)
+        let firstStats = try stats()
+        #expect((firstStats?["frames"] as? Int ?? 0) > 0)
+
+        // The picture moves on (the preview once froze on its first frame): after more frames went through, the
+        // page shows another picture (testsrc changes every frame) and the newest frame's number has grown.
+        let framesBefore = firstStats?["frames"] as? Int ?? 0
+        #expect(waitFor(30) { ((try? stats())?["frames"] as? Int ?? 0) >= framesBefore + 10 })
+        let later = try screenshot("later")
+        let changed = Self.changedVideoPixels(image, later)
+        #expect(changed > 200, "the preview shows the same picture after \(framesBefore) → more frames (\(changed) pixels differ)")
+        let stats = try stats()
+        #expect((stats?["frames"] as? Int ?? 0) > framesBefore)
         #expect(stats?["policy"] as? String == "latest")
         #expect(stats?["parts"] is [Any])
 
@@ -61,6 +77,19 @@ struct PreviewBrowserTests {
         #expect(process.terminationStatus == 130, "\(stderr)")
         #expect(stderr.contains("mode: latest"))
         #expect((try CLIHarness.probe(output)["video"] ?? 0) > 0)
+    }
+
+    /// Pixels of the video region that differ clearly (any channel by more than 24) between two screenshots.
+    static func changedVideoPixels(_ a: (width: Int, height: Int, rgb: [UInt8]), _ b: (width: Int, height: Int, rgb: [UInt8])) -> Int {
+        guard a.width == 800, a.height == 600, b.width == 800, b.height == 600 else { return 0 }
+        var changed = 0
+        for y in stride(from: 60, to: 280, by: 2) {
+            for x in stride(from: 250, to: 550, by: 2) {
+                let i = (y * a.width + x) * 3
+                if (0..<3).contains(where: { abs(Int(a.rgb[i + $0]) - Int(b.rgb[i + $0])) > 24 }) { changed += 1 }
+            }
+        }
+        return changed
     }
 
     /// Distinct colours (coarsely quantised) in the video region, below the stats bar and centred: testsrc has

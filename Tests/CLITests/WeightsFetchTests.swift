@@ -93,6 +93,8 @@ struct WeightsFetchTests {
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(try Data(contentsOf: cache.appendingPathComponent(name)) == data)
         #expect(Self.contents(cache) == [name])
+        let mode = (try FileManager.default.attributesOfItem(atPath: cache.path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o700, "a new cache directory is private to the user")
         #expect(server.requests(for: "/models/\(name)") == 1)
         #expect(first.stderr.contains("progress: ") && first.stderr.contains("(100%)") && first.stderr.contains("MB/s"),
                 "stderr: \(first.stderr)")
@@ -210,6 +212,8 @@ struct WeightsFetchTests {
         server.stop()
         let refused = try Self.mrcnn(["weights", "fetch", "--base-url", "http://127.0.0.1:\(closedPort)/models"], cache: cache, in: dir)
         Self.expectOneLineError(refused, "127.0.0.1:\(closedPort)", cache: cache)
+        let plain = try Self.mrcnn(["weights", "fetch", "--base-url", "http://mirror.example/models"], cache: cache, in: dir)
+        Self.expectOneLineError(plain, "refusing plain http to 'http://mirror.example/models': use https, a loopback mirror, or --insecure-http", cache: cache)
         let unknown = try Self.mrcnn(["weights", "fetch", "resnet18"], cache: cache, in: dir)
         Self.expectOneLineError(unknown, "unknown model 'resnet18'", cache: cache)
         let unhashed = try Self.mrcnn(["weights", "fetch", "--file", "model.pth"], cache: cache, in: dir)

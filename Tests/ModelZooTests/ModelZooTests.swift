@@ -33,7 +33,12 @@ struct ModelZooTests {
         #expect(HubCheckpoint.hashPrefix(inFileName: "plain.pth") == nil)
         #expect(HubCheckpoint.hashPrefix(inFileName: "x-ABC.pth") == nil)
         #expect(throws: ZooError.badBaseURL("ftp://x")) { try HubCheckpoint.url(base: "ftp://x", file: "a.pth") }
-        #expect(try HubCheckpoint.url(base: "http://h/models", file: "a.pth").absoluteString == "http://h/models/a.pth")
+        #expect(try HubCheckpoint.url(base: "https://h/models", file: "a.pth").absoluteString == "https://h/models/a.pth")
+        #expect(try HubCheckpoint.url(base: "http://127.0.0.1:8/m/", file: "a.pth").absoluteString == "http://127.0.0.1:8/m/a.pth")
+        #expect(try HubCheckpoint.url(base: "http://localhost/m", file: "a.pth").absoluteString == "http://localhost/m/a.pth")
+        #expect(throws: ZooError.insecureURL("http://h/models")) { try HubCheckpoint.url(base: "http://h/models", file: "a.pth") }
+        #expect(throws: ZooError.insecureURL("http://127.example/")) { try HubCheckpoint.url(base: "http://127.example/", file: "a.pth") }
+        #expect(try HubCheckpoint.url(base: "http://h/models", file: "a.pth", allowInsecure: true).absoluteString == "http://h/models/a.pth")
     }
 
     @Test("cache directory: MRCNN_CACHE, else XDG_CACHE_HOME/mrcnn")

@@ -4,7 +4,7 @@ import Testing
 
 /// Reads raw bytes from an HTTP GET on 127.0.0.1 until `enough` says stop or `timeout` passes (a plain socket,
 /// so an endless multipart response can be read part by part).
-func rawGET(port: Int, path: String, timeout: TimeInterval = 30, enough: ([UInt8]) -> Bool) -> [UInt8] {
+func rawGET(port: Int, path: String, headers: [String] = [], timeout: TimeInterval = 30, enough: ([UInt8]) -> Bool) -> [UInt8] {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -17,7 +17,8 @@ func rawGET(port: Int, path: String, timeout: TimeInterval = 30, enough: ([UInt8
     guard connected == 0 else { return [] }
     var tv = timeval(tv_sec: 1, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    let extra = headers.map { "\($0)\r\n" }.joined()
+    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(extra)Connection: close\r\n\r\n"
     _ = request.withCString { send(fd, $0, strlen($0), 0) }
     var received: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
@@ -31,9 +32,10 @@ func rawGET(port: Int, path: String, timeout: TimeInterval = 30, enough: ([UInt8
 }
 
 /// `rawGET` on a thread of its own, so the waiting test holds no thread of the concurrency pool the server needs.
-func get(port: Int, path: String, timeout: TimeInterval = 30, enough: @escaping @Sendable ([UInt8]) -> Bool) async -> [UInt8] {
+func get(port: Int, path: String, headers: [String] = [], timeout: TimeInterval = 30,
+         enough: @escaping @Sendable ([UInt8]) -> Bool) async -> [UInt8] {
     await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: rawGET(port: port, path: path, timeout: timeout, enough: enough)) }.start()
+        Thread { continuation.resume(returning: rawGET(port: port, path: path, headers: headers, timeout: timeout, enough: enough)) }.start()
     }
 }
 

@@ -38,6 +38,7 @@ struct ResultsFormatTests {
         #expect(frames.count == 1)
         let original = Self.record().instances, read = frames[0].instances
         #expect(frames[0].frame == 4 && frames[0].pts == 4004 && frames[0].time == 0.4004)
+        #expect(frames[0].width == 8 && frames[0].height == 6)
         #expect(read.count == 2)
         #expect(read.map(\.box) == original.map(\.box), "x + w reproduces x2 bit for bit")
         #expect(read[0].mask == original[0].mask)
@@ -49,7 +50,64 @@ struct ResultsFormatTests {
     func motLines() {
         #expect(ResultsFormat.motLines(Self.record()) == ["5,7,1.10,0.30,4.60,4.60,0.8750,-1,-1,-1"])
         #expect(ResultsFormat.motsLines(Self.record()).count == 1)
-        #expect(ResultsFormat.motsLines(Self.record())[0].hasPrefix("5 7 1 6 8 "))
+        #expect(ResultsFormat.motsLines(Self.record())[0].hasPrefix("5 7 2 6 8 "), "COCO person is MOTS class 2 (pedestrian)")
+    }
+
+    @Test("MOTS class ids as the MOTS tools define them: 1 car, 2 pedestrian, others 100 + COCO id")
+    func motsClasses() {
+        #expect(ResultsFormat.motsClass(cocoCategory: 3) == 1)
+        #expect(ResultsFormat.motsClass(cocoCategory: 1) == 2)
+        #expect(ResultsFormat.motsClass(cocoCategory: 2) == 102 && ResultsFormat.motsClass(cocoCategory: 90) == 190)
+        var record = Self.record()
+        record.instances[0].categoryID = 3
+        #expect(ResultsFormat.motsLines(record)[0].hasPrefix("5 7 1 6 8 "))
+    }
+
+    @Test("every JSON Lines instance has track_id (null until tracked) and every line the frame size")
+    func stableSchema() throws {
+        let line = ResultsFormat.jsonLine(Self.record())
+        let object = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["width"] as? Int == 8 && object["height"] as? Int == 6)
+        let instances = try #require(object["instances"] as? [[String: Any]])
+        #expect(instances.allSatisfy { $0.keys.contains("track_id") })
+        #expect(instances[0]["track_id"] as? Int == 7 && instances[1]["track_id"] is NSNull)
+        #expect(line.contains(#""track_id":null"#))
+    }
+
+    @Test("detect's COCO entries and run's JSON Lines write the same numbers the same way")
+    func sameNumbers() throws {
+        let record = Self.record()
+        let line = ResultsFormat.jsonLine(record)
+        let coco = COCOResults.encode(record.instances.map {
+            COCOResult(imageID: 1, fileName: nil, instance: $0, height: record.image.height, width: record.image.width)
+        })
+        for instance in record.instances {
+            let b = instance.box
+            let bbox = JSONText.array([b.x1, b.y1, ResultsFormat.extent(b.x1, b.x2), ResultsFormat.extent(b.y1, b.y2)].map(JSONText.number))
+            #expect(line.contains(#""bbox":"# + bbox) && coco.contains(#""bbox":"# + bbox), "\(bbox)")
+            let score = #""score":"# + JSONText.number(instance.score)
+            #expect(line.contains(score) && coco.contains(score))
+        }
+    }
+
+    @Test("limits: an over-long line and a mask size over 16384 are one-line errors")
+    func limits() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("limits-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let huge = #"{"frame":0,"pts":0,"time":0,"instances":[{"bbox":[1,2,3,4],"category_id":1,"score":0.5,"segmentation":{"size":[20000,20000],"counts":"0"}}]}"#
+        try Data(huge.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ResultsError.malformedLine(path: path, line: 1, reason: "instance 0: segmentation size must be [height, width] of at most 16384 each")) {
+            try ResultsReader.load(path: path)
+        }
+        // Runs whose sum overflows Int are malformed, not a crash.
+        let overflow = #"{"frame":0,"pts":0,"time":0,"instances":[{"bbox":[1,2,3,4],"category_id":1,"score":0.5,"segmentation":{"size":[4,4],"counts":"0oooooooooo?0oooooooooo?0oooooooooo?"}}]}"#
+        try Data(overflow.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ResultsError.self) { try ResultsReader.load(path: path) }
+        try Data(repeating: 0x20, count: ResultsReader.maxLineBytes + 1).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ResultsError.malformedLine(path: path, line: 1,
+                                                  reason: "line of \(ResultsReader.maxLineBytes + 1) bytes exceeds the limit of \(ResultsReader.maxLineBytes) bytes")) {
+            try ResultsReader.load(path: path)
+        }
     }
 
     @Test("a malformed line is one error naming the file and line")

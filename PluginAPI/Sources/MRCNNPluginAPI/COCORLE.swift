@@ -51,7 +51,8 @@ public enum COCORLE {
         while p < bytes.count {
             var x = 0, k = 0, more = true
             while more {
-                guard p < bytes.count, bytes[p] >= 48 else { return nil }
+                // 12 characters carry 60 bits: more cannot be a run of any image (and would overflow).
+                guard p < bytes.count, bytes[p] >= 48, k < 12 else { return nil }
                 let c = Int(bytes[p]) - 48
                 x |= (c & 0x1f) << (5 * k)
                 more = (c & 0x20) != 0
@@ -59,7 +60,11 @@ public enum COCORLE {
                 k += 1
                 if !more && (c & 0x10) != 0 { x |= -1 << (5 * k) }
             }
-            if runs.count > 2 { x += runs[runs.count - 2] }
+            if runs.count > 2 {
+                let (sum, overflow) = x.addingReportingOverflow(runs[runs.count - 2])
+                guard !overflow else { return nil }
+                x = sum
+            }
             runs.append(x)
         }
         return runs
