@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Side-by-side table from one tools/bench/peers.sh run: mrcnn (fp32 OpenBLAS-only, fp32 auto, bf16) against ONNX
-Runtime, OpenVINO (each precision it ran) and PyTorch eager, per short side: backbone+FPN, mask head (100 RoIs) and
-end to end, median ms, and the ratio peer / mrcnn-auto (above 1: mrcnn faster). usage: peers_table.py OUTDIR"""
+Runtime, OpenVINO (f32 and its default precision) and PyTorch eager, per short side: backbone+FPN, RPN, box head
+(1000 RoIs, without RoIAlign), mask head (100 RoIs, without RoIAlign) and end to end; mrcnn's mean ms/frame, the
+peers' median ms, and the ratio peer / mrcnn fp32 auto (above 1: mrcnn faster). usage: peers_table.py OUTDIR"""
 import json
 import os
 import re
@@ -55,12 +56,23 @@ ours = {"mrcnn fp32 openblas": mrcnn("mrcnn-openblas"), "mrcnn fp32 auto": mrcnn
 theirs = peers()
 # Component names per side: (mrcnn, peer candidates).
 rows = [("backbone+FPN", "backbone+fpn", ["backbone"]),
-        ("mask head (100 RoIs)", "mask head", ["mask_convs", "mask_head", "mask"]),
+        ("RPN", "rpn", ["rpn"]),
+        ("box head (1000 RoIs)", "box head", ["box_mlp"]),
+        ("mask head (100 RoIs)", "mask head", ["mask_convs"]),
         ("end to end", "e2e", ["e2e", "full"])]
+names = {"ort": "ONNX Runtime", "ov_f32": "OpenVINO f32", "ov_default": "OpenVINO default", "torch": "PyTorch eager"}
+for p in ["ort.json"]:
+    path = os.path.join(out, p)
+    if os.path.exists(path):
+        for size, s in json.load(open(path)).get("sizes", {}).items():
+            for comp in s.get("runtimes", {}).get("ov_default", {}).values():
+                prec = comp.get("info", {}).get("precision")
+                if prec:
+                    names["ov_default"] = f"OpenVINO default ({prec})"
 for size in ["800", "480"]:
     cols = list(ours) + sorted(theirs)
     print(f"\nshort side {size}: median ms (ratio peer / mrcnn fp32 auto)")
-    print("| component | " + " | ".join(cols) + " |")
+    print("| component | " + " | ".join(names.get(c, c) for c in cols) + " |")
     print("|---|" + "---:|" * len(cols))
     for label, mine, cands in rows:
         base = ours["mrcnn fp32 auto"].get(size, {}).get(mine)
