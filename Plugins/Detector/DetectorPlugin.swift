@@ -14,7 +14,9 @@ public enum DetectorPlugin {
          .int("min-size", default: 800, help: "short side of the model input (smaller is faster)"),
          .int("max-size", default: 1333, help: "upper bound of the long side of the model input"),
          .string("precision", default: "fp32", help: "fp32 (torchvision parity), bf16 (AMX/AVX512-BF16, else fp32 with a warning) or bf16-emulated"),
-         .string("backend", default: "auto", help: "auto (per layer kind, by measurement), openblas or onednn")]
+         .string("backend", default: "auto", help: "auto (per layer kind, by measurement), openblas or onednn"),
+         .int("proposals", default: 1000, help: "RPN proposals kept after NMS per frame (torchvision's rpn_post_nms_top_n_test, 1000; fewer is faster)"),
+         .int("detections", default: 100, help: "most detections kept per frame (torchvision's box_detections_per_img, 100)")]
     }
 
     /// `ModelOptions` from the model options of `stage`.
@@ -32,6 +34,11 @@ public enum DetectorPlugin {
         }
         options.precision = p
         options.backend = b
+        options.rpnPostNMSTopN = try context.int("proposals", of: stage)
+        options.detectionsPerImage = try context.int("detections", of: stage)
+        for (key, value) in [("proposals", options.rpnPostNMSTopN), ("detections", options.detectionsPerImage)] where value < 1 {
+            throw StageError.invalidOption(key: "\(stage).\(key)", value: String(value), expected: "an integer ≥ 1")
+        }
         guard (0...1).contains(options.scoreThreshold) else {
             throw StageError.invalidOption(key: "\(stage).score-threshold", value: String(options.scoreThreshold), expected: "a score from 0 to 1")
         }
@@ -41,6 +48,20 @@ public enum DetectorPlugin {
         return options
     }
 
+    /// The heads' own cut: no head work on detections nobody draws or writes (`VideoJob` sets it to the drawing
+    /// threshold when no results file keeps the rest).
+    static let headMinScore = StageOption.float("min-score", default: 0,
+                                                help: "run the head only on detections scoring at least this; the rest get none")
+
+    /// A score option of the stage being built, checked to be in 0…1.
+    static func score(_ context: StageContext, _ name: String) throws -> Float {
+        let value = try context.float(name)
+        guard (0...1).contains(value) else {
+            throw StageError.invalidOption(key: "\(context.stage).\(name)", value: String(value), expected: "a score from 0 to 1")
+        }
+        return value
+    }
+
     public static func register(in registry: StageRegistry) {
         @Sendable func sharedModel(_ context: StageContext) throws -> MaskRCNN {
             let options = try options(context, of: "detector")
@@ -48,7 +69,7 @@ public enum DetectorPlugin {
                 try ModelLoader.model(option: context.string("weights", of: "detector"), options: options)
             }
         }
-        @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value("compute-gate") { ComputeGate() } }
+        @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value(ComputeGate.sharedKey) { ComputeGate() } }
         let weights = "checkpoint (.pth, .safetensors) or seeded:N; unset: the official file in the cache directory"
         registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores",
                           provides: [.boxes, .features(DetectorFeatures.key)],
@@ -70,20 +91,22 @@ public enum DetectorPlugin {
             return DetectorStage(model: try sharedModel(context), gate: gate(context), detectEvery: every, classes: classes)
         }
         registry.register("mask", summary: "Mask R-CNN mask head: per-instance masks (with the detector's model)",
-                          needs: [.boxes, .features(DetectorFeatures.key)], provides: [.masks]) { context in
-            MaskStage(model: try sharedModel(context), gate: gate(context))
+                          needs: [.boxes, .features(DetectorFeatures.key)], provides: [.masks],
+                          options: [headMinScore]) { context in
+            MaskStage(model: try sharedModel(context), gate: gate(context), minScore: try score(context, "min-score"))
         }
         registry.register("keypoints", summary: "Keypoint R-CNN: person keypoints (alone, or attached to earlier people)",
                           reads: [.boxes], provides: [.boxes, .keypoints],
                           options: modelOptions(weightsHelp: "Keypoint R-CNN " + weights) + [
                               .float("keypoint-threshold", default: 2, help: "heatmap logit above which a keypoint is visible"),
+                              headMinScore,
                           ]) { context in
             let options = try options(context, of: "keypoints")
             let model = try context.shared.value("keypointrcnn") {
                 try ModelLoader.keypointModel(option: context.string("weights"), options: options)
             }
             return KeypointStage(model: model, gate: gate(context), visibleScore: try context.float("keypoint-threshold"),
-                                 afterDetector: context.upstream.contains(.boxes))
+                                 afterDetector: context.upstream.contains(.boxes), minScore: try score(context, "min-score"))
         }
     }
 }

@@ -26,21 +26,27 @@ public final class DetectorStage: Stage {
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
+        // A frame may carry the settings a frame-rate controller chose for it; they override the stage's options.
+        let settings = batch.indices.map { batch[$0].settings() }
+        let every = settings.map { $0?.keyframeInterval ?? detectEvery }
+        func input(_ r: FrameRecord) -> RGBInput { RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels) }
         let (features, detections) = gate.run { () -> ([ImageFeatures], [[Detection]]) in
-            if detectEvery == 1 {
+            if every.allSatisfy({ $0 <= 1 }) {
                 // Every frame has its own proposals: all frames' RoIs go through the box head as one batch.
-                let features = batch.map { r in
-                    model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
+                let features = zip(batch, settings).map { r, s in
+                    model.features(input(r), workspace: workspace, minSize: s?.shortSide, proposals: s?.proposals)
                 }
-                return (features, model.detect(features))
+                let detections = model.detect(features)
+                previous = detections.last?.map(\.box) ?? previous
+                return (features, detections)
             }
             var features: [ImageFeatures] = []
             var detections: [[Detection]] = []
             // Frames whose proposals come from the previous frame must wait for it: run such frames one by one.
-            for r in batch {
-                let input = RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels)
-                let keyframe = r.index % detectEvery == 0 || previous.isEmpty
-                let f = model.detector.features(input, workspace: workspace, regions: keyframe ? nil : previous)
+            for (i, r) in batch.enumerated() {
+                let keyframe = r.index % max(every[i], 1) == 0 || previous.isEmpty
+                let f = model.detector.features(input(r), workspace: workspace, regions: keyframe ? nil : previous,
+                                                minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)
                 let d = model.detect([f])[0]
                 previous = d.map(\.box)
                 features.append(f)

@@ -12,24 +12,30 @@ public final class KeypointStage: Stage {
     let gate: ComputeGate
     let visibleScore: Float
     let afterDetector: Bool
+    /// People scoring below this get no keypoints and cost no keypoint-head work.
+    let minScore: Float
     let workspace = Workspace()
 
-    init(model: KeypointRCNN, gate: ComputeGate, visibleScore: Float, afterDetector: Bool) {
+    init(model: KeypointRCNN, gate: ComputeGate, visibleScore: Float, afterDetector: Bool, minScore: Float = 0) {
         self.model = model
         self.gate = gate
         self.visibleScore = visibleScore
         self.afterDetector = afterDetector
+        self.minScore = minScore
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
+        let settings = batch.indices.map { batch[$0].settings() }
         let detections = gate.run { () -> [[Detection]] in
-            let features = batch.map { r in
+            let features = zip(batch, settings).map { r, s in
                 model.detector.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels),
-                                        workspace: workspace)
+                                        workspace: workspace, minSize: s?.shortSide, proposals: s?.proposals)
             }
-            var d = model.detector.detect(features)
-            model.predictKeypoints(features, &d, workspace: workspace)
-            return d
+            let all = model.detector.detect(features)
+            // The keypoint head only on the people someone draws or writes; the rest keep no keypoints.
+            var kept = all.map { $0.filter { $0.score >= minScore } }
+            model.predictKeypoints(features, &kept, workspace: workspace)
+            return zip(all, kept).map { all, kept in kept + all.filter { $0.score < minScore } }
         }
         for i in batch.indices {
             let people = detections[i].map { d in

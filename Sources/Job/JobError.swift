@@ -7,6 +7,8 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
     case resultsNeed(file: String, capability: Capability)
     case outputsCollide
     case notWritable(path: String, folder: String)
+    /// A frame-rate target with no model stage to adjust.
+    case targetNeedsModel
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
         case .outputsCollide: return "the video and results outputs must be different files"
         case let .notWritable(path, folder):
             return "cannot write \(path): directory '\(folder)' does not exist or is not writable"
+        case .targetNeedsModel: return "--target-fps needs a model stage to adjust (detector or keypoints)"
         }
     }
 }

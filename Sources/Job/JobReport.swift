@@ -11,6 +11,24 @@ public struct JobReport: Sendable {
     public let results: [String]
     /// Mode and drops, latency, reconnects.
     public let liveLines: [String]
+    /// Seconds the model stages computed (held the shared compute gate); nil without a model stage.
+    public var modelSeconds: Double?
+    /// The frame-rate controller's target, final settings and the rate it held (empty without `--target-fps`).
+    public var controlLines: [String] = []
+
+    /// The model's idle share of the run's wall time (0…1): waiting for frames, for room downstream, or between runs.
+    public var modelIdleFraction: Double? {
+        guard let modelSeconds, summary.wallSeconds > 0 else { return nil }
+        return max(0, 1 - modelSeconds / summary.wallSeconds)
+    }
+
+    init(summary: PipelineSummary, interrupted: Bool, output: String?, results: [String], liveLines: [String]) {
+        self.summary = summary
+        self.interrupted = interrupted
+        self.output = output
+        self.results = results
+        self.liveLines = liveLines
+    }
 
     /// The closing report: frames and fps, ms per frame for decode, each stage and encode, live figures, outputs.
     public var lines: [String] {
@@ -22,8 +40,14 @@ public struct JobReport: Sendable {
         let width = parts.map(\.name.count).max() ?? 0
         for part in parts {
             let name = part.name.padding(toLength: width, withPad: " ", startingAt: 0)
-            lines.append(String(format: "  %@  %8.2f ms/frame", name, part.meanMillisecondsPerFrame))
+            let busy = summary.wallSeconds > 0 ? 100 * part.seconds / summary.wallSeconds : 0
+            lines.append(String(format: "  %@  %8.2f ms/frame  busy %3.0f %%, waiting %3.0f %%", name,
+                                part.meanMillisecondsPerFrame, min(busy, 100), max(0, 100 - busy)))
         }
+        if let idle = modelIdleFraction, let model = modelSeconds {
+            lines.append(String(format: "  model: computing %.1f s of %.1f s, idle %.0f %%", model, summary.wallSeconds, idle * 100))
+        }
+        lines += controlLines
         lines += liveLines
         if let output { lines.append("  output: \(output)") }
         for path in results { lines.append("  results: \(path)") }

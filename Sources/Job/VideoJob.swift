@@ -1,3 +1,4 @@
+import Detector
 import Foundation
 import Pipeline
 import Results
@@ -32,6 +33,11 @@ public struct VideoJob {
     public var leadingProvide: Set<Capability> = []
     /// Runtime plugins (.so paths) whose stages join the registry.
     public var plugins: [String] = []
+    /// Hold this many frames per second by moving along the `QualityLadder` (nil: fixed settings). Needs a model
+    /// stage (`detector` or `keypoints`).
+    public var targetFPS: Double?
+    /// The smallest short side the controller may choose.
+    public var minSizeFloor = 320
     /// Frame policy, live-source timeouts, preview server.
     public var live = LiveSettings()
     /// Set it (from any thread, e.g. a signal handler) to stop reading; what was read still drains and is written.
@@ -64,8 +70,16 @@ public struct VideoJob {
     public func run() async throws -> JobReport {
         try checkPaths()
         let registry = try StageCatalog.makeRegistry(plugins: plugins)
+        let options = HeadCut.apply(to: options, chain: chain, leading: !leadingStages.isEmpty, results: results,
+                                    registry: registry)
+        // One gate per chain; made here so the report can say how long the model computed.
+        let shared = SharedResources()
+        let gate = shared.value(ComputeGate.sharedKey) { ComputeGate() }
         let plans = try registry.plans(for: chain, options: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                                       upstream: leadingProvide)
+                                       upstream: leadingProvide, shared: shared)
+        let control = try targetFPS.map { fps in
+            RateControl(ladder: try ladder(options), targetFPS: fps, policy: live.policy(for: input), log: log)
+        }
         let provided = registry.provided(by: chain, upstream: leadingProvide)
         for (file, path, needs) in [("MOT", results.mot, [Capability.trackIDs]), ("MOTS", results.mots, [.trackIDs, .masks])]
         where path != nil {
@@ -75,7 +89,7 @@ public struct VideoJob {
         let session = try LiveSession(input: input, serve: live.serve, token: live.serveToken, log: log)
         try await session.start()
         do {
-            return try await process(plans, session: session)
+            return try await process(plans, session: session, control: control, gate: gate)
         } catch {
             await session.stop()
             throw error
@@ -83,7 +97,8 @@ public struct VideoJob {
     }
 
     /// Opens the source and the outputs, runs the chain, finalises the outputs; `session` is already serving.
-    private func process(_ plans: [StagePlan], session: LiveSession) async throws -> JobReport {
+    private func process(_ plans: [StagePlan], session: LiveSession, control: RateControl?,
+                         gate: ComputeGate) async throws -> JobReport {
         let source = try live.openSource(input, log: log)
         defer { source.close() }
         session.source = source
@@ -98,7 +113,9 @@ public struct VideoJob {
         let writers = try ResultsWriters(results)
         defer { writers.close() }
 
-        let reader = FrameReader(source: source, limit: maxFrames)
+        var stamp: (@Sendable (inout FrameRecord) -> Void)?
+        if let control { stamp = { record in control.stamp(&record) } }
+        let reader = FrameReader(source: source, limit: maxFrames, stamp: stamp)
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
         var written = 0
         let runner = PipelineRunner(chain: stages, batchSize: batchSize, policy: live.policy(for: input))
@@ -106,6 +123,7 @@ public struct VideoJob {
         do {
             summary = try await runner.run(read: { try reader.next() }, stop: stop, monitor: session.monitor) { record in
                 try sink?.write(rgb: record.image.pixels, pts: record.pts)
+                control?.finished(record)
                 try writers.write(record)
                 written += 1
                 onProgress(written, total)
@@ -125,7 +143,23 @@ public struct VideoJob {
         sink?.trimAudioToVideo = stop.isSet || maxFrames != nil
         await session.stop()
         try sink?.finish()
-        return JobReport(summary: summary, interrupted: stop.isSet, output: output, results: results.all,
-                         liveLines: session.summaryLines(summary))
+        var report = JobReport(summary: summary, interrupted: stop.isSet, output: output, results: results.all,
+                               liveLines: session.summaryLines(summary))
+        report.modelSeconds = plans.contains { ["detector", "mask", "keypoints"].contains($0.name) } ? gate.busySeconds : nil
+        report.controlLines = control?.summaryLines ?? []
+        return report
+    }
+}
+
+extension VideoJob {
+    /// The controller's ladder for this job: rung 0 from the model stage's options (short side, proposals,
+    /// keyframe interval, precision), keyframe rungs only with `detector` (the keypoint model has no keyframe mode).
+    func ladder(_ options: [String: String]) throws -> QualityLadder {
+        guard let model = ["detector", "keypoints"].first(where: chain.contains) else { throw JobError.targetNeedsModel }
+        let start = FrameSettings(shortSide: options["\(model).min-size"].flatMap { Int($0) } ?? 800,
+                                  proposals: options["\(model).proposals"].flatMap { Int($0) } ?? 1000,
+                                  keyframeInterval: options["detector.detect-every"].flatMap { Int($0) } ?? 1,
+                                  precision: options["\(model).precision"] ?? "fp32")
+        return QualityLadder(start: start, bf16: false, keyframes: model == "detector", floor: minSizeFloor)
     }
 }

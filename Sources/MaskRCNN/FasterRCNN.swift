@@ -70,8 +70,13 @@ public final class FasterRCNN: Sendable {
     /// Transform, backbone, FPN and RPN for one frame. With `regions` (original-image boxes, e.g. the previous
     /// frame's detections) the RPN is skipped and those boxes become the proposals: the box head then regresses them
     /// onto the objects in this frame (tracking by regression, as in Tracktor) at a fraction of the cost.
-    public func features(_ image: RGBInput, workspace: Workspace, regions: [BoxF]? = nil, trace: Tracer? = nil,
-                         timings: Timings? = nil) -> ImageFeatures {
+    /// `minSize` and `proposals` override the options' short side and RPN post-NMS top-n for this frame only
+    /// (a frame-rate controller changes them between frames; nothing is cached per size here).
+    public func features(_ image: RGBInput, workspace: Workspace, regions: [BoxF]? = nil, minSize: Int? = nil,
+                         proposals: Int? = nil, trace: Tracer? = nil, timings: Timings? = nil) -> ImageFeatures {
+        let transform = minSize.map { ImageTransform(minSize: $0, maxSize: options.maxSize) } ?? self.transform
+        var rpn = self.rpn
+        if let proposals { rpn.postNMSTopN = proposals }
         let t = timings.measure("transform") { transform(image) }
         trace?("transform.images", t.tensor)
         let p = timings.measure("backbone+fpn") { fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace) }

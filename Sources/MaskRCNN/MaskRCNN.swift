@@ -20,9 +20,10 @@ public final class MaskRCNN: Sendable {
         try w.checkAllConsumed(model: "Mask R-CNN R50-FPN")
     }
 
-    /// Transform, backbone, FPN and RPN for one frame.
-    public func features(_ image: RGBInput, workspace: Workspace, trace: Tracer? = nil, timings: Timings? = nil) -> ImageFeatures {
-        detector.features(image, workspace: workspace, trace: trace, timings: timings)
+    /// Transform, backbone, FPN and RPN for one frame (`minSize`, `proposals`: this frame's overrides, see `FasterRCNN`).
+    public func features(_ image: RGBInput, workspace: Workspace, minSize: Int? = nil, proposals: Int? = nil,
+                         trace: Tracer? = nil, timings: Timings? = nil) -> ImageFeatures {
+        detector.features(image, workspace: workspace, minSize: minSize, proposals: proposals, trace: trace, timings: timings)
     }
 
     /// Box head over the proposals of all frames as one batch, then per-frame post-processing.

@@ -4,7 +4,8 @@ import Pipeline
 /// Text encodings of a frame's results (JSON Lines, MOTChallenge, MOTS); pure functions. Numbers are the shortest
 /// decimals that read back as the same Float32, so a results file re-renders to the same pixels.
 public enum ResultsFormat {
-    /// One JSON Lines record: `frame`, `pts`, `time`, `instances` (see README, "Results files").
+    /// One JSON Lines record: `frame`, `pts`, `time`, `settings` (only when a controller set them), `instances`
+    /// (see README, "Results files").
     public static func jsonLine(_ record: FrameRecord) -> String {
         let height = record.image.height, width = record.image.width
         let instances = record.instances.map { instance -> String in
@@ -27,8 +28,16 @@ public enum ResultsFormat {
             fields.append(("track_id", instance.trackID.map { "\($0)" } ?? "null"))
             return JSONText.object(fields)
         }
-        return JSONText.object([("frame", "\(record.index)"), ("pts", "\(record.pts)"), ("time", JSONText.number(record.time)),
-                                ("width", "\(width)"), ("height", "\(height)"), ("instances", JSONText.array(instances))])
+        var fields: [(key: String, value: String)] = [("frame", "\(record.index)"), ("pts", "\(record.pts)"),
+                                                      ("time", JSONText.number(record.time)),
+                                                      ("width", "\(width)"), ("height", "\(height)")]
+        if let settings = record.features[FrameSettings.key] {
+            fields.append(("settings", JSONText.object(settings.fields.map { f in
+                (f.key, f.key == "precision" ? JSONText.string(f.value) : f.value)
+            })))
+        }
+        fields.append(("instances", JSONText.array(instances)))
+        return JSONText.object(fields)
     }
 
     /// A compressed RLE as the JSON object `{"size":[h,w],"counts":"…"}`.

@@ -21,6 +21,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Short sides to benchmark, comma-separated.")
     var minSizes = "800,480"
 
+    @Option(help: "RPN proposals kept per frame to benchmark at each short side, comma-separated (torchvision: 1000).")
+    var proposals = "1000"
+
+    @Option(help: "Detector score threshold (which detections reach the mask head); `run` uses 0.5.")
+    var scoreThreshold: Float = 0.05
+
     @Option(help: "Weights (see `detect`); a seeded model has the same cost as the real one.")
     var weights = "seeded:0"
 
@@ -107,63 +113,73 @@ struct BenchCommand: ParsableCommand {
         let gemm = measureSGEMM()
         print("CPU \(CPUFeatures.current.summary); sgemm \(GEMM.kernels), \(ComputePool.threads) threads; sgemm 1024×4096×2304: \(String(format: "%.1f", gemm)) GFLOP/s")
         print("clip \(input): \(first.width)×\(first.height), \(images.count - 1) timed frames (+1 warm-up)")
+        let proposalCounts = proposals.split(separator: ",").compactMap { Int($0) }
+        guard !proposalCounts.isEmpty, proposalCounts.allSatisfy({ $0 >= 1 }) else { throw CLIError("--proposals must be counts ≥ 1, e.g. 1000,300") }
+        var table: [(side: Int, proposals: Int, ms: Double)] = []
         for minSize in minSizes.split(separator: ",").compactMap({ Int($0) }) {
-            var options = ModelOptions()
-            options.minSize = minSize
-            options.backend = backendChoice
-            options.precision = precisions[0]
-            print("\nengine: \(options.engine)")
-            let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, options: options)
-            let keypointModel = keypoints ? try KeypointRCNN(stateDict: dict, options: options) : nil
-            let detector = maskModel?.detector ?? keypointModel!.detector
-            let ws = Workspace()
-            _ = maskModel?(images[0], workspace: ws)
-            _ = keypointModel?(images[0], workspace: ws)
-            let timings = Timings()
-            let start = Date()
-            var detections = 0
-            var previous: [BoxF] = []
-            for (i, img) in images.dropFirst().enumerated() {
-                // Keyframe mode: the RPN runs every N-th frame; otherwise the last boxes are the proposals.
-                let key = i % detectEvery == 0 || previous.isEmpty
-                let f = detector.features(img, workspace: ws, regions: key ? nil : previous, timings: timings)
-                var d = detector.detect([f], timings: timings)
-                maskModel?.predictMasks([f], &d, workspace: ws, timings: timings)
-                keypointModel?.predictKeypoints([f], &d, workspace: ws, timings: timings)
-                previous = d[0].filter { $0.score >= 0.5 }.map(\.box)
-                detections += d[0].count
-            }
-            let wall = Date().timeIntervalSince(start)
-            let n = Double(images.count - 1)
-            let size = ImageTransform(minSize: minSize).resizedSize(h: first.height, w: first.width)
-            let padded = ((size.h + 31) / 32 * 32, (size.w + 31) / 32 * 32)
-            let gflop = BackboneFLOPs.resnet50FPN(h: padded.0, w: padded.1) / 1e9
-            print("\nshort side \(minSize): input \(size.w)×\(size.h) (padded \(padded.1)×\(padded.0)), \(detections) detections")
-            print("  component            ms/frame")
-            for c in timings.order {
-                print("  " + c.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%9.1f", timings.milliseconds[c]! / n))
-            }
-            let bb = timings.milliseconds["backbone+fpn"]! / n
-            print(String(format: "  end-to-end: %.0f ms/frame, %.2f frames/s", wall * 1000 / n, n / wall))
-            print(String(format: "  backbone+FPN: %.1f GFLOP, %.1f GFLOP/s = %.0f%% of measured sgemm",
-                         gflop, gflop / (bb / 1000), 100 * gflop / (bb / 1000) / gemm))
-            // Direct-convolution FLOPs of the other heavy components (per frame): RPN head on P2–P6, box head on
-            // the proposals, mask head on the detections.
-            let perFrameDet = Double(detections) / n
-            let levels = (2...6).map { l in Double((padded.0 >> l) * (padded.1 >> l)) }
-            let rpnPerPixel: Double = 2 * (256 * 256 * 9 + 256 * 15)
-            let rpnGF: Double = levels.reduce(0) { $0 + $1 * rpnPerPixel } / 1e9
-            let boxPerRoI: Double = 2 * (12544 * 1024 + 1024 * 1024 + 1024 * 455)
-            let boxGF: Double = 1000 * boxPerRoI / 1e9
-            let maskPerRoI: Double = 2 * (4 * 256 * 256 * 9 * 196 + 256 * 256 * 4 * 196 + 256 * 91 * 784)
-            let maskGF: Double = perFrameDet * maskPerRoI / 1e9
-            for (name, gf) in [("backbone+fpn", gflop), ("rpn", rpnGF), ("box head", boxGF), ("mask head", maskGF)] {
-                guard let ms = timings.milliseconds[name].map({ $0 / n }), ms > 0 else { continue }
-                let rate = gf / (ms / 1000)
-                let pct = peak.map { String(format: ", %.0f%% of the %.0f GFLOP/s FMA peak", 100 * rate / $0, $0) } ?? ""
-                print("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%7.1f GFLOP %7.1f GFLOP/s", gf, rate) + pct)
+            for proposalCount in proposalCounts {
+                var options = ModelOptions()
+                options.minSize = minSize
+                options.rpnPostNMSTopN = proposalCount
+                options.scoreThreshold = scoreThreshold
+                options.backend = backendChoice
+                options.precision = precisions[0]
+                print("\nengine: \(options.engine)")
+                let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, options: options)
+                let keypointModel = keypoints ? try KeypointRCNN(stateDict: dict, options: options) : nil
+                let detector = maskModel?.detector ?? keypointModel!.detector
+                let ws = Workspace()
+                _ = maskModel?(images[0], workspace: ws)
+                _ = keypointModel?(images[0], workspace: ws)
+                let timings = Timings()
+                let start = Date()
+                var detections = 0
+                var previous: [BoxF] = []
+                for (i, img) in images.dropFirst().enumerated() {
+                    // Keyframe mode: the RPN runs every N-th frame; otherwise the last boxes are the proposals.
+                    let key = i % detectEvery == 0 || previous.isEmpty
+                    let f = detector.features(img, workspace: ws, regions: key ? nil : previous, timings: timings)
+                    var d = detector.detect([f], timings: timings)
+                    maskModel?.predictMasks([f], &d, workspace: ws, timings: timings)
+                    keypointModel?.predictKeypoints([f], &d, workspace: ws, timings: timings)
+                    previous = d[0].filter { $0.score >= 0.5 }.map(\.box)
+                    detections += d[0].count
+                }
+                let wall = Date().timeIntervalSince(start)
+                let n = Double(images.count - 1)
+                let size = ImageTransform(minSize: minSize).resizedSize(h: first.height, w: first.width)
+                let padded = ((size.h + 31) / 32 * 32, (size.w + 31) / 32 * 32)
+                let gflop = BackboneFLOPs.resnet50FPN(h: padded.0, w: padded.1) / 1e9
+                table.append((minSize, proposalCount, wall * 1000 / n))
+                print("\nshort side \(minSize), \(proposalCount) proposals: input \(size.w)×\(size.h) (padded \(padded.1)×\(padded.0)), \(detections) detections")
+                print("  component            ms/frame")
+                for c in timings.order {
+                    print("  " + c.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%9.1f", timings.milliseconds[c]! / n))
+                }
+                let bb = timings.milliseconds["backbone+fpn"]! / n
+                print(String(format: "  end-to-end: %.0f ms/frame, %.2f frames/s", wall * 1000 / n, n / wall))
+                print(String(format: "  backbone+FPN: %.1f GFLOP, %.1f GFLOP/s = %.0f%% of measured sgemm",
+                             gflop, gflop / (bb / 1000), 100 * gflop / (bb / 1000) / gemm))
+                // Direct-convolution FLOPs of the other heavy components (per frame): RPN head on P2–P6, box head on
+                // the proposals, mask head on the detections.
+                let perFrameDet = Double(detections) / n
+                let levels = (2...6).map { l in Double((padded.0 >> l) * (padded.1 >> l)) }
+                let rpnPerPixel: Double = 2 * (256 * 256 * 9 + 256 * 15)
+                let rpnGF: Double = levels.reduce(0) { $0 + $1 * rpnPerPixel } / 1e9
+                let boxPerRoI: Double = 2 * (12544 * 1024 + 1024 * 1024 + 1024 * 455)
+                let boxGF: Double = Double(proposalCount) * boxPerRoI / 1e9
+                let maskPerRoI: Double = 2 * (4 * 256 * 256 * 9 * 196 + 256 * 256 * 4 * 196 + 256 * 91 * 784)
+                let maskGF: Double = perFrameDet * maskPerRoI / 1e9
+                for (name, gf) in [("backbone+fpn", gflop), ("rpn", rpnGF), ("box head", boxGF), ("mask head", maskGF)] {
+                    guard let ms = timings.milliseconds[name].map({ $0 / n }), ms > 0 else { continue }
+                    let rate = gf / (ms / 1000)
+                    let pct = peak.map { String(format: ", %.0f%% of the %.0f GFLOP/s FMA peak", 100 * rate / $0, $0) } ?? ""
+                    print("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%7.1f GFLOP %7.1f GFLOP/s", gf, rate) + pct)
+                }
             }
         }
+        print("\nshort side × proposals → ms/frame (end to end through the model, mask head included)")
+        for row in table { print(String(format: "  %4d  %5d  %8.0f", row.side, row.proposals, row.ms)) }
     }
 
     /// GFLOP/s of one large sgemm shaped like a backbone convolution.

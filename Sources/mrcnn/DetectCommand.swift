@@ -32,6 +32,12 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with a warning elsewhere) or bf16-emulated.")
     var precision: String = "fp32"
 
+    @Option(help: "RPN proposals kept per image after NMS (torchvision's rpn_post_nms_top_n_test).")
+    var proposals: Int = 1000
+
+    @Option(help: "Most detections kept per image (torchvision's box_detections_per_img).")
+    var detections: Int = 100
+
     @Option(help: "Output COCO results JSON.")
     var json: String
 
@@ -47,6 +53,8 @@ struct DetectCommand: ParsableCommand {
                 throw CLIError("--score-threshold must be a score from 0 to 1 (got \(scoreThreshold))")
             }
             _ = try classes.map(RenderCommand.parseClasses)
+            guard proposals >= 1 else { throw CLIError("--proposals must be at least 1 (got \(proposals))") }
+            guard detections >= 1 else { throw CLIError("--detections must be at least 1 (got \(detections))") }
             if imageIDFromName {
                 for path in images where Self.numericID(path) == nil {
                     throw CLIError("--image-id-from-name: '\(path)' has no number as its file name (e.g. 000000000139.jpg)")
@@ -79,6 +87,8 @@ struct DetectCommand: ParsableCommand {
         options.scoreThreshold = scoreThreshold
         options.minSize = minSize
         options.maxSize = maxSize
+        options.rpnPostNMSTopN = proposals
+        options.detectionsPerImage = detections
         guard let p = Precision(rawValue: precision) else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated (got '\(precision)')") }
         options.precision = p
         let model = try ModelLoader.model(option: weights, options: options)

@@ -34,6 +34,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with one warning elsewhere) or bf16-emulated (bf16 rounding computed in fp32, for accuracy checks).")
     var precision: String?
 
+    @Option(help: "RPN proposals kept per frame after NMS (torchvision's rpn_post_nms_top_n_test: 1000); fewer makes the box head cheaper.")
+    var proposals: Int?
+
+    @Option(help: "Most detections kept per frame (torchvision's box_detections_per_img: 100).")
+    var detections: Int?
+
+    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320) while it runs; each change is logged and every --json frame records its settings.")
+    var targetFps: Double?
+
+    @Option(help: "With --target-fps: the smallest short side the controller may choose.")
+    var minSizeFloor: Int = 320
+
     @Option(name: .customLong("plugin"), help: "Load a third-party stage plugin (.so built against MRCNNPluginAPI); its stages can then be named in --stages. Repeatable.")
     var plugins: [String] = []
 
@@ -88,6 +100,8 @@ struct RunCommand: AsyncParsableCommand {
         set("detect-every", detectEvery, on: "detector")
         set("classes", classes, on: "detector")
         set("precision", precision, on: "detector", "keypoints")
+        set("proposals", proposals, on: "detector", "keypoints")
+        set("detections", detections, on: "detector", "keypoints")
         set("min-score", job.minScore, on: "render")
         set("min-hits", minHits, on: "tracker")
         set("max-age", maxAge, on: "tracker")
@@ -97,9 +111,6 @@ struct RunCommand: AsyncParsableCommand {
         for pair in extraOptions {
             if let (key, value) = StageRegistry.parseAssignment(pair) { options[key] = value }
         }
-    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with one warning elsewhere) or bf16-emulated (bf16 rounding computed in fp32, for accuracy checks).")
-    var precision: String?
-
         return options
     }
 
@@ -117,6 +128,10 @@ struct RunCommand: AsyncParsableCommand {
             _ = try classes.map(RenderCommand.parseClasses)
             if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
             if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
+            if let targetFps, !(targetFps.isFinite && targetFps > 0) { throw CLIError("--target-fps must be a positive number (got \(targetFps))") }
+            guard minSizeFloor >= 32 else { throw CLIError("--min-size-floor must be at least 32 (got \(minSizeFloor))") }
+            if let proposals, proposals < 1 { throw CLIError("--proposals must be at least 1 (got \(proposals))") }
+            if let detections, detections < 1 { throw CLIError("--detections must be at least 1 (got \(detections))") }
             try live.check()
             // The chain and its options, checked before any file is opened.
             let registry = try StageCatalog.makeRegistry(plugins: plugins)
@@ -132,6 +147,8 @@ struct RunCommand: AsyncParsableCommand {
         video.results = ResultsPaths(json: job.json, mot: mot, mots: mots)
         video.plugins = plugins
         video.live = live.settings
+        video.targetFPS = targetFps
+        video.minSizeFloor = minSizeFloor
         try await JobConsole.run(video)
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import Pipeline
+
+/// The frame-rate controller of one run, wired to the clock: puts the settings dial on every frame read, measures
+/// each finished frame's cost and feeds it to the `FrameRateController`, turns the dial on a change (logged once)
+/// and reports what it settled on. Files (`lossless`): the cost is the interval between finished frames, so it
+/// holds throughput. `latest`: the cost is the frame's time from capture to the sink, so it holds freshness.
+/// Used from the job's sink task, except `stamp`, which the reader calls (the dial is thread-safe).
+final class RateControl: @unchecked Sendable {
+    private(set) var controller: FrameRateController
+    let dial: SettingsDial
+    private let policy: FramePolicy
+    private let log: @Sendable (String) -> Void
+    private var lastDelivery: ContinuousClock.Instant?
+    private var changes = 0
+    /// Deliveries at the current settings: first and last time, count.
+    private var heldSince: ContinuousClock.Instant?
+    private var heldLast: ContinuousClock.Instant?
+    private var heldFrames = 0
+
+    init(ladder: QualityLadder, targetFPS: Double, policy: FramePolicy, log: @escaping @Sendable (String) -> Void) {
+        controller = FrameRateController(ladder: ladder, targetFPS: targetFPS)
+        dial = SettingsDial(ladder[0])
+        self.policy = policy
+        self.log = log
+    }
+
+    /// Puts the dial and the read time on a frame just read.
+    static let readTime = FeatureKey<ContinuousClock.Instant>("read-time")
+    func stamp(_ record: inout FrameRecord) {
+        record.features[SettingsDial.key] = dial
+        record.features[Self.readTime] = .now
+    }
+
+    /// A finished frame reached the sink.
+    func finished(_ record: FrameRecord) {
+        let now = ContinuousClock.now
+        defer { lastDelivery = now }
+        let frameSettings = record.features[FrameSettings.key]
+        if frameSettings == controller.settings {
+            if heldSince == nil { heldSince = now }
+            heldLast = now
+            heldFrames += 1
+        }
+        let since = policy == .latest ? record.features[Self.readTime] : lastDelivery
+        guard let since else { return }
+        guard let change = controller.observe(frameSettings, seconds: Self.seconds(since.duration(to: now))) else { return }
+        changes += 1
+        dial.current = change.settings
+        heldSince = nil
+        heldLast = nil
+        heldFrames = 0
+        log(String(format: "target %.2f fps: %@ at %.0f ms/frame → %@ (rung %d of %d)", controller.targetFPS,
+                   change.to > change.from ? "down" : "up", change.measuredSeconds * 1000,
+                   change.settings.description, change.to, controller.ladder.count - 1))
+    }
+
+    /// Frames per second held at the final settings (nil with fewer than 2 frames there).
+    var heldFPS: Double? {
+        guard let heldSince, let heldLast, heldFrames >= 2 else { return nil }
+        let s = Self.seconds(heldSince.duration(to: heldLast))
+        return s > 0 ? Double(heldFrames - 1) / s : nil
+    }
+
+    /// Closing-report lines: target, what it settled on, the rate held there, how many changes.
+    var summaryLines: [String] {
+        let c = controller
+        var lines = [String(format: "  target: %.2f fps (%@); settled on %@ (rung %d of %d, %d changes)", c.targetFPS,
+                            policy == .latest ? "freshness" : "throughput", c.settings.description, c.rung,
+                            c.ladder.count - 1, changes)]
+        if let fps = heldFPS {
+            lines.append(String(format: "  held: %.2f fps over the last %d frames%@", fps, heldFrames,
+                                fps < c.targetFPS * 0.9 && c.rung == c.ladder.count - 1 ? " (the floor rung: the best this machine holds)" : ""))
+        }
+        return lines
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
