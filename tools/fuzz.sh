@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Builds and runs one libFuzzer target of the checkpoint readers:   tools/fuzz.sh TARGET SECONDS [libFuzzer args]
-#   TARGET   pth (torch zip + legacy pickle) or safetensors (Fuzz/TARGET.swift)
-#   SECONDS  total fuzzing time, run in chunks of at most 180 s (FUZZ_CHUNK) that each take the shared build
-#            lock (FUZZ_LOCK, default /tmp/mrcnn-build.lock) so other builds get in between.
-# The target is compiled with swiftc -sanitize=fuzzer,address together with Sources/Checkpoint (one module) and
-# ZIPFoundation 0.9.20 (a static library built from the package checkout or the offline mirror), so the main
-# package and `swift build`/`swift test` are unaffected. Work files go to .build-fuzz/ (FUZZ_OUT): the binary,
-# corpus-TARGET/ (seeded from Tests/CheckpointTests/Fixtures, kept between runs) and artifacts-TARGET/ (crashes).
+# Builds and runs one libFuzzer target:   tools/fuzz.sh TARGET SECONDS [libFuzzer args]
+#   TARGET   pth (torch zip + legacy pickle), safetensors, or jsonl (the results reader) — Fuzz/TARGET.swift
+#   SECONDS  total fuzzing time, run in chunks of at most 300 s (FUZZ_CHUNK) that each take the shared build
+#            lock (FUZZ_LOCK, default /tmp/mrcnn-build.lock), with FUZZ_PAUSE s (15) between chunks so that
+#            builds waiting for the lock get in. One libFuzzer worker (one core).
+# The target is compiled with swiftc -sanitize=fuzzer,address as one module together with the sources it tests
+# (copied to .build-fuzz/src-TARGET with the imports of the modules folded in removed): Sources/Checkpoint +
+# Sources/JSONText for pth/safetensors (plus ZIPFoundation 0.9.20, a static library built from the package
+# checkout or the offline mirror), the plugin API + the results reader for jsonl. The main package and
+# `swift build`/`swift test` are unaffected. Work files go to .build-fuzz/ (FUZZ_OUT): the binary,
+# corpus-TARGET/ (seeded from the test fixtures, kept between runs) and artifacts-TARGET/ (crashes).
 # Prints the executions of each chunk and the total; exits non-zero on a crash, a timeout or an OOM.
 set -euo pipefail
-target=${1:?usage: tools/fuzz.sh pth|safetensors SECONDS [libFuzzer args]}
-seconds=${2:?usage: tools/fuzz.sh pth|safetensors SECONDS [libFuzzer args]}
+target=${1:?usage: tools/fuzz.sh pth|safetensors|jsonl SECONDS [libFuzzer args]}
+seconds=${2:?usage: tools/fuzz.sh pth|safetensors|jsonl SECONDS [libFuzzer args]}
 shift 2
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-$root/.build-fuzz}
 lock=${FUZZ_LOCK:-/tmp/mrcnn-build.lock}
-chunk=${FUZZ_CHUNK:-180}
+chunk=${FUZZ_CHUNK:-300}
+pause=${FUZZ_PAUSE:-15}
 fixtures=$root/Tests/CheckpointTests/Fixtures
 [[ -f $root/Fuzz/$target.swift ]] || { echo "fuzz.sh: no target Fuzz/$target.swift" >&2; exit 2; }
 mkdir -p "$out"
@@ -30,18 +34,30 @@ if [[ ! -f $zip/libZIPFoundation.a ]]; then
         git -C "${ZIPFOUNDATION_GIT:-/opt/swift-packages/weichsel/ZIPFoundation.git}" archive 0.9.20 Sources \
             | tar -x -C "$zip/src" --strip-components=1
     fi
-    flock "$lock" swiftc -O -parse-as-library -module-name ZIPFoundation -emit-library -static \
+    flock -o "$lock" swiftc -O -parse-as-library -module-name ZIPFoundation -emit-library -static \
         -emit-module -emit-module-path "$zip/ZIPFoundation.swiftmodule" -I "$zip/src/CZLib" -Xcc -D_GNU_SOURCE=1 \
         "$zip"/src/ZIPFoundation/*.swift -o "$zip/libZIPFoundation.a"
 fi
 
 binary=$out/fuzz-$target
-sources=("$root"/Sources/Checkpoint/*.swift "$root/Fuzz/$target.swift")
-if [[ ! -x $binary ]] || [[ -n $(find "${sources[@]}" -newer "$binary") ]]; then
+case $target in
+    jsonl) tested=("$root"/PluginAPI/Sources/MRCNNPluginAPI/*.swift "$root"/Sources/Results/ResultsReader.swift
+                   "$root"/Sources/Results/ResultsFrame.swift "$root"/Sources/Results/ResultsError.swift)
+           folded="Pipeline|MRCNNPluginAPI"; links=() ;;
+    *)     tested=("$root"/Sources/Checkpoint/*.swift "$root"/Sources/JSONText/*.swift)
+           folded="JSONText"; links=(-I "$zip" -I "$zip/src/CZLib" "$zip/libZIPFoundation.a" -lz) ;;
+esac
+if [[ ! -x $binary ]] || [[ -n $(find "${tested[@]}" "$root/Fuzz/$target.swift" -newer "$binary") ]]; then
+    src=$out/src-$target
+    rm -rf "$src" && mkdir -p "$src"
+    for file in "${tested[@]}"; do
+        grep -Ev "^import ($folded)\$" "$file" >"$src/$(basename "$(dirname "$file")")-$(basename "$file")"
+    done
     # (ld.gold warns once per ASan helper symbol; those lines are noise.)
-    { flock "$lock" swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name CheckpointFuzz \
-        -I "$zip" -I "$zip/src/CZLib" "${sources[@]}" "$zip/libZIPFoundation.a" -lz -o "$binary" 2>&1; } \
+    { flock -o "$lock" swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name "Fuzz_$target" \
+        "$src"/*.swift "$root/Fuzz/$target.swift" "${links[@]}" -o "$binary" 2>&1; } \
         | { grep -v "Cannot export local symbol" || true; }
+    [[ -x $binary && -z $(find "${tested[@]}" "$root/Fuzz/$target.swift" -newer "$binary") ]] || { echo "fuzz.sh: build failed" >&2; exit 2; }
 fi
 
 corpus=$out/corpus-$target
@@ -50,11 +66,14 @@ mkdir -p "$corpus" "$artifacts"
 case $target in
     pth) seeds=("$fixtures"/*.pth "$fixtures"/random.bin) ;;
     safetensors) seeds=("$fixtures"/*.safetensors) ;;
+    jsonl) seeds=("$root"/Fuzz/seeds/jsonl/*) ;;
 esac
-[[ -d $fixtures/fuzz ]] && seeds+=("$fixtures"/fuzz/"$target"-*)
+for kept in "$fixtures"/fuzz/"$target"-* "$root"/Tests/ResultsTests/Fixtures/fuzz/"$target"-*; do seeds+=("$kept"); done
 for seed in "${seeds[@]}"; do [[ -f $seed ]] && cp -n "$seed" "$corpus/seed-$(basename "$seed")"; done
 
 # Leak checking stays on, minus ZIPFoundation's own known leak (see Fuzz/lsan.supp).
+# Swift's own crash handler would read the crashing stack under ASan and report itself; libFuzzer reports.
+export SWIFT_BACKTRACE=enable=no
 export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 total=0
 left=$seconds
@@ -62,7 +81,7 @@ while (( left > 0 )); do
     run=$(( left < chunk ? left : chunk ))
     log=$out/last-$target.log
     status=0
-    flock "$lock" "$binary" -max_total_time="$run" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+    flock -o "$lock" "$binary" -max_total_time="$run" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$artifacts" "$@" "$corpus" >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     total=$(( total + ${runs:-0} ))
@@ -73,5 +92,6 @@ while (( left > 0 )); do
         exit 1
     fi
     left=$(( left - run ))
+    if (( left > 0 )); then sleep "$pause"; fi
 done
 echo "fuzz $target: $total executions in ${seconds}s, no findings"

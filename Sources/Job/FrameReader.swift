@@ -3,25 +3,32 @@ import Pipeline
 import Synchronization
 import VideoIO
 
-/// Pulls decoded frames from a `FrameSource` as pipeline records, up to an optional limit. Called only from the
-/// runner's reader (one thread at a time); the lock makes that explicit rather than assumed. `stamp` marks each
-/// record as it is read (the frame-rate controller's dial and read time).
+/// Pulls decoded frames from a `FrameSource` as pipeline records, up to an optional limit, dropping those before
+/// `skip` (a resumed run whose chain needs no warm-up). Called only from the runner's reader (one thread at a
+/// time); the lock makes that explicit rather than assumed. `stamp` marks each record as it is read (the
+/// frame-rate controller's dial and read time).
 final class FrameReader: Sendable {
     private let source: any FrameSource
     private let limit: Int?
+    private let skip: Int
     private let stamp: (@Sendable (inout FrameRecord) -> Void)?
     private let count = Mutex(0)
 
-    init(source: any FrameSource, limit: Int?, stamp: (@Sendable (inout FrameRecord) -> Void)? = nil) {
+    init(source: any FrameSource, limit: Int?, skip: Int = 0, stamp: (@Sendable (inout FrameRecord) -> Void)? = nil) {
         self.source = source
         self.limit = limit
+        self.skip = skip
         self.stamp = stamp
     }
 
     func next() throws -> FrameRecord? {
-        if let limit, count.withLock({ $0 }) >= limit { return nil }
-        guard let frame = try source.nextFrame() else { return nil }
-        count.withLock { $0 += 1 }
+        var frame: DecodedFrame
+        repeat {
+            if let limit, count.withLock({ $0 }) >= limit { return nil }
+            guard let next = try source.nextFrame() else { return nil }
+            count.withLock { $0 += 1 }
+            frame = next
+        } while frame.index < skip
         var record = FrameRecord(index: frame.index, pts: frame.pts, time: frame.time,
                                  image: RGBImage(width: frame.width, height: frame.height, pixels: frame.rgb))
         stamp?(&record)

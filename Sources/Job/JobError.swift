@@ -9,6 +9,12 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
     case notWritable(path: String, folder: String)
     /// A frame-rate target with no model stage to adjust.
     case targetNeedsModel
+    /// `--resume` refused: the outputs were made from another input or with other settings.
+    case cannotResume(output: String, reason: String)
+    /// A many-input run whose list names no input.
+    case noInputs(String)
+    /// `--shard` that is not INDEX/COUNT with 0 ≤ INDEX < COUNT.
+    case badShard(String)
 
     public var description: String {
         switch self {
@@ -19,6 +25,9 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
         case let .notWritable(path, folder):
             return "cannot write \(path): directory '\(folder)' does not exist or is not writable"
         case .targetNeedsModel: return "--target-fps needs a model stage to adjust (detector or keypoints)"
+        case let .cannotResume(output, reason): return "cannot resume \(output): \(reason); run without --resume to start over"
+        case let .noInputs(list): return "\(list): names no input (a directory of videos, a glob, or a .txt list)"
+        case let .badShard(text): return "--shard expects INDEX/COUNT with 0 <= INDEX < COUNT, got '\(text)'"
         }
     }
 }

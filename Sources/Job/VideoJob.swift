@@ -46,6 +46,9 @@ public struct VideoJob {
     public var log: @Sendable (String) -> Void = { _ in }
     /// Called after each frame reaches the sink, with the count so far and the expected total (if known).
     public var onProgress: (_ done: Int, _ total: Int?) -> Void = { _, _ in }
+    /// Continue an interrupted run of the same input and settings from the last frame all its outputs hold
+    /// (state in `OUTPUT.mrcnn-state.json`); without it a run starts over. See `JobCheckpoint`.
+    public var resume = false
 
     public init(input: String, output: String? = nil, chain: [String] = ["detector", "mask", "render"],
                 options: [String: String] = [:]) {
@@ -103,27 +106,33 @@ public struct VideoJob {
         defer { source.close() }
         session.source = source
         let info = source.info
-        let stages = try await StageChain.start(leadingStages + plans)
+        // Crash-safe outputs: the sidecar state first, then a fragmented MP4 and results appended frame by frame.
+        let checkpoint = output.map(JobCheckpoint.init)
+        let start = try checkpoint?.begin(self, resume: resume) ?? JobCheckpoint.Start()
+        let stages = try await StageChain.start(checkpoint?.plans(leadingStages + plans, start: start) ?? leadingStages + plans)
         session.interruptOnStop(stop)
         let sink = try output.map { output in
             try VideoSink(path: output, width: info.width, height: info.height,
                           timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen, frameRate: info.averageFrameRate,
-                          audioFrom: info.hasAudio && !VideoInput.isLive(input) ? input : nil)
+                          audioFrom: info.hasAudio && !VideoInput.isLive(input) ? input : nil,
+                          fragmented: true, origin: start.origin)
         }
-        let writers = try ResultsWriters(results)
+        let writers = try ResultsWriters(results, append: start.skip > 0)
         defer { writers.close() }
 
         var stamp: (@Sendable (inout FrameRecord) -> Void)?
         if let control { stamp = { record in control.stamp(&record) } }
-        let reader = FrameReader(source: source, limit: maxFrames, stamp: stamp)
+        let reader = FrameReader(source: source, limit: maxFrames, skip: start.warmup == .skip ? start.skip : 0, stamp: stamp)
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
-        var written = 0
+        var written = start.skip
         let runner = PipelineRunner(chain: stages, batchSize: batchSize, policy: live.policy(for: input))
         let summary: PipelineSummary
         do {
             summary = try await runner.run(read: { try reader.next() }, stop: stop, monitor: session.monitor) { record in
+                if record.index < start.skip { return }   // warm-up of a resumed run: already in the outputs
                 try sink?.write(rgb: record.image.pixels, pts: record.pts)
                 control?.finished(record)
+                if written == start.skip { try checkpoint?.noteOrigin(sink?.origin) }
                 try writers.write(record)
                 written += 1
                 onProgress(written, total)
@@ -143,6 +152,14 @@ public struct VideoJob {
         sink?.trimAudioToVideo = stop.isSet || maxFrames != nil
         await session.stop()
         try sink?.finish()
+        if written > 0, let sink {
+            let audio = sink.origin.flatMap { origin in
+                info.hasAudio && !VideoInput.isLive(input)
+                    ? MP4Join.Audio(path: input, origin: origin, timeBase: (info.timeBaseNum, info.timeBaseDen), trimToVideo: sink.trimAudioToVideo)
+                    : nil
+            }
+            try checkpoint?.finish(interrupted: stop.isSet, audio: audio)
+        }
         var report = JobReport(summary: summary, interrupted: stop.isSet, output: output, results: results.all,
                                liveLines: session.summaryLines(summary))
         report.modelSeconds = plans.contains { ["detector", "mask", "keypoints"].contains($0.name) } ? gate.busySeconds : nil

@@ -5,13 +5,15 @@ public final class LineFile {
     public let path: String
     private let handle: FileHandle
 
-    /// Creates (or truncates) the file.
-    public init(path: String) throws {
+    /// Creates (or truncates) the file; `append` keeps an existing file and writes after its end.
+    public init(path: String, append: Bool = false) throws {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil),
+        let keep = append && FileManager.default.fileExists(atPath: path)
+        guard keep || FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw ResultsError.cannotWrite(path: path, reason: "could not create the file")
         }
+        if keep { _ = try? handle.seekToEnd() }
         self.handle = handle
     }
 

@@ -39,6 +39,11 @@ public enum ResultsReader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ResultsError.cannotRead(path: path)
         }
+        return try parse(data, path: path)
+    }
+
+    /// Every frame of the JSON Lines `data` (errors name `path`); the fuzzed entry point.
+    public static func parse(_ data: Data, path: String) throws -> [ResultsFrame] {
         var frames: [ResultsFrame] = []
         let decoder = JSONDecoder()
         var lineNumber = 0

@@ -8,11 +8,11 @@ public final class ResultsWriters {
     private var mot: LineFile?
     private var mots: LineFile?
 
-    /// Creates the files named in `paths`.
-    public init(_ paths: ResultsPaths) throws {
-        json = try paths.json.map { try LineFile(path: $0) }
-        mot = try paths.mot.map { try LineFile(path: $0) }
-        mots = try paths.mots.map { try LineFile(path: $0) }
+    /// Creates the files named in `paths`; `append` continues existing ones (a resumed run).
+    public init(_ paths: ResultsPaths, append: Bool = false) throws {
+        json = try paths.json.map { try LineFile(path: $0, append: append) }
+        mot = try paths.mot.map { try LineFile(path: $0, append: append) }
+        mots = try paths.mots.map { try LineFile(path: $0, append: append) }
     }
 
     /// Appends `record`'s results to every open file.

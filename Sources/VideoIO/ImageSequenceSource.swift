@@ -84,9 +84,10 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
     public func close() { lock.withLock { stopped = true } }
 }
 
-/// Shell-style glob matching of file paths (`*`, `?`, `[…]` in any component) with the C library's glob(3).
-enum Glob {
-    static func match(_ pattern: String) -> [String] {
+/// Shell-style glob matching of file paths (`*`, `?`, `[…]` in any component) with the C library's glob(3); any thread.
+public enum Glob {
+    /// The paths matching `pattern`, in glob(3)'s (sorted) order; [] when none.
+    public static func match(_ pattern: String) -> [String] {
         var result = glob_t()
         defer { globfree(&result) }
         guard glob(pattern, 0, nil, &result) == 0 else { return [] }

@@ -44,6 +44,7 @@ extension VideoSink {
         ctx.pointee.colorspace = AVCOL_SPC_SMPTE170M
         ctx.pointee.color_range = AVCOL_RANGE_MPEG
         ctx.pointee.thread_count = 0
+        if fragmented { ctx.pointee.max_b_frames = 0 }
         if (output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
             ctx.pointee.flags |= mrcnn_codec_flag_global_header()
         }
@@ -94,11 +95,17 @@ extension VideoSink {
         audioStream = stream
     }
 
-    /// Writes the MP4 header; `+faststart` moves the index to the front when the trailer is written.
+    /// Writes the MP4 header; `+faststart` moves the index to the front when the trailer is written. Fragmented:
+    /// an empty moov now, then one fragment per frame, each flushed to the file at once.
     func writeHeader() throws {
         guard let output else { return }
         var options: OpaquePointer?
-        av_dict_set(&options, "movflags", "+faststart", 0)
+        if fragmented {
+            av_dict_set(&options, "movflags", "+frag_every_frame+empty_moov+default_base_moof", 0)
+            av_dict_set(&options, "flush_packets", "1", 0)
+        } else {
+            av_dict_set(&options, "movflags", "+faststart", 0)
+        }
         let written = avformat_write_header(output, &options)
         av_dict_free(&options)
         guard written >= 0 else {

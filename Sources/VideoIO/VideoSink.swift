@@ -12,8 +12,14 @@ import Foundation
 /// - yuv420p needs even dimensions: an odd width or height is padded by one pixel (the last column / row is
 ///   repeated), so the output is `encodedWidth × encodedHeight`.
 /// - Audio whose codec MP4 cannot hold (e.g. PCM from a WAV) is left out; `audioSkippedReason` says why.
-/// - `finish()` flushes and writes the trailer (safe to call twice). Without it the file is unusable, but
+/// - `finish()` flushes and writes the trailer (safe to call twice). Without it a regular MP4 is unusable, but
 ///   dropping the sink frees everything.
+/// - `fragmented`: crash-safe writing. The file is a fragmented MP4 of the video alone (empty moov, one
+///   moof+mdat per frame, flushed per packet, no B-frames so decode order is presentation order): after a kill
+///   it plays up to the frames still inside the encoder. `audioFrom` then only sets the time origin; `MP4Join`
+///   turns the file (or several resumed segments) into a regular `+faststart` MP4 and copies the audio there.
+///   `origin` fixes the output's time 0 (encoder time base) instead of taking it from the first frame, so a
+///   resumed segment keeps the first segment's timestamps.
 public final class VideoSink: @unchecked Sendable {
     public let path: String
     public let width: Int
@@ -30,6 +36,13 @@ public final class VideoSink: @unchecked Sendable {
     /// When true, `finish()` drops audio that starts after the last frame ends (e.g. when only part of the
     /// input was processed); by default all of the input's audio is copied.
     public var trimAudioToVideo = false
+    /// Written as a fragmented MP4 (see above).
+    public let fragmented: Bool
+    /// The pts (encoder time base) shown at output time 0; known after the first frame or given at init.
+    public var origin: Int64? { lastPTS == nil ? fixedOrigin : videoShift }
+    private let fixedOrigin: Int64?
+    /// Fragmented mode: the audio of `audioFrom`, read only for its start time.
+    private var audioProbe: AudioPassthrough?
 
     // Internal (not private) so the set-up in VideoSink+Setup.swift can fill them.
     var output: UnsafeMutablePointer<AVFormatContext>?
@@ -52,9 +65,12 @@ public final class VideoSink: @unchecked Sendable {
     private var finished = false
 
     public init(path: String, width: Int, height: Int, timeBaseNum: Int32, timeBaseDen: Int32, frameRate: Double,
-                audioFrom: String?, preset: String = "veryfast", crf: Int = 20) throws {
+                audioFrom: String?, preset: String = "veryfast", crf: Int = 20, fragmented: Bool = false,
+                origin: Int64? = nil) throws {
         _ = FFmpeg.setUp
         self.path = path
+        self.fragmented = fragmented
+        fixedOrigin = origin
         self.width = width
         self.height = height
         encodedWidth = width + (width & 1)
@@ -71,7 +87,9 @@ public final class VideoSink: @unchecked Sendable {
         do {
             try openOutput()
             try openEncoder(rate: rate, preset: preset, crf: crf)
-            if let audioFrom { try attachAudio(from: audioFrom) }
+            if let audioFrom {
+                if fragmented { audioProbe = try AudioPassthrough(path: audioFrom) } else { try attachAudio(from: audioFrom) }
+            }
             try writeHeader()
         } catch {
             // Remove the half-made file, but only if we created it (never a file we failed to open).
@@ -182,8 +200,13 @@ public final class VideoSink: @unchecked Sendable {
     /// Sets the shifts that make the output start at 0: the earlier of the first frame and the audio stream's
     /// start (which excludes AAC priming; primed packets keep their negative time and the muxer's edit list hides them).
     private func chooseOrigin(firstPTS: Int64) {
+        if let fixedOrigin {
+            videoShift = fixedOrigin
+            if let audio { audioShift = av_rescale_q(fixedOrigin, encoderTimeBase, audio.timeBase) }
+            return
+        }
         var origin = (value: firstPTS, base: encoderTimeBase)
-        if let audio, let start = audio.startTime, av_compare_ts(start, audio.timeBase, origin.value, origin.base) < 0 {
+        if let audio = audio ?? audioProbe, let start = audio.startTime, av_compare_ts(start, audio.timeBase, origin.value, origin.base) < 0 {
             origin = (start, audio.timeBase)
         }
         videoShift = av_rescale_q(origin.value, origin.base, encoderTimeBase)
@@ -223,6 +246,7 @@ public final class VideoSink: @unchecked Sendable {
         sws_freeContext(scaler)
         scaler = nil
         audio = nil
+        audioProbe = nil
         videoStream = nil
         audioStream = nil
     }

@@ -6,7 +6,7 @@ struct JobOptions: ParsableArguments {
     @Argument(help: "Input video: a file, a stream URL or /dev/videoN (for `render`: the video the results were made from).")
     var input: String
 
-    @Option(name: [.short, .customLong("output")], help: "Output MP4 path (never the input).")
+    @Option(name: [.short, .customLong("output")], help: "Output MP4 path (never the input); for `run`, a directory (DIR/) takes a list of inputs (a directory of videos, a glob, a .txt list) and writes DIR/NAME.mp4 + DIR/NAME.jsonl for each.")
     var output: String
 
     @Option(help: "Drawing threshold: draw only instances scoring at least this (results files keep every instance the detector kept; the detector's own cut is --score-threshold).")

@@ -82,8 +82,14 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Tracker: associate by box IoU only, ignoring masks.")
     var trackBoxesOnly = false
 
+    @Flag(help: "Continue an interrupted run (crash, kill, power cut) of the same input and settings from the last frame its outputs hold, instead of starting over. Refused when the input or the settings differ.")
+    var resume = false
+
     @OptionGroup(title: "Live input")
     var live: LiveOptions
+
+    @OptionGroup(title: "Many inputs")
+    var batch: BatchOptions
 
     /// Stage options as STAGE.OPTION → value. Precedence: a dedicated flag is shorthand for the option on every
     /// stage that has it (`--min-size` → detector.min-size and keypoints.min-size); `--option` wins over it.
@@ -133,6 +139,7 @@ struct RunCommand: AsyncParsableCommand {
             if let proposals, proposals < 1 { throw CLIError("--proposals must be at least 1 (got \(proposals))") }
             if let detections, detections < 1 { throw CLIError("--detections must be at least 1 (got \(detections))") }
             try live.check()
+            try batch.check(output: job.output, json: job.json, mot: mot, mots: mots)
             // The chain and its options, checked before any file is opened.
             let registry = try StageCatalog.makeRegistry(plugins: plugins)
             try registry.validate(StageRegistry.parseChain(stages))
@@ -141,14 +148,22 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var video = VideoJob(input: job.input, output: job.output, chain: StageRegistry.parseChain(stages), options: stageOptions)
+        if BatchOptions.isBatch(output: job.output) { return try await runBatch() }
+        var video = makeJob(input: job.input, output: job.output, results: ResultsPaths(json: job.json, mot: mot, mots: mots))
+        video.resume = resume
+        try await JobConsole.run(video)
+    }
+
+    /// The job for one input with this command's chain and settings.
+    func makeJob(input: String, output: String, results: ResultsPaths) -> VideoJob {
+        var video = VideoJob(input: input, output: output, chain: StageRegistry.parseChain(stages), options: stageOptions)
         video.batchSize = batchSize
         video.maxFrames = job.maxFrames
-        video.results = ResultsPaths(json: job.json, mot: mot, mots: mots)
+        video.results = results
         video.plugins = plugins
         video.live = live.settings
         video.targetFPS = targetFps
         video.minSizeFloor = minSizeFloor
-        try await JobConsole.run(video)
+        return video
     }
 }

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+/// Crash-safe outputs and `--resume`: a run killed with SIGKILL leaves a playable MP4 and whole JSON Lines, and
+/// resuming it gives what an uninterrupted run gives (same JSON Lines bytes, same frames at the same timestamps).
+@Suite("mrcnn run --resume", .serialized)
+struct ResumeTests {
+    /// Video packet pts (ffprobe, presentation order) and the audio packet count of `path`.
+    static func packets(_ path: URL) throws -> (video: [Int], audio: Int) {
+        let result = try CLIHarness.run(CLIHarness.tool("ffprobe"), ["-v", "error", "-show_entries", "packet=codec_type,pts",
+                                                                      "-of", "csv=p=0", path.path], in: path.deletingLastPathComponent())
+        guard result.status == 0 else { throw CLIHarness.Failure(description: "ffprobe failed: \(result.stderr)") }
+        var video: [Int] = [], audio = 0
+        for line in result.stdout.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: ",")
+            if fields.first == "video", fields.count > 1, let pts = Int(fields[1]) { video.append(pts) }
+            if fields.first == "audio" { audio += 1 }
+        }
+        return (video.sorted(), audio)
+    }
+
+    /// Runs `arguments` with the process killing itself (SIGKILL) after `killAfter` frames.
+    static func killed(_ arguments: [String], after killAfter: Int, in dir: URL) throws {
+        guard let binary = CLIHarness.binary else { throw CLIHarness.Failure(description: "mrcnn binary not found") }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = dir
+        process.environment = ProcessInfo.processInfo.environment.merging(["MRCNN_TEST_KILL_AFTER": "\(killAfter)"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try CLIHarness.wait(process, timeout: 300)
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.terminationStatus == SIGKILL)
+    }
+
+    /// Kill after `killAfter` frames, check the partial outputs, resume, compare with an uninterrupted run.
+    func killResumeCompare(stages: [String], seconds: Int, killAfter: Int, audio: Bool) throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let input = dir.appendingPathComponent("clip.mp4")
+        try CLIHarness.makeClip(input, seconds: seconds, audio: audio)
+        func arguments(_ name: String) -> [String] {
+            ["run", input.path, "-o", dir.appendingPathComponent("\(name).mp4").path,
+             "--json", dir.appendingPathComponent("\(name).jsonl").path] + stages
+        }
+        let whole = try CLIHarness.mrcnn(arguments("whole"), in: dir, timeout: 300)
+        #expect(whole.status == 0, "stderr: \(whole.stderr)")
+
+        try Self.killed(arguments("resumed"), after: killAfter, in: dir)
+        let partial = dir.appendingPathComponent("resumed.mp4")
+        let partialFrames = try Self.packets(partial).video.count
+        #expect(partialFrames > 0, "the killed run's MP4 holds no readable frame")
+        #expect(partialFrames <= killAfter)
+        let lines = CLIHarness.read(dir.appendingPathComponent("resumed.jsonl")).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == killAfter + 1 && lines.last == "", "JSON Lines after the kill: \(lines.count - 1) lines")
+        #expect(FileManager.default.fileExists(atPath: partial.path + ".mrcnn-state.json"))
+
+        let resumed = try CLIHarness.mrcnn(arguments("resumed") + ["--resume"], in: dir, timeout: 300)
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        #expect(CLIHarness.read(dir.appendingPathComponent("resumed.jsonl")) == CLIHarness.read(dir.appendingPathComponent("whole.jsonl")))
+        let a = try Self.packets(dir.appendingPathComponent("whole.mp4")), b = try Self.packets(partial)
+        #expect(a.video.count == seconds * 25)
+        #expect(b.video == a.video)
+        #expect(b.audio == a.audio)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("resumed.mp4.") }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    @Test("render chain with audio: SIGKILL after 40 of 100 frames, resume = uninterrupted run")
+    func renderChain() throws {
+        try killResumeCompare(stages: ["--stages", "render"], seconds: 4, killAfter: 40, audio: true)
+    }
+
+    @Test("model + tracker chain (seeded weights, tiny input): the tracker's state is rebuilt from the saved results")
+    func modelAndTracker() throws {
+        try killResumeCompare(stages: ["--stages", "detector,mask,tracker,render", "--weights", "seeded:0",
+                                       "--min-size", "64", "--max-size", "96", "--score-threshold", "0.05", "--min-hits", "1"],
+                              seconds: 1, killAfter: 11, audio: false)
+    }
+
+    @Test("a resume with other settings or another input is refused in one line")
+    func refused() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let input = dir.appendingPathComponent("clip.mp4"), other = dir.appendingPathComponent("other.mp4")
+        try CLIHarness.makeClip(input, seconds: 2, audio: false)
+        try CLIHarness.makeClip(other, seconds: 1, audio: false)
+        let output = dir.appendingPathComponent("out.mp4").path
+        try Self.killed(["run", input.path, "-o", output, "--stages", "render"], after: 20, in: dir)
+        let settings = try CLIHarness.mrcnn(["run", input.path, "-o", output, "--stages", "render", "--min-score", "0.3", "--resume"], in: dir)
+        #expect(settings.status != 0)
+        #expect(settings.stderrLines.count == 1 && settings.stderr.contains("settings differ"), "stderr: \(settings.stderr)")
+        let input2 = try CLIHarness.mrcnn(["run", other.path, "-o", output, "--stages", "render", "--resume"], in: dir)
+        #expect(input2.status != 0)
+        #expect(input2.stderrLines.count == 1 && input2.stderr.contains("not the file"), "stderr: \(input2.stderr)")
+    }
+}
+
+/// Many inputs over several workers.
+@Suite("mrcnn run LIST -o DIR/ --shard", .serialized)
+struct ShardTests {
+    @Test("3 local workers over 7 clips: every input done exactly once; a second pass skips them all")
+    func threeWorkersSevenClips() throws {
+        guard let binary = CLIHarness.binary else { throw CLIHarness.Failure(description: "mrcnn binary not found") }
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let clips = dir.appendingPathComponent("clips")
+        try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
+        for k in 0..<7 { try CLIHarness.makeClip(clips.appendingPathComponent("clip\(k).mp4"), seconds: 1, size: "96x64", audio: false) }
+        let out = dir.appendingPathComponent("out").path + "/"
+        // Worker 2 takes its index from the Indexed Job variable.
+        var workers: [(Process, URL)] = []
+        for index in 0..<3 {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["run", clips.path, "-o", out, "--stages", "render"] + (index == 2 ? ["--shard", "/3"] : ["--shard", "\(index)/3"])
+            process.environment = ProcessInfo.processInfo.environment.merging(["JOB_COMPLETION_INDEX": "\(index)"]) { $1 }
+            let err = dir.appendingPathComponent("worker\(index).txt")
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: err)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            workers.append((process, err))
+        }
+        var started: [String] = []
+        for (process, err) in workers {
+            try CLIHarness.wait(process, timeout: 300)
+            #expect(process.terminationStatus == 0, "\(CLIHarness.read(err))")
+            started += CLIHarness.read(err).split(separator: "\n").compactMap { line in
+                line.contains("] ") && line.contains(" → ") ? line.split(separator: " ").dropFirst(2).first.map(String.init) : nil
+            }
+        }
+        let names = started.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
+        #expect(names == (0..<7).map { "clip\($0).mp4" }, "started: \(started)")
+        for k in 0..<7 {
+            #expect(try CLIHarness.probe(URL(fileURLWithPath: out + "clip\(k).mp4"))["video"] == 25)
+            #expect(CLIHarness.read(URL(fileURLWithPath: out + "clip\(k).jsonl")).split(separator: "\n").count == 25)
+        }
+        let again = try CLIHarness.mrcnn(["run", clips.path, "-o", out, "--stages", "render"], in: dir)
+        #expect(again.status == 0)
+        #expect(again.stderr.components(separatedBy: "done already").count - 1 == 7, "stderr: \(again.stderr)")
+    }
+}
