@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Synchronization
 
 /// Serialises the model's heavy work across stages: each stage's GEMMs already use every core through OpenBLAS,
@@ -15,8 +16,11 @@ public final class ComputeGate: Sendable {
     public static let sharedKey = "compute-gate"
 
     func run<T>(_ body: () throws -> T) rethrows -> T {
-        try lock.withLock { _ in
+        let asked = ContinuousClock.now
+        return try lock.withLock { _ in
             let start = ContinuousClock.now
+            let waited = asked.duration(to: start)
+            StageWaits.add(Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18)
             defer {
                 let d = start.duration(to: .now)
                 busy.withLock { $0 += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }

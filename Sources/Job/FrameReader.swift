@@ -23,14 +23,19 @@ final class FrameReader: Sendable {
 
     func next() throws -> FrameRecord? {
         var frame: DecodedFrame
+        var started = ContinuousClock.now
         repeat {
             if let limit, count.withLock({ $0 }) >= limit { return nil }
+            started = ContinuousClock.now
             guard let next = try source.nextFrame() else { return nil }
             count.withLock { $0 += 1 }
             frame = next
         } while frame.index < skip
         var record = FrameRecord(index: frame.index, pts: frame.pts, time: frame.time,
                                  image: RGBImage(width: frame.width, height: frame.height, pixels: frame.rgb))
+        let decode = started.duration(to: .now)
+        FrameTiming.record("decode", ms: (Double(decode.components.seconds) + Double(decode.components.attoseconds) * 1e-18) * 1000,
+                           in: &record)
         stamp?(&record)
         return record
     }

@@ -13,6 +13,9 @@ public struct JobReport: Sendable {
     public let liveLines: [String]
     /// Seconds the model stages computed (held the shared compute gate); nil without a model stage.
     public var modelSeconds: Double?
+    /// Milliseconds of each part's own work summed over the frames written (decode, stages less their waits for
+    /// the compute gate, encode); nil: the runner's wall time per part is shown instead.
+    public var busy: FrameTiming?
     /// The frame-rate controller's target, final settings and the rate it held (empty without `--target-fps`).
     public var controlLines: [String] = []
 
@@ -40,9 +43,13 @@ public struct JobReport: Sendable {
         let width = parts.map(\.name.count).max() ?? 0
         for part in parts {
             let name = part.name.padding(toLength: width, withPad: " ", startingAt: 0)
-            let busy = summary.wallSeconds > 0 ? 100 * part.seconds / summary.wallSeconds : 0
+            // A part's own work where it was measured per frame, else its wall time in the runner.
+            let seconds = self.busy?[part.name].map { $0 / 1000 } ?? part.seconds
+            let busy = summary.wallSeconds > 0 ? 100 * seconds / summary.wallSeconds : 0
+            let frames = self.busy?[part.name] != nil ? summary.frames : part.frames
+            let ms = frames > 0 ? seconds * 1000 / Double(frames) : 0
             lines.append(String(format: "  %@  %8.2f ms/frame  busy %3.0f %%, waiting %3.0f %%", name,
-                                part.meanMillisecondsPerFrame, min(busy, 100), max(0, 100 - busy)))
+                                ms, min(busy, 100), max(0, 100 - busy)))
         }
         if let idle = modelIdleFraction, let model = modelSeconds {
             lines.append(String(format: "  model: computing %.1f s of %.1f s, idle %.0f %%", model, summary.wallSeconds, idle * 100))

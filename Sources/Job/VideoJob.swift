@@ -125,12 +125,19 @@ public struct VideoJob {
         let reader = FrameReader(source: source, limit: maxFrames, skip: start.warmup == .skip ? start.skip : 0, stamp: stamp)
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
         var written = start.skip
+        var busy = FrameTiming()   // the frames' own work per part, summed for the closing report
         let runner = PipelineRunner(chain: stages, batchSize: batchSize, policy: live.policy(for: input))
         let summary: PipelineSummary
         do {
-            summary = try await runner.run(read: { try reader.next() }, stop: stop, monitor: session.monitor) { record in
-                if record.index < start.skip { return }   // warm-up of a resumed run: already in the outputs
+            summary = try await runner.run(read: { try reader.next() }, stop: stop, monitor: session.monitor) { finished in
+                if finished.index < start.skip { return }   // warm-up of a resumed run: already in the outputs
+                var record = finished
+                let encodeStart = ContinuousClock.now
                 try sink?.write(rgb: record.image.pixels, pts: record.pts)
+                let encode = encodeStart.duration(to: .now)
+                FrameTiming.record("encode", ms: (Double(encode.components.seconds) + Double(encode.components.attoseconds) * 1e-18) * 1000,
+                                   in: &record)
+                for part in record.features[FrameTiming.key]?.parts ?? [] { busy.add(part.name, ms: part.ms) }
                 control?.finished(record)
                 if written == start.skip { try checkpoint?.noteOrigin(sink?.origin) }
                 try writers.write(record)
@@ -162,6 +169,7 @@ public struct VideoJob {
         }
         var report = JobReport(summary: summary, interrupted: stop.isSet, output: output, results: results.all,
                                liveLines: session.summaryLines(summary))
+        report.busy = busy
         report.modelSeconds = plans.contains { ["detector", "mask", "keypoints"].contains($0.name) } ? gate.busySeconds : nil
         report.controlLines = control?.summaryLines ?? []
         return report

@@ -47,10 +47,15 @@ final class StageWorker: Sendable {
             case let .process(records, reply):
                 var batch = records
                 reply.resume(with: Result {
+                    _ = StageWaits.take()
+                    let start = ContinuousClock.now
                     do { try stage.process(&batch) } catch { throw Self.wrap(error, stage: name) }
                     guard batch.count == records.count else {
                         throw StageError.failed(stage: name, message: "returned \(batch.count) frames for a batch of \(records.count)")
                     }
+                    // The stage's own work, shared evenly over the batch's frames (waiting for the gate excluded).
+                    let busy = max(0, start.duration(to: .now).seconds - StageWaits.take())
+                    for i in batch.indices { FrameTiming.record(name, ms: busy * 1000 / Double(batch.count), in: &batch[i]) }
                     return batch
                 })
             case let .finish(reply):

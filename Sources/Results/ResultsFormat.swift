@@ -6,7 +6,8 @@ import Pipeline
 public enum ResultsFormat {
     /// One JSON Lines record: `frame`, `pts`, `time`, `settings` (only when a controller set them), `instances`
     /// (see README, "Results files").
-    public static func jsonLine(_ record: FrameRecord) -> String {
+    /// With `timing`, the frame's `FrameTiming` as `"timing": {"decode": ms, stage: ms, …, "encode": ms}`.
+    public static func jsonLine(_ record: FrameRecord, timing: Bool = false) -> String {
         let height = record.image.height, width = record.image.width
         let instances = record.instances.map { instance -> String in
             let b = instance.box
@@ -35,6 +36,9 @@ public enum ResultsFormat {
             fields.append(("settings", JSONText.object(settings.fields.map { f in
                 (f.key, f.key == "precision" ? JSONText.string(f.value) : f.value)
             })))
+        }
+        if timing, let parts = record.features[FrameTiming.key]?.parts {
+            fields.append(("timing", JSONText.object(parts.map { ($0.name, String(format: "%.3f", $0.ms)) })))
         }
         fields.append(("instances", JSONText.array(instances)))
         return JSONText.object(fields)

@@ -61,6 +61,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs a stage that provides track ids (tracker).")
     var mot: String?
 
+    @Flag(help: "Add each frame's timing to --json: milliseconds of decode, of each stage's own work (waiting for the model's cores excluded) and of encode.")
+    var timing = false
+
     @Option(help: "Write tracked masks as MOTS txt (frame id class_id height width rle); needs track ids and masks (tracker, mask).")
     var mots: String?
 
@@ -134,6 +137,9 @@ struct RunCommand: AsyncParsableCommand {
             _ = try classes.map(RenderCommand.parseClasses)
             if let minSize, minSize < 32 { throw CLIError("--min-size must be at least 32 (got \(minSize))") }
             if let maxSize, maxSize < 32 { throw CLIError("--max-size must be at least 32 (got \(maxSize))") }
+            if timing && job.json == nil && !BatchOptions.isBatch(output: job.output) {
+                throw CLIError("--timing adds per-frame timing to the JSON Lines: give --json FILE too")
+            }
             if let targetFps, !(targetFps.isFinite && targetFps > 0) { throw CLIError("--target-fps must be a positive number (got \(targetFps))") }
             guard minSizeFloor >= 32 else { throw CLIError("--min-size-floor must be at least 32 (got \(minSizeFloor))") }
             if let proposals, proposals < 1 { throw CLIError("--proposals must be at least 1 (got \(proposals))") }
@@ -160,6 +166,7 @@ struct RunCommand: AsyncParsableCommand {
         video.batchSize = batchSize
         video.maxFrames = job.maxFrames
         video.results = results
+        video.results.timing = timing
         video.plugins = plugins
         video.live = live.settings
         video.targetFPS = targetFps

@@ -25,6 +25,31 @@ struct NewUserTests {
         #expect(other.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(other.stderr)")
     }
 
+    @Test("--timing: every JSON Lines frame says the ms of decode, each stage and encode; the summary shows busy time")
+    func perFrameTiming() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        try CLIHarness.makeClip(dir.appendingPathComponent("v.mp4"), seconds: 1, audio: false)
+        let run = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "o.mp4", "--stages", "tracker,render", "--json", "j.jsonl", "--timing"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try String(contentsOf: dir.appendingPathComponent("j.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 25)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let timing = try #require(object["timing"] as? [String: Double], "\(line)")
+            #expect(Set(timing.keys) == ["decode", "tracker", "render", "encode"], "\(timing)")
+            #expect(timing.values.allSatisfy { $0 >= 0 && $0.isFinite })
+        }
+        #expect(String(lines[0]).range(of: #""timing":\{"decode":[0-9.]+,"tracker":[0-9.]+,"render":[0-9.]+,"encode":[0-9.]+\}"#,
+                                       options: .regularExpression) != nil, "parts in pipeline order: \(lines[0])")
+        #expect(run.stderr.contains("busy") && run.stderr.contains("render"), "\(run.stderr)")
+        // Without --timing the lines carry no timing; --timing without --json is a one-line error.
+        let plain = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "p.mp4", "--stages", "render", "--json", "p.jsonl"], in: dir)
+        #expect(plain.status == 0 && !(try String(contentsOf: dir.appendingPathComponent("p.jsonl"), encoding: .utf8)).contains("timing"))
+        let bad = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "q.mp4", "--stages", "render", "--timing"], in: dir)
+        #expect(bad.status != 0 && bad.stderr.contains("--timing adds per-frame timing to the JSON Lines: give --json FILE too"), "\(bad.stderr)")
+    }
+
     @Test("image sequences as INPUT: a glob and a %04d pattern")
     func imageSequences() throws {
         let dir = try CLIHarness.makeTemporaryDirectory()
