@@ -54,13 +54,16 @@ def peers():
 ours = {"mrcnn fp32 openblas": mrcnn("mrcnn-openblas"), "mrcnn fp32 auto": mrcnn("mrcnn-fp32"),
         "mrcnn bf16": mrcnn("mrcnn-bf16")}
 theirs = peers()
+names = {"ort": "ONNX Runtime", "ov_f32": "OpenVINO f32", "ov_default": "OpenVINO default", "torch": "PyTorch eager"}
+bf16_text = os.path.join(out, "mrcnn-bf16.txt")
+if os.path.exists(bf16_text) and "(bf16 requested)" in open(bf16_text).read():
+    names["mrcnn bf16"] = "mrcnn bf16 (ran fp32: no bf16 units)"
 # Component names per side: (mrcnn, peer candidates).
 rows = [("backbone+FPN", "backbone+fpn", ["backbone"]),
         ("RPN", "rpn", ["rpn"]),
         ("box head (1000 RoIs)", "box head", ["box_mlp"]),
         ("mask head (100 RoIs)", "mask head", ["mask_convs"]),
         ("end to end", "e2e", ["e2e", "full"])]
-names = {"ort": "ONNX Runtime", "ov_f32": "OpenVINO f32", "ov_default": "OpenVINO default", "torch": "PyTorch eager"}
 for p in ["ort.json"]:
     path = os.path.join(out, p)
     if os.path.exists(path):
@@ -68,6 +71,7 @@ for p in ["ort.json"]:
             for comp in s.get("runtimes", {}).get("ov_default", {}).values():
                 prec = comp.get("info", {}).get("precision")
                 if prec:
+                    prec = re.sub(r".*'(.*)'.*", r"\1", prec)  # "<Type: 'float32'>" -> float32
                     names["ov_default"] = f"OpenVINO default ({prec})"
 for size in ["800", "480"]:
     cols = list(ours) + sorted(theirs)
