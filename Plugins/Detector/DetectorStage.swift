@@ -32,7 +32,7 @@ public final class DetectorStage: Stage {
                 let features = batch.map { r in
                     model.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels), workspace: workspace)
                 }
-                return (features, model.detect(features))
+                return (features, model.detect(features, workspace: workspace))
             }
             var features: [ImageFeatures] = []
             var detections: [[Detection]] = []
@@ -41,7 +41,7 @@ public final class DetectorStage: Stage {
                 let input = RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels)
                 let keyframe = r.index % detectEvery == 0 || previous.isEmpty
                 let f = model.detector.features(input, workspace: workspace, regions: keyframe ? nil : previous)
-                let d = model.detect([f])[0]
+                let d = model.detect([f], workspace: workspace)[0]
                 previous = d.map(\.box)
                 features.append(f)
                 detections.append(d)
