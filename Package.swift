@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Pipeline"], swiftSettings: strict),
-        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo"], swiftSettings: strict),
+        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "MaskRCNN", "Checkpoint"], swiftSettings: strict),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),

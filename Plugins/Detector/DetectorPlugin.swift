@@ -4,8 +4,9 @@ import MaskRCNN
 import Pipeline
 import Tensor
 
-/// Registers `detector`, `mask` and `keypoints`. `detector` and `mask` share one loaded Mask R-CNN, built with
-/// the detector's options; every model stage shares one compute gate.
+/// Registers `detector`, `mask` and `keypoints`. `detector` and `mask` share one loaded detector (Mask R-CNN v1/v2
+/// or, boxes only, Faster R-CNN v1/v2, whichever the weights hold), built with the detector's options; every model
+/// stage shares one compute gate.
 public enum DetectorPlugin {
     /// The model options both models declare (the keypoint model with its own weights).
     static func modelOptions(weightsHelp: String) -> [StageOption] {
@@ -71,7 +72,7 @@ public enum DetectorPlugin {
         }
         @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value(ComputeGate.sharedKey) { ComputeGate() } }
         let weights = "checkpoint (.pth, .safetensors) or seeded:N; unset: the official file in the cache directory"
-        registry.register("detector", summary: "Mask R-CNN R50-FPN detector: boxes, classes, scores",
+        registry.register("detector", summary: "Mask/Faster R-CNN R50-FPN (v1 or v2) detector: boxes, classes, scores",
                           provides: [.boxes, .features(DetectorFeatures.key)],
                           options: modelOptions(weightsHelp: weights) + [
                               .int("detect-every", default: 1, help: "keyframe mode: the RPN runs on every N-th frame only"),
@@ -93,7 +94,11 @@ public enum DetectorPlugin {
         registry.register("mask", summary: "Mask R-CNN mask head: per-instance masks (with the detector's model)",
                           needs: [.boxes, .features(DetectorFeatures.key)], provides: [.masks],
                           options: [headMinScore]) { context in
-            MaskStage(model: try sharedModel(context), gate: gate(context), minScore: try score(context, "min-score"))
+            let model = try sharedModel(context)
+            guard model.hasMasks else {
+                throw StageError.failed(stage: "mask", message: "the detector's weights are a \(model.kind.displayName) checkpoint, which has no mask head (run --stages detector,render, or give Mask R-CNN weights)")
+            }
+            return MaskStage(model: model, gate: gate(context), minScore: try score(context, "min-score"))
         }
         registry.register("keypoints", summary: "Keypoint R-CNN: person keypoints (alone, or attached to earlier people)",
                           reads: [.boxes], provides: [.boxes, .keypoints],

@@ -36,7 +36,7 @@ public final class DetectorStage: Stage {
                 let features = zip(batch, settings).map { r, s in
                     model.features(input(r), workspace: workspace, minSize: s?.shortSide, proposals: s?.proposals)
                 }
-                let detections = model.detect(features)
+                let detections = model.detect(features, workspace: workspace)
                 previous = detections.last?.map(\.box) ?? previous
                 return (features, detections)
             }
@@ -47,7 +47,7 @@ public final class DetectorStage: Stage {
                 let keyframe = r.index % max(every[i], 1) == 0 || previous.isEmpty
                 let f = model.detector.features(input(r), workspace: workspace, regions: keyframe ? nil : previous,
                                                 minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)
-                let d = model.detect([f])[0]
+                let d = model.detect([f], workspace: workspace)[0]
                 previous = d.map(\.box)
                 features.append(f)
                 detections.append(d)

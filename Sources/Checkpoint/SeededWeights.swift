@@ -68,6 +68,8 @@ private struct Rule {
             "roi_heads.box_predictor.cls_score.weight": 2.0,
             "roi_heads.box_predictor.bbox_pred.weight": 1.5,
             "roi_heads.mask_predictor.mask_fcn_logits.weight": 2.0,
+            // v2 box head's FC after four conv + BN + ReLU blocks: keeps the class scores from saturating.
+            "roi_heads.box_head.5.weight": 0.5,
         ]
         for layer in 1...4 { gains["backbone.body.layer\(layer).0.downsample.0.weight"] = 1.0 }
         for level in 0..<4 {
@@ -81,6 +83,7 @@ private struct Rule {
     static let biases: [String: (lo: Double, hi: Double)] = [
         "roi_heads.box_head.fc6.bias": (-4.0, -3.5),
         "roi_heads.box_head.fc7.bias": (-2.0, -1.5),
+        "roi_heads.box_head.5.bias": (-1.0, -0.5),
     ]
 
     /// Constants added to one element after filling (the background class logit bias).
@@ -94,9 +97,16 @@ private struct Rule {
         ("roi_heads.box_predictor.cls_score.bias", [2], (0, 5.0)),
     ]
 
+    /// The BatchNorm2d of a v2 `Conv2dNormActivation` block: `<block>.<i>.1.<param>` in the FPN, box or mask head.
+    static func isV2Norm(_ name: String) -> Bool {
+        let parts = name.split(separator: ".")
+        return ["backbone.fpn.", "roi_heads.box_head.", "roi_heads.mask_head."].contains { name.hasPrefix($0) }
+            && parts.count >= 3 && parts[parts.count - 2] == "1"
+    }
+
     init(name: String, shape: [Int]) {
         offset = Rule.shapeOffsets.first { $0.name == name && $0.shape == shape }?.offset ?? Rule.offsets[name]
-        let isNorm = name.contains(".bn") || name.contains(".downsample.1.")
+        let isNorm = name.contains(".bn") || name.contains(".downsample.1.") || Rule.isV2Norm(name)
         if name.hasSuffix(".running_var") {
             (lo, span) = (0.5, 1.0)
         } else if name.hasSuffix(".running_mean") {

@@ -42,7 +42,9 @@ public struct Detection: Sendable {
 }
 
 /// The Faster R-CNN part every torchvision R50-FPN detector shares (the paper's first stage plus the box branch):
-/// transform, ResNet-50, FPN, RPN, MultiScaleRoIAlign 7×7, box head and its post-processing. Immutable, thread-safe.
+/// transform, ResNet-50, FPN, RPN, MultiScaleRoIAlign 7×7, box head and its post-processing, in the v1 layout
+/// (frozen BN, one RPN conv, two-FC box head) or the v2 one (BatchNorm in backbone and FPN, two RPN convs,
+/// four-conv + FC box head). Anchors, RoIAlign and post-processing are the same code for both. Immutable, thread-safe.
 public final class FasterRCNN: Sendable {
     public let options: ModelOptions
     public let numClasses: Int
@@ -52,19 +54,22 @@ public final class FasterRCNN: Sendable {
     let rpn: RPN
     let boxPool = MultiScaleRoIAlign(outputSize: 7)
     let boxHead: BoxHead
+    /// True for the v2 layout (`maskrcnn_resnet50_fpn_v2`, `fasterrcnn_resnet50_fpn_v2`).
+    public let isV2: Bool
 
-    init(_ w: WeightSource, numClasses: Int, options: ModelOptions) throws {
+    init(_ w: WeightSource, numClasses: Int, options: ModelOptions, v2: Bool = false) throws {
         self.options = options
         self.numClasses = numClasses
+        isV2 = v2
         transform = ImageTransform(minSize: options.minSize, maxSize: options.maxSize)
-        backbone = try ResNet50(w)
-        fpn = try FPN(w)
-        var rpn = try RPN(w)
+        backbone = try ResNet50(w, eps: v2 ? BatchNormEps.v2 : BatchNormEps.v1)
+        fpn = try FPN(w, normalized: v2)
+        var rpn = try RPN(w, depth: v2 ? 2 : 1)
         rpn.preNMSTopN = options.rpnPreNMSTopN
         rpn.postNMSTopN = options.rpnPostNMSTopN
         rpn.nmsThreshold = options.rpnNMSThreshold
         self.rpn = rpn
-        boxHead = try BoxHead(w, numClasses: numClasses)
+        boxHead = try BoxHead(w, numClasses: numClasses, convFC: v2)
     }
 
     /// Transform, backbone, FPN and RPN for one frame. With `regions` (original-image boxes, e.g. the previous
@@ -92,13 +97,15 @@ public final class FasterRCNN: Sendable {
         return ImageFeatures(originalSize: t.originalSize, resizedSize: t.resizedSize, pyramid: p, proposals: proposals)
     }
 
-    /// Box head over the proposals of all frames as one batch, then per-frame post-processing.
-    public func detect(_ frames: [ImageFeatures], trace: Tracer? = nil, timings: Timings? = nil) -> [[Detection]] {
+    /// Box head over the proposals of all frames as one batch, then per-frame post-processing. `workspace` is
+    /// scratch for the v2 box head's convolutions (the calling thread's own).
+    public func detect(_ frames: [ImageFeatures], workspace: Workspace = Workspace(), trace: Tracer? = nil,
+                       timings: Timings? = nil) -> [[Detection]] {
         let pooled = timings.measure("box roi-align") {
             Tensor.concat(frames.map { boxPool(Array($0.pyramid.prefix(4)), boxes: $0.proposals) })
         }
         trace?("roi_heads.box_roi_pool", pooled)
-        let (logits, deltas) = timings.measure("box head") { boxHead(pooled) }
+        let (logits, deltas) = timings.measure("box head") { boxHead(pooled, workspace) }
         trace?("roi_heads.class_logits", logits)
         trace?("roi_heads.box_regression", deltas)
         var offset = 0

@@ -1,4 +1,5 @@
 import Foundation
+import MaskRCNN
 
 /// torchvision's official checkpoints and torch.hub's rules for them: file names carrying a SHA-256 prefix
 /// (`HASH_REGEX = -([a-f0-9]*)\.` in torch/hub.py) and the download base URL. Pure values and functions.
@@ -10,11 +11,10 @@ public enum HubCheckpoint {
     /// torchvision's official COCO Keypoint R-CNN checkpoint file name.
     public static let keypointRCNN = "keypointrcnn_resnet50_fpn_coco-fc266e95.pth"
 
-    /// Model name → official file name, the default model first.
+    /// Model name → official file name, the default model first: every torchvision R50-FPN detector mrcnn runs.
     public static let known: [(model: String, file: String)] = [
-        ("maskrcnn_resnet50_fpn", maskRCNN),
-        ("keypointrcnn_resnet50_fpn", keypointRCNN),
-    ]
+        ModelKind.maskRCNN, .maskRCNNv2, .fasterRCNN, .fasterRCNNv2, .keypointRCNN,
+    ].map { ($0.rawValue, $0.officialFile) }
 
     /// The official file of model `name`.
     public static func file(ofModel name: String) throws -> String {

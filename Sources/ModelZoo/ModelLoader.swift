@@ -1,27 +1,43 @@
 import Checkpoint
 import Foundation
+import Glibc
 import MaskRCNN
 
-/// Finds and loads Mask R-CNN weights for the stages: a checkpoint path (.pth in either PyTorch layout, or
-/// .safetensors), `seeded:N` (reproducible random weights in the checkpoint layout, for demos and tests), or the
-/// official file in the cache directory when no option is given. One-line `ZooError`s.
+/// Finds and loads detector weights for the stages: a checkpoint path (.pth in either PyTorch layout, or
+/// .safetensors) of any torchvision R50-FPN detector — Mask R-CNN v1/v2, Faster R-CNN v1/v2, Keypoint R-CNN, told
+/// apart by their tensors — `seeded:N` (reproducible random weights in a checkpoint layout, for demos and tests), or
+/// the official file in the cache directory when no option is given. One-line `ZooError`s; once a model is built
+/// from a file, `announce` gets one line naming the model found in it (by default written to stderr).
 public enum ModelLoader {
-    /// The state dict named by `option` (see the type's doc); one-line errors.
-    public static func stateDict(option: String?, keypoints: Bool = false) throws -> StateDict {
-        let official = keypoints ? HubCheckpoint.keypointRCNN : HubCheckpoint.maskRCNN
+    /// Where the "which model is in this file" line goes.
+    public typealias Announce = @Sendable (String) -> Void
+
+    /// Writes the line to stderr (the tool's channel for such notes).
+    public static let standardError: Announce = { line in
+        var s = "mrcnn: " + line + "\n"
+        s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// The state dict named by `option`, the model it holds and the file it came from (nil for seeded weights).
+    /// `seeded:N` gives `seededKind`'s layout; no option the cached official file of `seededKind`. A file is
+    /// recognised by its tensors; one that is no torchvision R-CNN is described.
+    public static func load(option: String?, seededKind: ModelKind = .maskRCNN) throws
+        -> (dict: StateDict, kind: ModelKind, file: String?) {
         if let option, option.hasPrefix("seeded:") {
             guard let seed = UInt64(option.dropFirst("seeded:".count)) else { throw ZooError.badSeed(option) }
-            let layout = keypoints ? MaskRCNNLayout.keypointParameters() : MaskRCNNLayout.parameters()
-            return SeededWeights.stateDict(layout: layout, seed: seed)
+            return (SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(of: seededKind), seed: seed), seededKind, nil)
         }
         let path: String
         if let option {
             path = option
         } else {
-            let directory = ModelZoo.cacheDirectory(), cached = directory.appendingPathComponent(official).path
-            guard FileManager.default.fileExists(atPath: cached) else {
-                throw ZooError.noWeights(model: keypoints ? "keypointrcnn_resnet50_fpn" : "maskrcnn_resnet50_fpn",
-                                         file: official, cacheDirectory: directory.path)
+            // The official file of `seededKind`, else (for the detector) the first other detector file fetched.
+            let candidates: [ModelKind] = seededKind == .keypointRCNN ? [.keypointRCNN]
+                : [seededKind] + [ModelKind.maskRCNN, .maskRCNNv2, .fasterRCNNv2, .fasterRCNN].filter { $0 != seededKind }
+            let directory = ModelZoo.cacheDirectory()
+            guard let cached = candidates.map({ directory.appendingPathComponent($0.officialFile).path })
+                .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                throw ZooError.noWeights(model: seededKind.rawValue, file: seededKind.officialFile, cacheDirectory: directory.path)
             }
             path = cached
         }
@@ -33,29 +49,52 @@ public enum ModelLoader {
             throw ZooError.unreadable(path: path, reason: String(describing: error))
         }
         // Recognised by its tensors: a file of another model is named, not failed on its first odd tensor.
-        let wanted: ModelKind = keypoints ? .keypointRCNN : .maskRCNN
         guard let found = ModelKind.of(dict) else { throw ZooError.unreadable(path: path, reason: ModelKind.describe(dict)) }
-        guard found == wanted else { throw ZooError.wrongModel(path: path, found: found, wanted: wanted) }
-        return dict
+        return (dict, found, path)
+    }
+
+    /// The line `announce` gets for a model built from `file`.
+    public static func announcement(file: String, kind: ModelKind, tensors: Int) -> String {
+        "\(file): \(kind.displayName) (torchvision's \(kind.rawValue), \(tensors) tensors)"
+    }
+
+    /// The state dict named by `option` for the detector stages (any Mask or Faster R-CNN) or, with `keypoints`, for
+    /// the keypoint stage (Keypoint R-CNN only); a file of the other family is refused by name.
+    public static func stateDict(option: String?, keypoints: Bool = false) throws -> StateDict {
+        try checked(option: option, keypoints: keypoints).dict
+    }
+
+    static func checked(option: String?, keypoints: Bool) throws -> (dict: StateDict, kind: ModelKind, file: String?) {
+        let loaded = try load(option: option, seededKind: keypoints ? .keypointRCNN : .maskRCNN)
+        if keypoints != (loaded.kind == .keypointRCNN) {
+            throw ZooError.wrongModel(path: option ?? loaded.kind.officialFile, found: loaded.kind,
+                                      wanted: keypoints ? .keypointRCNN : .maskRCNN)
+        }
+        return loaded
     }
 
     /// The Keypoint R-CNN for `option` with `options`.
-    public static func keypointModel(option: String?, options: ModelOptions) throws -> KeypointRCNN {
-        let dict = try stateDict(option: option, keypoints: true)
+    public static func keypointModel(option: String?, options: ModelOptions,
+                                     announce: Announce = standardError) throws -> KeypointRCNN {
+        let (dict, kind, file) = try checked(option: option, keypoints: true)
         do {
-            return try KeypointRCNN(stateDict: dict, options: options)
+            let model = try KeypointRCNN(stateDict: dict, options: options)
+            if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
+            return model
         } catch let e as WeightError {
             throw ZooError.unreadable(path: option ?? HubCheckpoint.keypointRCNN, reason: e.description)
         }
     }
 
-    /// The model for `option` with `options`.
-    public static func model(option: String?, options: ModelOptions) throws -> MaskRCNN {
-        let dict = try stateDict(option: option)
+    /// The detector (Mask R-CNN v1/v2 or Faster R-CNN v1/v2, whichever `option` holds) with `options`.
+    public static func model(option: String?, options: ModelOptions, announce: Announce = standardError) throws -> MaskRCNN {
+        let (dict, kind, file) = try checked(option: option, keypoints: false)
         do {
-            return try MaskRCNN(stateDict: dict, options: options)
+            let model = try MaskRCNN(stateDict: dict, kind: kind, options: options)
+            if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
+            return model
         } catch let e as WeightError {
-            throw ZooError.unreadable(path: option ?? HubCheckpoint.maskRCNN, reason: e.description)
+            throw ZooError.unreadable(path: option ?? kind.officialFile, reason: e.description)
         }
     }
 }

@@ -37,8 +37,7 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
             let which: String
             switch found {
             case .keypointRCNN: which = "it belongs to the keypoints stage (its weights option, --keypoint-weights)"
-            case .maskRCNN: which = "it belongs to the detector stage (its weights option, --weights)"
-            default: which = "this build runs Mask R-CNN and Keypoint R-CNN R50-FPN (v1) only"
+            default: which = "it belongs to the detector stage (its weights option, --weights)"
             }
             return "\(path) is a \(found.displayName) checkpoint (torchvision's \(found.rawValue)), not \(wanted.displayName): \(which)"
         case let .badFileName(name): return "not a plain file name: '\(name)'"

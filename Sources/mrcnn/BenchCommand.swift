@@ -30,7 +30,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Weights (see `detect`); a seeded model has the same cost as the real one.")
     var weights = "seeded:0"
 
-    @Option(help: "Model: maskrcnn or keypointrcnn.")
+    @Option(help: "Model of seeded weights: maskrcnn (= maskrcnn_resnet50_fpn), maskrcnn_resnet50_fpn_v2, fasterrcnn_resnet50_fpn, fasterrcnn_resnet50_fpn_v2 or keypointrcnn (= keypointrcnn_resnet50_fpn); a checkpoint file's own model is recognised by its tensors.")
     var model = "maskrcnn"
 
     @Option(help: "Keyframe mode: run the RPN on every N-th frame only (the previous frame's boxes scoring ≥ 0.5 are the proposals in between).")
@@ -107,14 +107,17 @@ struct BenchCommand: ParsableCommand {
             images.append(RGBInput(width: f.width, height: f.height, pixels: f.rgb))
         }
         guard let first = images.first else { throw CLIError("\(input): no frames") }
-        let keypoints = model == "keypointrcnn"
-        guard keypoints || model == "maskrcnn" else { throw CLIError("--model must be maskrcnn or keypointrcnn, got '\(model)'") }
-        let dict = try ModelLoader.stateDict(option: weights, keypoints: keypoints)
+        guard let wanted = ["maskrcnn": ModelKind.maskRCNN, "keypointrcnn": .keypointRCNN][model] ?? ModelKind(rawValue: model) else {
+            throw CLIError("--model must be maskrcnn, keypointrcnn or one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
+        }
+        let (dict, kind, _) = try ModelLoader.load(option: weights, seededKind: wanted)
+        let keypoints = kind == .keypointRCNN
         let gemm = measureSGEMM()
         print("CPU \(CPUFeatures.current.summary); sgemm \(GEMM.kernels), \(ComputePool.threads) threads; sgemm 1024×4096×2304: \(String(format: "%.1f", gemm)) GFLOP/s")
         print("clip \(input): \(first.width)×\(first.height), \(images.count - 1) timed frames (+1 warm-up)")
         let proposalCounts = proposals.split(separator: ",").compactMap { Int($0) }
         guard !proposalCounts.isEmpty, proposalCounts.allSatisfy({ $0 >= 1 }) else { throw CLIError("--proposals must be counts ≥ 1, e.g. 1000,300") }
+        print("model: \(kind.displayName) (torchvision's \(kind.rawValue))")
         var table: [(side: Int, proposals: Int, ms: Double)] = []
         for minSize in minSizes.split(separator: ",").compactMap({ Int($0) }) {
             for proposalCount in proposalCounts {
@@ -125,7 +128,7 @@ struct BenchCommand: ParsableCommand {
                 options.backend = backendChoice
                 options.precision = precisions[0]
                 print("\nengine: \(options.engine)")
-                let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, options: options)
+                let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, kind: kind, options: options)
                 let keypointModel = keypoints ? try KeypointRCNN(stateDict: dict, options: options) : nil
                 let detector = maskModel?.detector ?? keypointModel!.detector
                 let ws = Workspace()
@@ -139,7 +142,7 @@ struct BenchCommand: ParsableCommand {
                     // Keyframe mode: the RPN runs every N-th frame; otherwise the last boxes are the proposals.
                     let key = i % detectEvery == 0 || previous.isEmpty
                     let f = detector.features(img, workspace: ws, regions: key ? nil : previous, timings: timings)
-                    var d = detector.detect([f], timings: timings)
+                    var d = detector.detect([f], workspace: ws, timings: timings)
                     maskModel?.predictMasks([f], &d, workspace: ws, timings: timings)
                     keypointModel?.predictKeypoints([f], &d, workspace: ws, timings: timings)
                     previous = d[0].filter { $0.score >= 0.5 }.map(\.box)
@@ -164,9 +167,11 @@ struct BenchCommand: ParsableCommand {
                 // the proposals, mask head on the detections.
                 let perFrameDet = Double(detections) / n
                 let levels = (2...6).map { l in Double((padded.0 >> l) * (padded.1 >> l)) }
-                let rpnPerPixel: Double = 2 * (256 * 256 * 9 + 256 * 15)
+                let rpnPerPixel: Double = 2 * (Double(kind.isV2 ? 2 : 1) * 256 * 256 * 9 + 256 * 15)
                 let rpnGF: Double = levels.reduce(0) { $0 + $1 * rpnPerPixel } / 1e9
-                let boxPerRoI: Double = 2 * (12544 * 1024 + 1024 * 1024 + 1024 * 455)
+                // v1: fc6 + fc7; v2: four 3×3 convs on 7×7 maps + one FC; both: the predictor (91 + 364 outputs).
+                let boxPerRoI: Double = kind.isV2 ? 2 * (4 * 256 * 256 * 9 * 49 + 12544 * 1024 + 1024 * 455)
+                                                  : 2 * (12544 * 1024 + 1024 * 1024 + 1024 * 455)
                 let boxGF: Double = Double(proposalCount) * boxPerRoI / 1e9
                 let maskPerRoI: Double = 2 * (4 * 256 * 256 * 9 * 196 + 256 * 256 * 4 * 196 + 256 * 91 * 784)
                 let maskGF: Double = perFrameDet * maskPerRoI / 1e9

@@ -101,14 +101,16 @@ struct DetectCommand: ParsableCommand {
             let t0 = Date()
             // Transform, backbone, RPN and box head; the class filter; then the mask head on what is kept.
             let features = model.features(RGBInput(width: img.width, height: img.height, pixels: img.rgb), workspace: workspace)
-            var found = model.detect([features])
+            var found = model.detect([features], workspace: workspace)
             if let keep { found[0] = found[0].filter { keep.contains($0.label) } }
             model.predictMasks([features], &found, workspace: workspace)
             let detections = found[0]
             StandardError.write(String(format: "%@: %d detections in %.2f s\n", path, detections.count, Date().timeIntervalSince(t0)))
             results += detections.map { d in
-                COCOResult(imageID: imageIDFromName ? Self.numericID(path) ?? i + 1 : i + 1, fileName: (path as NSString).lastPathComponent, instance: Instance(d),
-                           height: img.height, width: img.width)
+                var r = COCOResult(imageID: imageIDFromName ? Self.numericID(path) ?? i + 1 : i + 1, fileName: (path as NSString).lastPathComponent,
+                                   instance: Instance(d), height: img.height, width: img.width)
+                if !model.hasMasks { r.segmentation = nil }  // Faster R-CNN: boxes only, no (empty) masks
+                return r
             }
         }
         try COCOResults.write(results, to: json)

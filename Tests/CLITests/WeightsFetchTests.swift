@@ -220,7 +220,7 @@ struct WeightsFetchTests {
         Self.expectOneLineError(unhashed, "no torch.hub hash prefix", cache: cache)
     }
 
-    @Test("list shows both official checkpoints, their cache paths and state")
+    @Test("list shows the five official checkpoints, their cache paths and state")
     func list() throws {
         let dir = try CLIHarness.makeTemporaryDirectory()
         defer { CLIHarness.cleanUp(dir) }
@@ -230,7 +230,7 @@ struct WeightsFetchTests {
         let result = try Self.mrcnn(["weights", "list"], cache: cache, in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(whereSeparator: \.isNewline).map(String.init)
-        #expect(lines.count == 3, "stdout: \(result.stdout)")
+        #expect(lines.count == 6, "stdout: \(result.stdout)")
         #expect(lines.first == "cache directory: \(cache.path)")
         let mask = lines.first { $0.hasPrefix("maskrcnn_resnet50_fpn ") } ?? ""
         #expect(mask.contains(cache.appendingPathComponent("maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth").path) && mask.contains("missing"))

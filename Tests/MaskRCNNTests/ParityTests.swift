@@ -41,17 +41,7 @@ import VideoIO
         ReferenceComparison.check(ref, traced: traced, label: "\(stem) [\(backend.rawValue)]")
 
         // Final detections: same count and labels, boxes within 0.5 px, scores within 1e-3, mask IoU ≥ 0.99.
-        let refDets = ref["detections"] as! [[String: Any]]
-        #expect(detections.count == refDets.count, "\(stem): \(detections.count) detections, torchvision \(refDets.count)")
-        for (d, r) in zip(detections, refDets) {
-            let box = Fixture.floats(r["box"])
-            #expect(d.label == (r["label"] as! NSNumber).intValue)
-            #expect(abs(d.score - (r["score"] as! NSNumber).floatValue) < 1e-3)
-            let err = zip([d.box.x1, d.box.y1, d.box.x2, d.box.y2], box).map { abs($0 - $1) }.max() ?? 0
-            #expect(err < 0.5, "\(stem): box off by \(err) px")
-            let iou = MaskIoU.iou(d.mask!, rle: r["mask"] as! [String: Any])
-            #expect(iou >= 0.99, "\(stem): mask IoU \(iou)")
-        }
+        DetectionComparison.check(detections, ref, label: stem)
     }
 }
 

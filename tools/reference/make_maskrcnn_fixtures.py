@@ -1,4 +1,5 @@
-"""Reference outputs of torchvision's Mask R-CNN (R50-FPN, official checkpoint architecture) with seeded weights.
+"""Reference outputs of torchvision's Mask R-CNN (R50-FPN, official checkpoint architecture) with seeded weights,
+and with `--model` of its siblings: Mask R-CNN v2 and Faster R-CNN v1/v2 (fixture names prefixed, see PREFIX).
 
 For each sample image writes Tests/MaskRCNNTests/Fixtures/<fixture>.json (`fixture_stem`: messi5.png ->
 messi5, butterfly.jpg -> butterfly_jpg): sizes, 512 sampled values (plus sum and abs_sum) of every intermediate
@@ -10,7 +11,10 @@ Prints a summary and the score-gap report (gap_report.py).
 Also writes the seeded state dict in the legacy (pre-1.6) torch.save layout and checks it reloads to the same
 outputs.
 
-Run: /usr/bin/python3 tools/reference/make_maskrcnn_fixtures.py [--float64-check] [--legacy-pth PATH]
+For v2 models the seeded state dict (with BatchNorm2d's `num_batches_tracked`, as in the official v2 files) is
+saved in both torch.save layouts, zip and legacy, each checked to reload (strict) to the same outputs.
+
+Run: /usr/bin/python3 tools/reference/make_maskrcnn_fixtures.py [--model NAME] [--float64-check] [--legacy-pth PATH]
          [--images NAME ...]
 """
 import argparse
@@ -33,12 +37,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gap_report  # noqa: E402
 import seeded_weights  # noqa: E402
 from fixture_capture import Capture  # noqa: E402
-from reference_model import build_model, checkpoint_name, layout  # noqa: E402
+from reference_model import build, checkpoint_name, layout  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Lossless PNGs (decoded once from the OpenCV samples) and JPEG photos decoded by PIL (samples/SOURCES.md).
 IMAGES = ["messi5.png", "fruits.png", "vtest_frame30.png", "messi5.jpg", "butterfly.jpg", "building_wide.jpg"]
 SEED = 0
+# Fixture name prefix, images and state-dict size of each model (the v1 Mask R-CNN's fixtures keep their names).
+# Faster R-CNN v1's seeded weights are Mask R-CNN v1's minus the mask branch (a tensor's values depend on its name),
+# so one PNG frame and one JPEG photo prove the boxes-only chain; likewise for the v2 pair.
+MODELS = {
+    "maskrcnn_resnet50_fpn": ("", IMAGES, 307),
+    "maskrcnn_resnet50_fpn_v2": ("v2_", ["vtest_frame30.png", "messi5.jpg"], 363),
+    "fasterrcnn_resnet50_fpn": ("frcnn_", ["vtest_frame30.png", "messi5.jpg"], 295),
+    "fasterrcnn_resnet50_fpn_v2": ("frcnn_v2_", ["vtest_frame30.png", "messi5.jpg"], 339),
+}
 SAMPLES = 512
 PIXEL_SAMPLES = 64
 LAYERS = (["transform.images"] + [f"body.{i}" for i in range(4)] + [f"fpn.{k}" for k in ("0", "1", "2", "3", "pool")]
@@ -132,18 +145,19 @@ def decoded(name):
 
 def fixture(name, output, t, original_size):
     proposals, proposal_scores = t["rpn.filter.out"]
-    masks = output["masks"][:, 0] > 0.5
+    masks = output["masks"][:, 0] > 0.5 if "masks" in output else None
     detections = []
     for i in range(len(output["scores"])):
         detections.append({
             "box": [r7(v) for v in output["boxes"][i].tolist()], "score": r7(output["scores"][i]),
-            "label": int(output["labels"][i]), "mask_area": int(masks[i].sum()), "mask": rle(masks[i]),
+            "label": int(output["labels"][i]),
+            **({"mask_area": int(masks[i].sum()), "mask": rle(masks[i])} if masks is not None else {}),
         })
     return with_decoded(name, {
         "image": f"samples/images/{name}", "seed": SEED,
         "original_size": list(original_size), "resized_size": list(t["image_sizes"][0]),
         "padded_size": list(t["transform.images"].shape[-2:]),
-        "layers": {layer: sample_layer(t[layer]) for layer in LAYERS},
+        "layers": {layer: sample_layer(t[layer]) for layer in LAYERS if layer in t},
         "proposals": [[r7(v) for v in box] for box in proposals[0].tolist()],
         "proposal_scores": [r7(v) for v in proposal_scores[0].tolist()],
         "detections": detections,
@@ -179,7 +193,7 @@ def write_json(path, obj):
 def summary_line(stem, output, size):
     s, labels = output["scores"], sorted(set(output["labels"].tolist()))
     rng = f"{float(s.min()):.3f}-{float(s.max()):.3f}" if len(s) else "-"
-    areas = (output["masks"][:, 0] > 0.5).flatten(1).sum(1).tolist()
+    areas = (output["masks"][:, 0] > 0.5).flatten(1).sum(1).tolist() if "masks" in output else []
     return (f"{stem}: {len(s)} detections, {len(labels)} classes {labels}, scores {rng}, "
             f"empty masks {sum(a == 0 for a in areas)}, fixture {size / 1024:.0f} KiB")
 
@@ -194,8 +208,8 @@ def resize_note(original_size, t):
     return note + (f" (float64 scale: {double[0]}x{double[1]})" if double != resized else "")
 
 
-def float64_check(model, name, output):
-    m64 = build_model().double()
+def float64_check(model, name, output, kind):
+    m64 = build(kind).double()
     m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
     with torch.no_grad():
         o64 = m64([load_image(name).double()])[0]
@@ -203,36 +217,50 @@ def float64_check(model, name, output):
     line = f"  float64 model: {len(o64['scores'])} detections, same labels/order {same}"
     if same and len(o64["scores"]):
         line += (f", max |box diff| {float((o64['boxes'] - output['boxes'].double()).abs().max()):.2g} px"
-                 f", max |score diff| {float((o64['scores'] - output['scores'].double()).abs().max()):.2g}"
-                 f", mask pixels differing {int(((o64['masks'] > 0.5) != (output['masks'] > 0.5)).sum())}")
+                 f", max |score diff| {float((o64['scores'] - output['scores'].double()).abs().max()):.2g}")
+        if "masks" in output:
+            line += f", mask pixels differing {int(((o64['masks'] > 0.5) != (output['masks'] > 0.5)).sum())}"
     print(line)
 
 
-def legacy_pth_check(state_dict, path, reference_output, name):
-    legacy = collections.OrderedDict((checkpoint_name(k), v) for k, v in state_dict.items())
-    torch.save(legacy, path, _use_new_zipfile_serialization=False)
-    fresh = build_model()
-    fresh.load_state_dict(torch.load(path))
-    with torch.no_grad():
-        out = fresh([load_image(name)])[0]
-    same = all(torch.equal(out[k], reference_output[k]) for k in ("boxes", "scores", "labels", "masks"))
-    print(f"legacy .pth ({os.path.getsize(path) / 2**20:.0f} MiB, 2019 key names) -> {path}; "
-          f"reloaded outputs on {name} identical: {same}")
-    assert same
+def legacy_pth_check(state_dict, path, reference_output, name, kind):
+    """Saves the weights as the official file of `kind` holds them and checks torchvision reloads them (strict) to
+    the same outputs. v1 files: the legacy torch.save layout with the 2019 key names. v2 files (published with
+    torchvision 0.13): current names plus BatchNorm2d's num_batches_tracked, written in both layouts (the zip one
+    to `path` with .zip.pth)."""
+    v2 = kind.endswith("_v2")
+    files = [(path, False)] + ([(path.replace(".pth", ".zip.pth"), True)] if v2 else [])
+    for file, zipped in files:
+        saved = state_dict if v2 else collections.OrderedDict((checkpoint_name(k), v) for k, v in state_dict.items())
+        torch.save(saved, file, _use_new_zipfile_serialization=zipped)
+        fresh = build(kind)
+        fresh.load_state_dict(torch.load(file))
+        with torch.no_grad():
+            out = fresh([load_image(name)])[0]
+        keys = ("boxes", "scores", "labels") + (("masks",) if "masks" in out else ())
+        same = all(torch.equal(out[k], reference_output[k]) for k in keys)
+        print(f"{'zip' if zipped else 'legacy'} .pth ({os.path.getsize(file) / 2**20:.0f} MiB, "
+              f"{len(saved)} entries{'' if v2 else ', 2019 key names'}) -> {file}; reloaded outputs on {name} identical: {same}")
+        assert same
 
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="maskrcnn_resnet50_fpn", choices=sorted(MODELS))
     parser.add_argument("--float64-check", action="store_true", help="also run the model in float64 and compare")
-    parser.add_argument("--legacy-pth", default="/tmp/maskrcnn_seeded0_legacy.pth")
-    parser.add_argument("--images", nargs="+", help=f"only these (default all: {' '.join(IMAGES)})")
+    parser.add_argument("--legacy-pth", default=None, help="default /tmp/<model>_seeded0_legacy.pth; '' for none")
+    parser.add_argument("--images", nargs="+", help="only these (default: the model's images)")
     args = parser.parse_args()
-    images = select_images(IMAGES, args.images)
+    prefix, model_images, count = MODELS[args.model]
+    legacy_path = f"/tmp/{args.model.split('_')[0]}{'_v2' if args.model.endswith('_v2') else ''}_seeded0_legacy.pth" \
+        if args.legacy_pth is None else args.legacy_pth
+    images = select_images(model_images, args.images)
     torch.set_num_threads(1)  # a fixed summation order: reruns give identical files
-    model = build_model()
+    model = build(args.model)
     entries = layout(model)
-    assert len(entries) == 307
-    state_dict = seeded_weights.state_dict(entries, SEED)
+    assert len(entries) == count, len(entries)
+    state_dict = model.state_dict()  # keeps BatchNorm2d's num_batches_tracked (v2), as the official files do
+    state_dict.update(seeded_weights.state_dict(entries, SEED))
     model.load_state_dict(state_dict)
     capture = Capture(model)
     out_dir = os.path.join(ROOT, "Tests", "MaskRCNNTests", "Fixtures")
@@ -242,7 +270,7 @@ def main():
         original_size = tuple(image.shape[-2:])
         output, t = capture.run(image)
         first_output = first_output or output
-        stem = fixture_stem(name)
+        stem = prefix + fixture_stem(name)
         path = os.path.join(out_dir, f"{stem}.json")
         write_json(path, fixture(name, output, t, original_size))
         print(summary_line(stem, output, os.path.getsize(path)) + resize_note(original_size, t))
@@ -250,9 +278,9 @@ def main():
         reports[stem] = gap_report.full_report(model, output, t, original_size, scale)
         print("  " + json.dumps(reports[stem]))
         if args.float64_check:
-            float64_check(model, name, output)
-    if args.legacy_pth:
-        legacy_pth_check(state_dict, args.legacy_pth, first_output, images[0])
+            float64_check(model, name, output, args.model)
+    if legacy_path:
+        legacy_pth_check(state_dict, legacy_path, first_output, images[0], args.model)
 
 
 if __name__ == "__main__":

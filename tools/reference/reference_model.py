@@ -7,7 +7,7 @@ plain BatchNorm2d with eps 1e-5 instead, so we build the model the way the pretr
 """
 import torch
 from torchvision.models import resnet50
-from torchvision.models.detection import KeypointRCNN, MaskRCNN
+from torchvision.models.detection import FasterRCNN, KeypointRCNN, MaskRCNN, fasterrcnn_resnet50_fpn_v2, maskrcnn_resnet50_fpn_v2
 from torchvision.models.detection._utils import overwrite_eps
 from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
 from torchvision.ops import misc as misc_nn_ops
@@ -34,9 +34,45 @@ def build_keypoint_model() -> torch.nn.Module:
     return model
 
 
+def build_faster_model() -> torch.nn.Module:
+    """`fasterrcnn_resnet50_fpn(weights=COCO_V1)` without the download (`fasterrcnn_resnet50_fpn_coco-258fb6c6.pth`):
+    the Mask R-CNN above without its mask branch — FrozenBatchNorm2d, eps 0, `FasterRCNN(num_classes=91)`.
+    295 state-dict entries."""
+    backbone = resnet50(weights=None, norm_layer=misc_nn_ops.FrozenBatchNorm2d)
+    backbone = _resnet_fpn_extractor(backbone, 3)
+    model = FasterRCNN(backbone, num_classes=91)
+    overwrite_eps(model, 0.0)
+    model.eval()
+    return model
+
+
+def build_v2_model(masks: bool = True) -> torch.nn.Module:
+    """torchvision's own `maskrcnn_resnet50_fpn_v2` / `fasterrcnn_resnet50_fpn_v2` builders with no weights: the
+    layout of `maskrcnn_resnet50_fpn_v2_coco-73cbd019.pth` / `fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth`.
+    ResNet-50 and FPN with BatchNorm2d (eval: running statistics, eps 1e-5; the pretrained path builds them the
+    same way), RPNHead(conv_depth=2), FastRCNNConvFCHead (4 × conv3×3+BN+ReLU, flatten, FC 1024 + ReLU),
+    MaskRCNNHeads with BatchNorm2d."""
+    builder = maskrcnn_resnet50_fpn_v2 if masks else fasterrcnn_resnet50_fpn_v2
+    model = builder(weights=None, weights_backbone=None, num_classes=91)
+    model.eval()
+    return model
+
+
+def build(kind: str) -> torch.nn.Module:
+    """The model of a torchvision builder name (maskrcnn_resnet50_fpn, …_v2, fasterrcnn_resnet50_fpn, …_v2)."""
+    return {
+        "maskrcnn_resnet50_fpn": build_model,
+        "maskrcnn_resnet50_fpn_v2": lambda: build_v2_model(True),
+        "fasterrcnn_resnet50_fpn": build_faster_model,
+        "fasterrcnn_resnet50_fpn_v2": lambda: build_v2_model(False),
+        "keypointrcnn_resnet50_fpn": build_keypoint_model,
+    }[kind]()
+
+
 def layout(model: torch.nn.Module):
-    """(name, shape) of every state-dict entry, in state-dict order."""
-    return [(name, list(t.shape)) for name, t in model.state_dict().items()]
+    """(name, shape) of every float state-dict entry, in state-dict order (BatchNorm2d's int64
+    `num_batches_tracked` counters, unused at inference, are left out)."""
+    return [(name, list(t.shape)) for name, t in model.state_dict().items() if t.is_floating_point()]
 
 
 def checkpoint_name(name: str) -> str:

@@ -36,6 +36,13 @@ def _fan_in(shape):
     return int(np.prod(shape[1:]))
 
 
+def is_v2_norm(name: str) -> bool:
+    """The BatchNorm2d of a v2 Conv2dNormActivation block: `<block>.<i>.1.<param>` in the FPN, box head or mask head."""
+    parts = name.split(".")
+    return (name.startswith(("backbone.fpn.", "roi_heads.box_head.", "roi_heads.mask_head."))
+            and len(parts) >= 3 and parts[-2] == "1")
+
+
 def rule(name: str, shape):
     """(lo, span) as Python floats (rounded to float32 by the caller), plus the rule's label."""
     n = name
@@ -43,7 +50,7 @@ def rule(name: str, shape):
         return 0.5, 1.0, "bn.running_var U[0.5,1.5)"
     if n.endswith(".running_mean"):
         return -0.1, 0.2, "bn.running_mean U[-0.1,0.1)"
-    is_bn = ".bn" in n or ".downsample.1." in n
+    is_bn = ".bn" in n or ".downsample.1." in n or is_v2_norm(n)
     if is_bn and n.endswith(".weight"):
         if ".bn3." in n:
             return 0.1, 0.2, "bn3.weight U[0.1,0.3)"
@@ -68,6 +75,9 @@ GAINS = {
     "roi_heads.box_predictor.cls_score.weight": 2.0,
     "roi_heads.box_predictor.bbox_pred.weight": 1.5,
     "roi_heads.mask_predictor.mask_fcn_logits.weight": 2.0,
+    # v2 box head's FC after four conv+BN+ReLU blocks (whose seeded BN statistics do not normalise): a smaller gain
+    # and negative bias keep the class scores spread over (0.1, 0.7) instead of saturating.
+    "roi_heads.box_head.5.weight": 0.5,
 }
 for _l, _b in ((1, 3), (2, 4), (3, 6), (4, 3)):
     GAINS[f"backbone.body.layer{_l}.0.downsample.0.weight"] = 1.0
@@ -79,6 +89,7 @@ for _i in range(4):
 BIASES = {
     "roi_heads.box_head.fc6.bias": (-4.0, -3.5),
     "roi_heads.box_head.fc7.bias": (-2.0, -1.5),
+    "roi_heads.box_head.5.bias": (-1.0, -0.5),
 }
 # After filling, these elements get a constant added (float32): the background class logit bias, so that most
 # RoIs are background and the foreground scores spread over (0.05, 1).

@@ -3,18 +3,21 @@ import Tensor
 /// Receives named intermediate tensors (torchvision module names, e.g. "fpn.0") for parity checks; called on the forward thread.
 public typealias Tracer = (String, Tensor) -> Void
 
-/// torchvision's FeaturePyramidNetwork over C2…C5 with 256 channels and the LastLevelMaxPool extra level.
-/// Output P2…P5 and "pool" ([N, 256, H/4…H/64, …]), finest first.
+/// torchvision's FeaturePyramidNetwork over C2…C5 with 256 channels and the LastLevelMaxPool extra level; v1 blocks
+/// are convs with bias, v2 blocks conv + BatchNorm2d (folded). Output P2…P5 and "pool" ([N, 256, H/4…H/64, …]),
+/// finest first.
 struct FPN: Sendable {
     let inner: [Conv2D]
     let layer: [Conv2D]
 
-    init(_ w: WeightSource) throws {
+    init(_ w: WeightSource, normalized: Bool) throws {
         inner = try [256, 512, 1024, 2048].enumerated().map { i, c in
-            try w.conv("backbone.fpn.inner_blocks.\(i).0", inC: c, outC: 256, kernel: 1)
+            normalized ? try w.convNorm("backbone.fpn.inner_blocks.\(i)", inC: c, outC: 256, kernel: 1)
+                       : try w.conv("backbone.fpn.inner_blocks.\(i).0", inC: c, outC: 256, kernel: 1)
         }
         layer = try (0..<4).map { i in
-            try w.conv("backbone.fpn.layer_blocks.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1)
+            normalized ? try w.convNorm("backbone.fpn.layer_blocks.\(i)", inC: 256, outC: 256, kernel: 3, padding: 1)
+                       : try w.conv("backbone.fpn.layer_blocks.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1)
         }
     }
 

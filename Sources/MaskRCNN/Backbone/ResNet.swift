@@ -1,6 +1,7 @@
 import Tensor
 
-/// torchvision's ResNet-50 body (v1.5: stride on the 3×3 conv) with FrozenBatchNorm folded into the convolutions.
+/// torchvision's ResNet-50 body (v1.5: stride on the 3×3 conv) with its batch norm folded into the convolutions
+/// (FrozenBatchNorm2d eps 0 in v1 checkpoints, BatchNorm2d eps 1e-5 in v2).
 /// Input [N, 3, H, W] normalised image; outputs C2…C5 = layer1…layer4 ([N, 256·2^i, H/2^(i+2), W/2^(i+2)]).
 struct ResNet50: Sendable {
     /// One bottleneck block: 1×1 → 3×3 (stride) → 1×1, plus identity or projected shortcut, ReLU after the sum.
@@ -26,9 +27,9 @@ struct ResNet50: Sendable {
     let stem: Conv2D
     let layers: [[Bottleneck]]
 
-    init(_ w: WeightSource) throws {
+    init(_ w: WeightSource, eps: Float) throws {
         let body = "backbone.body"
-        stem = try w.convBN("\(body).conv1", "\(body).bn1", inC: 3, outC: 64, kernel: 7, stride: 2, padding: 3)
+        stem = try w.convBN("\(body).conv1", "\(body).bn1", inC: 3, outC: 64, kernel: 7, stride: 2, padding: 3, eps: eps)
         var inC = 64
         var layers: [[Bottleneck]] = []
         for (li, (blocks, width)) in MaskRCNNLayout.stages.enumerated() {
@@ -36,11 +37,11 @@ struct ResNet50: Sendable {
             for b in 0..<blocks {
                 let n = "\(body).layer\(li + 1).\(b)"
                 let stride = (b == 0 && li > 0) ? 2 : 1
-                let c1 = try w.convBN("\(n).conv1", "\(n).bn1", inC: inC, outC: width, kernel: 1, stride: 1, padding: 0)
-                let c2 = try w.convBN("\(n).conv2", "\(n).bn2", inC: width, outC: width, kernel: 3, stride: stride, padding: 1)
-                let c3 = try w.convBN("\(n).conv3", "\(n).bn3", inC: width, outC: width * 4, kernel: 1, stride: 1, padding: 0)
+                let c1 = try w.convBN("\(n).conv1", "\(n).bn1", inC: inC, outC: width, kernel: 1, stride: 1, padding: 0, eps: eps)
+                let c2 = try w.convBN("\(n).conv2", "\(n).bn2", inC: width, outC: width, kernel: 3, stride: stride, padding: 1, eps: eps)
+                let c3 = try w.convBN("\(n).conv3", "\(n).bn3", inC: width, outC: width * 4, kernel: 1, stride: 1, padding: 0, eps: eps)
                 let down = b == 0
-                    ? try w.convBN("\(n).downsample.0", "\(n).downsample.1", inC: inC, outC: width * 4, kernel: 1, stride: 1, padding: 0)
+                    ? try w.convBN("\(n).downsample.0", "\(n).downsample.1", inC: inC, outC: width * 4, kernel: 1, stride: 1, padding: 0, eps: eps)
                     : nil
                 blockList.append(Bottleneck(conv1: c1, conv2: c2, conv3: c3, downsample: down, downStride: stride))
                 inC = width * 4

@@ -1,11 +1,11 @@
 import Foundation
 import Tensor
 
-/// torchvision's RegionProposalNetwork at inference: shared 3×3 conv + ReLU, 1×1 objectness (3 anchors) and
+/// torchvision's RegionProposalNetwork at inference: shared 3×3 conv + ReLU (two of them in v2), 1×1 objectness (3 anchors) and
 /// box deltas (12) per FPN level; per-level top-n by logit, sigmoid, clip, small-box removal, per-level NMS 0.7,
 /// top post-NMS-n overall. Proposals are in resized-image coordinates, by decreasing objectness.
 struct RPN: Sendable {
-    let conv: Conv2D
+    let convs: [Conv2D]
     let cls: Conv2D
     let bbox: Conv2D
     let anchors = AnchorGenerator()
@@ -16,8 +16,9 @@ struct RPN: Sendable {
     var minSize: Float = 1e-3
     var scoreThreshold: Float = 0
 
-    init(_ w: WeightSource) throws {
-        conv = try w.conv("rpn.head.conv.0.0", inC: 256, outC: 256, kernel: 3, padding: 1)
+    /// `depth` 3×3 convs before the predictors: 1 in v1, 2 in v2 (`RPNHead(conv_depth=2)`).
+    init(_ w: WeightSource, depth: Int = 1) throws {
+        convs = try (0..<depth).map { i in try w.conv("rpn.head.conv.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1) }
         cls = try w.conv("rpn.head.cls_logits", inC: 256, outC: 3, kernel: 1)
         bbox = try w.conv("rpn.head.bbox_pred", inC: 256, outC: 12, kernel: 1)
     }
@@ -27,7 +28,7 @@ struct RPN: Sendable {
         let ph = image.tensor.h, pw = image.tensor.w
         var boxes: [BoxF] = [], logits: [Float] = [], levels: [Int] = []
         for (l, f) in features.enumerated() {
-            let t = conv(f, relu: true, workspace: ws)
+            let t = convs.reduce(f) { x, conv in conv(x, relu: true, workspace: ws) }
             let obj = cls(t, workspace: ws)
             let deltas = bbox(t, workspace: ws)
             trace?("rpn.objectness.\(l)", obj)

@@ -1,25 +1,37 @@
 import Foundation
 import Tensor
 
-/// torchvision's TwoMLPHead + FastRCNNPredictor: pooled RoIs [R, 256, 7, 7] → fc6 → ReLU → fc7 → ReLU →
-/// class logits [R, 91] and per-class box deltas [R, 364].
+/// The box branch: torchvision's TwoMLPHead (v1: fc6 → ReLU → fc7 → ReLU) or FastRCNNConvFCHead (v2, `ConvFCHead`)
+/// on pooled RoIs [R, 256, 7, 7], then FastRCNNPredictor → class logits [R, 91] and per-class box deltas [R, 364].
 struct BoxHead: Sendable {
-    let fc6: Linear
-    let fc7: Linear
+    /// The RoI feature extractor before the predictor.
+    enum Features: Sendable {
+        case twoMLP(fc6: Linear, fc7: Linear)
+        case convFC(ConvFCHead)
+    }
+    let features: Features
     let clsScore: Linear
     let bboxPred: Linear
     let numClasses: Int
 
-    init(_ w: WeightSource, numClasses: Int) throws {
+    init(_ w: WeightSource, numClasses: Int, convFC: Bool = false) throws {
         self.numClasses = numClasses
-        fc6 = try w.linear("roi_heads.box_head.fc6", inF: 256 * 7 * 7, outF: 1024)
-        fc7 = try w.linear("roi_heads.box_head.fc7", inF: 1024, outF: 1024)
+        features = convFC
+            ? .convFC(try ConvFCHead(w))
+            : .twoMLP(fc6: try w.linear("roi_heads.box_head.fc6", inF: 256 * 7 * 7, outF: 1024),
+                      fc7: try w.linear("roi_heads.box_head.fc7", inF: 1024, outF: 1024))
         clsScore = try w.linear("roi_heads.box_predictor.cls_score", inF: 1024, outF: numClasses)
         bboxPred = try w.linear("roi_heads.box_predictor.bbox_pred", inF: 1024, outF: numClasses * 4)
     }
 
-    func callAsFunction(_ pooled: Tensor) -> (logits: Tensor, deltas: Tensor) {
-        let h = fc7(fc6(pooled.reshaped([pooled.n, pooled.count / max(pooled.n, 1)]), relu: true), relu: true)
+    func callAsFunction(_ pooled: Tensor, _ ws: Workspace) -> (logits: Tensor, deltas: Tensor) {
+        let h: Tensor
+        switch features {
+        case let .twoMLP(fc6, fc7):
+            h = fc7(fc6(pooled.reshaped([pooled.n, pooled.count / max(pooled.n, 1)]), relu: true), relu: true)
+        case let .convFC(head):
+            h = head(pooled, ws)
+        }
         return (clsScore(h), bboxPred(h))
     }
 }

@@ -1,15 +1,18 @@
 import Foundation
 import Tensor
 
-/// torchvision's MaskRCNNHeads + MaskRCNNPredictor: pooled RoIs [N, 256, 14, 14] → 4 × (3×3 conv 256 + ReLU) →
+/// torchvision's MaskRCNNHeads + MaskRCNNPredictor: pooled RoIs [N, 256, 14, 14] → 4 × (3×3 conv 256 [+ BN in v2] + ReLU) →
 /// 2×2 stride-2 transposed conv + ReLU → 1×1 conv → mask logits [N, 91, 28, 28].
 struct MaskHead: Sendable {
     let convs: [Conv2D]
     let deconv: ConvTranspose2D
     let logits: Conv2D
 
-    init(_ w: WeightSource, numClasses: Int) throws {
-        convs = try (0..<4).map { i in try w.conv("roi_heads.mask_head.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1) }
+    init(_ w: WeightSource, numClasses: Int, normalized: Bool = false) throws {
+        convs = try (0..<4).map { i in
+            normalized ? try w.convNorm("roi_heads.mask_head.\(i)", inC: 256, outC: 256, kernel: 3, padding: 1)
+                       : try w.conv("roi_heads.mask_head.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1)
+        }
         deconv = ConvTranspose2D(weight: try w.tensor("roi_heads.mask_predictor.conv5_mask.weight", [256, 256, 2, 2]),
                                  bias: try w.tensor("roi_heads.mask_predictor.conv5_mask.bias", [256]),
                                  inChannels: 256, outChannels: 256, kernel: 2, stride: 2, engine: w.engine)

@@ -1,7 +1,18 @@
-/// The parameter lists of torchvision's `maskrcnn_resnet50_fpn` and `keypointrcnn_resnet50_fpn` (names as
-/// `state_dict()` of torchvision 0.14 lists them, in that order, with shapes); used to check checkpoints and to
-/// generate seeded weights.
+/// The parameter lists of torchvision's R50-FPN detectors (`ModelKind`; names as `state_dict()` of torchvision 0.14
+/// lists them, in that order, with shapes, without BatchNorm2d's `num_batches_tracked`); used to check checkpoints
+/// and to generate seeded weights.
 public enum MaskRCNNLayout {
+    /// The parameter list of `kind` (307, 363, 295, 339 and 313 entries).
+    public static func parameters(of kind: ModelKind) -> [(name: String, shape: [Int])] {
+        switch kind {
+        case .maskRCNN: return parameters()
+        case .maskRCNNv2: return fasterRCNNv2(numClasses: 91) + maskBranchV2(numClasses: 91)
+        case .fasterRCNN: return fasterRCNN(numClasses: 91)
+        case .fasterRCNNv2: return fasterRCNNv2(numClasses: 91)
+        case .keypointRCNN: return keypointParameters()
+        }
+    }
+
     /// ResNet-50 stage widths: (blocks, bottleneck width) for layer1…layer4.
     static let stages = [(3, 64), (4, 128), (6, 256), (3, 512)]
 
@@ -69,5 +80,38 @@ public enum MaskRCNNLayout {
         p.append(("roi_heads.box_predictor.bbox_pred.weight", [numClasses * 4, 1024]))
         p.append(("roi_heads.box_predictor.bbox_pred.bias", [numClasses * 4]))
         return p
+    }
+
+    /// v2 (`fasterrcnn_resnet50_fpn_v2`): the v1 backbone names, FPN blocks as conv (no bias) + BatchNorm2d, two
+    /// RPN convs, FastRCNNConvFCHead (`box_head.0…3` conv + BN, `box_head.5` the FC).
+    static func fasterRCNNv2(numClasses: Int) -> [(name: String, shape: [Int])] {
+        let v1 = fasterRCNN(numClasses: numClasses)
+        var p = v1.filter { $0.name.hasPrefix("backbone.body.") }
+        func convNorm(_ name: String, _ o: Int, _ i: Int, _ k: Int) {
+            p.append(("\(name).0.weight", [o, i, k, k]))
+            for s in ["weight", "bias", "running_mean", "running_var"] { p.append(("\(name).1.\(s)", [o])) }
+        }
+        for (i, c) in [256, 512, 1024, 2048].enumerated() { convNorm("backbone.fpn.inner_blocks.\(i)", 256, c, 1) }
+        for i in 0..<4 { convNorm("backbone.fpn.layer_blocks.\(i)", 256, 256, 3) }
+        for i in 0..<2 {
+            p.append(("rpn.head.conv.\(i).0.weight", [256, 256, 3, 3]))
+            p.append(("rpn.head.conv.\(i).0.bias", [256]))
+        }
+        p += v1.filter { $0.name.hasPrefix("rpn.head.cls_logits") || $0.name.hasPrefix("rpn.head.bbox_pred") }
+        for i in 0..<4 { convNorm("roi_heads.box_head.\(i)", 256, 256, 3) }
+        p.append(("roi_heads.box_head.5.weight", [1024, 256 * 7 * 7]))
+        p.append(("roi_heads.box_head.5.bias", [1024]))
+        p += v1.filter { $0.name.hasPrefix("roi_heads.box_predictor.") }
+        return p
+    }
+
+    /// v2 mask branch: MaskRCNNHeads with BatchNorm2d (`mask_head.i.0` conv, `mask_head.i.1` BN), the v1 predictor.
+    static func maskBranchV2(numClasses: Int) -> [(name: String, shape: [Int])] {
+        var p: [(name: String, shape: [Int])] = []
+        for i in 0..<4 {
+            p.append(("roi_heads.mask_head.\(i).0.weight", [256, 256, 3, 3]))
+            for s in ["weight", "bias", "running_mean", "running_var"] { p.append(("roi_heads.mask_head.\(i).1.\(s)", [256])) }
+        }
+        return p + parameters(numClasses: numClasses).filter { $0.name.hasPrefix("roi_heads.mask_predictor.") }
     }
 }

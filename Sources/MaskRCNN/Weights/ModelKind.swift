@@ -20,8 +20,25 @@ public enum ModelKind: String, Sendable, CaseIterable {
         }
     }
 
-    /// True for the architectures this build can run.
-    public var isSupported: Bool { self == .maskRCNN || self == .keypointRCNN }
+    /// True for the architectures this build can run (all of them).
+    public var isSupported: Bool { true }
+
+    /// The v2 layout: BatchNorm in backbone, FPN and heads, two RPN convs, conv + FC box head.
+    public var isV2: Bool { self == .maskRCNNv2 || self == .fasterRCNNv2 }
+
+    /// True for the Mask R-CNNs (a mask branch).
+    public var hasMasks: Bool { self == .maskRCNN || self == .maskRCNNv2 }
+
+    /// torchvision's official COCO checkpoint file of this model (the hash prefix is part of the name).
+    public var officialFile: String {
+        switch self {
+        case .maskRCNN: return "maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth"
+        case .maskRCNNv2: return "maskrcnn_resnet50_fpn_v2_coco-73cbd019.pth"
+        case .fasterRCNN: return "fasterrcnn_resnet50_fpn_coco-258fb6c6.pth"
+        case .fasterRCNNv2: return "fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth"
+        case .keypointRCNN: return "keypointrcnn_resnet50_fpn_coco-fc266e95.pth"
+        }
+    }
 
     /// Recognises the model from the entries only torchvision's builders create (current or 2019 names); nil when
     /// the file is no torchvision R-CNN detector.
