@@ -10,12 +10,24 @@ public struct ResumeState: Codable, Equatable, Sendable {
         public var size: Int64
         public var modified: Double
         public var head: String
+
+        public init(path: String, size: Int64, modified: Double, head: String) {
+            self.path = path
+            self.size = size
+            self.modified = modified
+            self.head = head
+        }
     }
 
     /// A video segment of an earlier attempt and how many of its frames belong to the output.
     public struct Segment: Codable, Equatable, Sendable {
         public var path: String
         public var frames: Int
+
+        public init(path: String, frames: Int) {
+            self.path = path
+            self.frames = frames
+        }
     }
 
     public var version = 1
@@ -56,7 +68,7 @@ public struct ResumeState: Codable, Equatable, Sendable {
     }
 
     /// 64-bit FNV-1a, hex: change detection, not security.
-    static func digest(_ data: Data) -> String {
+    public static func digest(_ data: Data) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in data {
             hash ^= UInt64(byte)

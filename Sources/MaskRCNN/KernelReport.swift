@@ -28,10 +28,16 @@ extension FasterRCNN {
         }
         for (i, c) in fpn.inner.enumerated() { out.append(("backbone.fpn.inner_blocks.\(i)", c.implementation)) }
         for (i, c) in fpn.layer.enumerated() { out.append(("backbone.fpn.layer_blocks.\(i)", c.implementation)) }
-        out += [("rpn.head.conv", rpn.conv.implementation), ("rpn.head.cls_logits", rpn.cls.implementation),
-                ("rpn.head.bbox_pred", rpn.bbox.implementation),
-                ("roi_heads.box_head.fc6", boxHead.fc6.implementation), ("roi_heads.box_head.fc7", boxHead.fc7.implementation),
-                ("roi_heads.box_predictor.cls_score", boxHead.clsScore.implementation),
+        for (i, c) in rpn.convs.enumerated() { out.append(("rpn.head.conv.\(i)", c.implementation)) }
+        out += [("rpn.head.cls_logits", rpn.cls.implementation), ("rpn.head.bbox_pred", rpn.bbox.implementation)]
+        switch boxHead.features {
+        case let .twoMLP(fc6, fc7):
+            out += [("roi_heads.box_head.fc6", fc6.implementation), ("roi_heads.box_head.fc7", fc7.implementation)]
+        case let .convFC(head):
+            for (i, c) in head.convs.enumerated() { out.append(("roi_heads.box_head.\(i)", c.implementation)) }
+            out.append(("roi_heads.box_head.fc", head.fc.implementation))
+        }
+        out += [("roi_heads.box_predictor.cls_score", boxHead.clsScore.implementation),
                 ("roi_heads.box_predictor.bbox_pred", boxHead.bboxPred.implementation)]
         return out
     }
@@ -44,9 +50,11 @@ extension MaskRCNN {
     /// The implementation of every layer, the mask head's included.
     public var kernels: KernelReport {
         var layers = detector.kernelLayers
-        for (i, c) in maskHead.convs.enumerated() { layers.append(("roi_heads.mask_head.\(i)", c.implementation)) }
-        layers += [("roi_heads.mask_predictor.conv5_mask", maskHead.deconv.implementation),
-                   ("roi_heads.mask_predictor.mask_fcn_logits", maskHead.logits.implementation)]
+        if let maskHead {
+            for (i, c) in maskHead.convs.enumerated() { layers.append(("roi_heads.mask_head.\(i)", c.implementation)) }
+            layers += [("roi_heads.mask_predictor.conv5_mask", maskHead.deconv.implementation),
+                       ("roi_heads.mask_predictor.mask_fcn_logits", maskHead.logits.implementation)]
+        }
         return KernelReport(layers: layers)
     }
 }

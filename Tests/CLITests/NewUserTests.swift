@@ -45,7 +45,8 @@ struct NewUserTests {
         #expect(run.stderr.contains("busy") && run.stderr.contains("render"), "\(run.stderr)")
         // Without --timing the lines carry no timing; --timing without --json is a one-line error.
         let plain = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "p.mp4", "--stages", "render", "--json", "p.jsonl"], in: dir)
-        #expect(plain.status == 0 && !(try String(contentsOf: dir.appendingPathComponent("p.jsonl"), encoding: .utf8)).contains("timing"))
+        let plainText = try String(contentsOf: dir.appendingPathComponent("p.jsonl"), encoding: .utf8)
+        #expect(plain.status == 0 && !plainText.contains("timing"))
         let bad = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "q.mp4", "--stages", "render", "--timing"], in: dir)
         #expect(bad.status != 0 && bad.stderr.contains("--timing adds per-frame timing to the JSON Lines: give --json FILE too"), "\(bad.stderr)")
     }

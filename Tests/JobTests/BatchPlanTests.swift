@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Job
+import Job
 
 /// Many inputs, many workers: list expansion, shard assignment and output naming.
 @Suite struct BatchPlanTests {

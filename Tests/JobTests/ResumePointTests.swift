@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Job
+import Job
 
 /// The pure parts of `--resume`: where to continue, how to warm stateful stages up, how results files are cut.
 @Suite struct ResumePointTests {
