@@ -86,6 +86,25 @@ public enum ModelLoader {
         }
     }
 
+    /// Whichever model `option` holds, for still images: a detector (Mask/Faster R-CNN) or Keypoint R-CNN.
+    public enum AnyModel: Sendable {
+        case detector(MaskRCNN)
+        case keypoints(KeypointRCNN)
+    }
+
+    /// The model `option` holds, recognised by its tensors and announced (seeded weights: Mask R-CNN v1).
+    public static func anyModel(option: String?, options: ModelOptions, announce: Announce = standardError) throws -> AnyModel {
+        let (dict, kind, file) = try load(option: option)
+        do {
+            let model: AnyModel = kind == .keypointRCNN ? .keypoints(try KeypointRCNN(stateDict: dict, options: options))
+                : .detector(try MaskRCNN(stateDict: dict, kind: kind, options: options))
+            if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
+            return model
+        } catch let e as WeightError {
+            throw ZooError.unreadable(path: option ?? kind.officialFile, reason: e.description)
+        }
+    }
+
     /// The detector (Mask R-CNN v1/v2 or Faster R-CNN v1/v2, whichever `option` holds) with `options`.
     public static func model(option: String?, options: ModelOptions, announce: Announce = standardError) throws -> MaskRCNN {
         let (dict, kind, file) = try checked(option: option, keypoints: false)

@@ -13,6 +13,8 @@ public struct COCOResult: Sendable, Equatable {
     public var score: Float
     /// Image height and width of the RLE, and its compressed counts.
     public var segmentation: (size: [Int], counts: String)?
+    /// COCO keypoint results: [x, y, v] × 17 (v 2 visible, 1 not), for person keypoint detections.
+    public var keypoints: [Float]?
 
     public init(imageID: Int, fileName: String? = nil, categoryID: Int, bbox: [Float], score: Float,
                 segmentation: (size: [Int], counts: String)? = nil) {
@@ -31,11 +33,12 @@ public struct COCOResult: Sendable, Equatable {
                   bbox: [b.x1, b.y1, ResultsFormat.extent(b.x1, b.x2), ResultsFormat.extent(b.y1, b.y2)],
                   score: instance.score,
                   segmentation: COCORLE.encode(instance.mask, height: height, width: width))
+        keypoints = instance.keypoints.map { $0.flatMap { [$0.x, $0.y, $0.visible ? 2 : 1] } }
     }
 
     public static func == (a: COCOResult, b: COCOResult) -> Bool {
         a.imageID == b.imageID && a.fileName == b.fileName && a.categoryID == b.categoryID && a.bbox == b.bbox
             && a.score == b.score && a.segmentation?.size == b.segmentation?.size
-            && a.segmentation?.counts == b.segmentation?.counts
+            && a.segmentation?.counts == b.segmentation?.counts && a.keypoints == b.keypoints
     }
 }

@@ -12,6 +12,7 @@ public enum COCOResults {
             fields.append(("category_id", "\(r.categoryID)"))
             if let name = r.fileName { fields.append(("file_name", JSONText.string(name))) }
             fields.append(("image_id", "\(r.imageID)"))
+            if let k = r.keypoints { fields.append(("keypoints", JSONText.array(k.map(JSONText.number)))) }
             fields.append(("score", JSONText.number(r.score)))
             if let seg = r.segmentation {
                 fields.append(("segmentation", JSONText.object([("counts", JSONText.string(seg.counts)),
@@ -36,6 +37,7 @@ public enum COCOResults {
         var bbox: [Float]
         var score: Float
         var segmentation: Segmentation?
+        var keypoints: [Float]?
         struct Segmentation: Decodable { var size: [Int]; var counts: String }
     }
 
@@ -50,8 +52,10 @@ public enum COCOResults {
             if let seg = e.segmentation, seg.size.count != 2 || COCORLE.decompress(seg.counts) == nil {
                 throw ResultsError.malformedCOCO(path: path, reason: "entry \(i): segmentation is not a compressed RLE")
             }
-            return COCOResult(imageID: e.image_id, fileName: e.file_name, categoryID: e.category_id, bbox: e.bbox,
-                              score: e.score, segmentation: e.segmentation.map { ($0.size, $0.counts) })
+            var result = COCOResult(imageID: e.image_id, fileName: e.file_name, categoryID: e.category_id, bbox: e.bbox,
+                                    score: e.score, segmentation: e.segmentation.map { ($0.size, $0.counts) })
+            result.keypoints = e.keypoints
+            return result
         }
     }
 

@@ -108,7 +108,12 @@ public enum MP4Join {
 
         var lastDTS: Int64?
         var videoEnd: Int64 = 0
+        var lastPTS: Int64?
+        var frameDuration: Int64 = 1
         for segment in segments {
+            // A later segment whose timestamps start over (a fragmented file read without its fragments' decode
+            // times) is moved to follow the previous one frame-exactly; one that continues them is left as it is.
+            var shift: Int64?
             let input = segment.path == first.path ? head : try Input(path: segment.path)
             defer { if input !== head { input.close() } }
             guard let index = input.videoIndex else { throw VideoIOError.noVideoStream(path: segment.path) }
@@ -119,6 +124,19 @@ public enum MP4Join {
                 guard left > 0 else { return false }
                 left -= 1
                 av_packet_rescale_ts(packet, inBase, video.pointee.time_base)
+                if shift == nil {
+                    let start = packet.pointee.dts != FFmpeg.noPTS ? packet.pointee.dts : packet.pointee.pts
+                    if let lastPTS, start != FFmpeg.noPTS, start <= lastPTS { shift = lastPTS + frameDuration - start } else { shift = 0 }
+                }
+                if let shift, shift != 0 {
+                    if packet.pointee.pts != FFmpeg.noPTS { packet.pointee.pts += shift }
+                    if packet.pointee.dts != FFmpeg.noPTS { packet.pointee.dts += shift }
+                }
+                if packet.pointee.pts != FFmpeg.noPTS {
+                    if let lastPTS, packet.pointee.pts > lastPTS { frameDuration = packet.pointee.pts - lastPTS }
+                    if packet.pointee.duration > 0 { frameDuration = packet.pointee.duration }
+                    lastPTS = max(lastPTS ?? packet.pointee.pts, packet.pointee.pts)
+                }
                 let dts = packet.pointee.dts != FFmpeg.noPTS ? packet.pointee.dts : packet.pointee.pts
                 if let lastDTS, dts != FFmpeg.noPTS, dts <= lastDTS { return true }
                 if dts != FFmpeg.noPTS {

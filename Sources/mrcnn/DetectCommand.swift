@@ -91,7 +91,8 @@ struct DetectCommand: ParsableCommand {
         options.detectionsPerImage = detections
         guard let p = Precision(rawValue: precision) else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated (got '\(precision)')") }
         options.precision = p
-        let model = try ModelLoader.model(option: weights, options: options)
+        // Any torchvision R-CNN file, recognised by its tensors: Keypoint R-CNN writes COCO keypoint results.
+        let model = try ModelLoader.anyModel(option: weights, options: options)
         let keep = try classes.map(RenderCommand.parseClasses)
         let workspace = Workspace()
         var results: [COCOResult] = []
@@ -99,17 +100,26 @@ struct DetectCommand: ParsableCommand {
         for (i, path) in images.enumerated() {
             let img = try ImageFile.read(path: path)
             let t0 = Date()
-            // Transform, backbone, RPN and box head; the class filter; then the mask head on what is kept.
-            let features = model.features(RGBInput(width: img.width, height: img.height, pixels: img.rgb), workspace: workspace)
-            var found = model.detect([features], workspace: workspace)
-            if let keep { found[0] = found[0].filter { keep.contains($0.label) } }
-            model.predictMasks([features], &found, workspace: workspace)
-            let detections = found[0]
+            let input = RGBInput(width: img.width, height: img.height, pixels: img.rgb)
+            let detections: [Detection]
+            var hasMasks = false
+            switch model {
+            case .detector(let model):
+                // Transform, backbone, RPN and box head; the class filter; then the mask head on what is kept.
+                let features = model.features(input, workspace: workspace)
+                var found = model.detect([features], workspace: workspace)
+                if let keep { found[0] = found[0].filter { keep.contains($0.label) } }
+                model.predictMasks([features], &found, workspace: workspace)
+                detections = found[0]
+                hasMasks = model.hasMasks
+            case .keypoints(let model):
+                detections = model(input, workspace: workspace).filter { keep?.contains($0.label) ?? true }
+            }
             StandardError.write(String(format: "%@: %d detections in %.2f s\n", path, detections.count, Date().timeIntervalSince(t0)))
             results += detections.map { d in
                 var r = COCOResult(imageID: imageIDFromName ? Self.numericID(path) ?? i + 1 : i + 1, fileName: (path as NSString).lastPathComponent,
                                    instance: Instance(d), height: img.height, width: img.width)
-                if !model.hasMasks { r.segmentation = nil }  // Faster R-CNN: boxes only, no (empty) masks
+                if !hasMasks { r.segmentation = nil }  // Faster/Keypoint R-CNN: no (empty) masks
                 return r
             }
         }

@@ -30,17 +30,17 @@ struct NewUserTests {
         let dir = try CLIHarness.makeTemporaryDirectory()
         defer { CLIHarness.cleanUp(dir) }
         try CLIHarness.makeClip(dir.appendingPathComponent("v.mp4"), seconds: 1, audio: false)
-        let run = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "o.mp4", "--stages", "tracker,render", "--json", "j.jsonl", "--timing"], in: dir)
+        let run = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "o.mp4", "--stages", "render", "--json", "j.jsonl", "--timing"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let lines = try String(contentsOf: dir.appendingPathComponent("j.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 25)
         for line in lines {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let timing = try #require(object["timing"] as? [String: Double], "\(line)")
-            #expect(Set(timing.keys) == ["decode", "tracker", "render", "encode"], "\(timing)")
+            #expect(Set(timing.keys) == ["decode", "render", "encode"], "\(timing)")
             #expect(timing.values.allSatisfy { $0 >= 0 && $0.isFinite })
         }
-        #expect(String(lines[0]).range(of: #""timing":\{"decode":[0-9.]+,"tracker":[0-9.]+,"render":[0-9.]+,"encode":[0-9.]+\}"#,
+        #expect(String(lines[0]).range(of: #""timing":\{"decode":[0-9.]+,"render":[0-9.]+,"encode":[0-9.]+\}"#,
                                        options: .regularExpression) != nil, "parts in pipeline order: \(lines[0])")
         #expect(run.stderr.contains("busy") && run.stderr.contains("render"), "\(run.stderr)")
         // Without --timing the lines carry no timing; --timing without --json is a one-line error.
@@ -120,10 +120,36 @@ struct NewUserTests {
         for name in names { dict.set(name, CheckpointTensor(shape: [1], values: [0])) }
         let weights = dir.appendingPathComponent("kp.safetensors")
         try SafetensorsWriter.write(dict, to: weights.path)
-        let image = Self.root.appendingPathComponent("samples/images/fruits.png").path
-        let result = try CLIHarness.mrcnn(["detect", image, "--weights", weights.path, "--json", "r.json"], in: dir)
+        try CLIHarness.makeClip(dir.appendingPathComponent("v.mp4"), seconds: 1, audio: false)
+        let result = try CLIHarness.mrcnn(["run", "v.mp4", "-o", "o.mp4", "--stages", "detector,render", "--weights", weights.path], in: dir)
         #expect(result.status != 0 && result.stderrLines.count == 1, "\(result.stderr)")
         #expect(result.stderr.contains("Keypoint R-CNN") && result.stderr.contains("--keypoint-weights"), "\(result.stderr)")
+    }
+
+    @Test("detect takes Keypoint R-CNN weights (recognised by their tensors) and writes COCO keypoint results")
+    func detectKeypoints() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.root.appendingPathComponent(
+            "Tests/MaskRCNNTests/Fixtures/keypointrcnn_layout.json"))) as? [[String: Any]] ?? []
+        let parameters = layout.compactMap { e -> (name: String, shape: [Int])? in
+            guard let name = e["checkpoint_name"] as? String, let shape = e["shape"] as? [Int] else { return nil }
+            return (name, shape)
+        }
+        let weights = dir.appendingPathComponent("kp.safetensors")
+        try SafetensorsWriter.write(SeededWeights.stateDict(layout: parameters, seed: 0), to: weights.path)
+        let image = Self.root.appendingPathComponent("samples/images/messi5.jpg").path
+        let result = try CLIHarness.mrcnn(["detect", image, "--weights", weights.path, "--json", "k.json"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("Keypoint R-CNN"), "the loaded model is named: \(result.stderr)")
+        let entries = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("k.json"))) as? [[String: Any]] ?? []
+        #expect(!entries.isEmpty, "seeded Keypoint R-CNN weights gave no detection on messi5.jpg")
+        for entry in entries {
+            #expect(entry["category_id"] as? Int == 1 && entry["image_id"] as? Int == 1 && entry["score"] is Double)
+            let keypoints = entry["keypoints"] as? [Double] ?? []
+            #expect(keypoints.count == 51 && stride(from: 2, to: 51, by: 3).allSatisfy { [1.0, 2.0].contains(keypoints[$0]) })
+            #expect(entry["segmentation"] == nil && (entry["bbox"] as? [Double])?.count == 4)
+        }
     }
 
     @Test("scores outside 0…1 are one-line errors", arguments: [["run", "v.mp4", "-o", "x.mp4", "--score-threshold", "1.5"],

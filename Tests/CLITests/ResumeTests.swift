@@ -36,7 +36,9 @@ struct ResumeTests {
     }
 
     /// Kill after `killAfter` frames, check the partial outputs, resume, compare with an uninterrupted run.
-    func killResumeCompare(stages: [String], seconds: Int, killAfter: Int, audio: Bool) throws {
+    /// `partialVideo`: the killed MP4 must already hold frames (false when the kill comes before the encoder's
+    /// lookahead has let any frame out, as with 11 frames; the resume then starts the video over).
+    func killResumeCompare(stages: [String], seconds: Int, killAfter: Int, audio: Bool, partialVideo: Bool = true) throws {
         let dir = try CLIHarness.makeTemporaryDirectory()
         defer { CLIHarness.cleanUp(dir) }
         let input = dir.appendingPathComponent("clip.mp4")
@@ -51,7 +53,7 @@ struct ResumeTests {
         try Self.killed(arguments("resumed"), after: killAfter, in: dir)
         let partial = dir.appendingPathComponent("resumed.mp4")
         let partialFrames = try Self.packets(partial).video.count
-        #expect(partialFrames > 0, "the killed run's MP4 holds no readable frame")
+        #expect(!partialVideo || partialFrames > 0, "the killed run's MP4 holds no readable frame")
         #expect(partialFrames <= killAfter)
         let lines = CLIHarness.read(dir.appendingPathComponent("resumed.jsonl")).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == killAfter + 1 && lines.last == "", "JSON Lines after the kill: \(lines.count - 1) lines")
@@ -77,7 +79,7 @@ struct ResumeTests {
     func modelAndTracker() throws {
         try killResumeCompare(stages: ["--stages", "detector,mask,tracker,render", "--weights", "seeded:0",
                                        "--min-size", "64", "--max-size", "96", "--score-threshold", "0.05", "--min-hits", "1"],
-                              seconds: 1, killAfter: 11, audio: false)
+                              seconds: 1, killAfter: 11, audio: false, partialVideo: false)
     }
 
     @Test("a resume with other settings or another input is refused in one line")
