@@ -20,10 +20,10 @@ public final class ComputeGate: Sendable {
         return try lock.withLock { _ in
             let start = ContinuousClock.now
             let waited = asked.duration(to: start)
-            StageWaits.add(Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18)
+            StageWaits.add(waited.inSeconds)
             defer {
                 let d = start.duration(to: .now)
-                busy.withLock { $0 += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+                busy.withLock { $0 += d.inSeconds }
             }
             return try body()
         }

@@ -33,9 +33,7 @@ final class FrameReader: Sendable {
         } while frame.index < skip
         var record = FrameRecord(index: frame.index, pts: frame.pts, time: frame.time,
                                  image: RGBImage(width: frame.width, height: frame.height, pixels: frame.rgb))
-        let decode = started.duration(to: .now)
-        FrameTiming.record("decode", ms: (Double(decode.components.seconds) + Double(decode.components.attoseconds) * 1e-18) * 1000,
-                           in: &record)
+        FrameTiming.record("decode", ms: started.duration(to: .now).inSeconds * 1000, in: &record)
         stamp?(&record)
         return record
     }

@@ -44,7 +44,7 @@ final class RateControl: @unchecked Sendable {
         }
         let since = policy == .latest ? record.features[Self.readTime] : lastDelivery
         guard let since else { return }
-        guard let change = controller.observe(frameSettings, seconds: Self.seconds(since.duration(to: now))) else { return }
+        guard let change = controller.observe(frameSettings, seconds: since.duration(to: now).inSeconds) else { return }
         changes += 1
         dial.current = change.settings
         heldSince = nil
@@ -58,7 +58,7 @@ final class RateControl: @unchecked Sendable {
     /// Frames per second held at the final settings (nil with fewer than 2 frames there).
     var heldFPS: Double? {
         guard let heldSince, let heldLast, heldFrames >= 2 else { return nil }
-        let s = Self.seconds(heldSince.duration(to: heldLast))
+        let s = heldSince.duration(to: heldLast).inSeconds
         return s > 0 ? Double(heldFrames - 1) / s : nil
     }
 
@@ -73,9 +73,5 @@ final class RateControl: @unchecked Sendable {
                                 fps < c.targetFPS * 0.9 && c.rung == c.ladder.count - 1 ? " (the floor rung: the best this machine holds)" : ""))
         }
         return lines
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -134,9 +134,7 @@ public struct VideoJob {
                 var record = finished
                 let encodeStart = ContinuousClock.now
                 try sink?.write(rgb: record.image.pixels, pts: record.pts)
-                let encode = encodeStart.duration(to: .now)
-                FrameTiming.record("encode", ms: (Double(encode.components.seconds) + Double(encode.components.attoseconds) * 1e-18) * 1000,
-                                   in: &record)
+                FrameTiming.record("encode", ms: encodeStart.duration(to: .now).inSeconds * 1000, in: &record)
                 for part in record.features[FrameTiming.key]?.parts ?? [] { busy.add(part.name, ms: part.ms) }
                 control?.finished(record)
                 if written == start.skip { try checkpoint?.noteOrigin(sink?.origin) }

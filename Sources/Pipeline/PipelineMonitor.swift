@@ -38,7 +38,7 @@ public final class PipelineMonitor: @unchecked Sendable {
     /// Records one frame handed to the sink, captured at `captured`.
     func delivered(captured: ContinuousClock.Instant) {
         let now = ContinuousClock.now
-        let ms = Self.milliseconds(captured.duration(to: now))
+        let ms = captured.duration(to: now).inSeconds * 1000
         lock.withLock {
             delivered += 1
             latencies.append(Float(ms))
@@ -52,9 +52,9 @@ public final class PipelineMonitor: @unchecked Sendable {
         lock.withLock {
             var fps = 0.0
             if recent.count >= 2, let first = recent.first, let last = recent.last {
-                let window = Self.milliseconds(first.duration(to: last)) / 1000
+                let window = first.duration(to: last).inSeconds
                 // A stalled pipeline shows its rate falling: count the time since the last frame too.
-                let idle = Self.milliseconds(last.duration(to: .now)) / 1000
+                let idle = last.duration(to: .now).inSeconds
                 fps = window > 0 ? Double(recent.count - 1) / (window + max(0, idle - window / Double(recent.count - 1))) : 0
             }
             return PipelineSnapshot(frames: delivered, dropped: dropped, recentFramesPerSecond: fps,
@@ -66,8 +66,4 @@ public final class PipelineMonitor: @unchecked Sendable {
     /// Final latency statistics over every delivered frame.
     var latency: LatencyStats { LatencyStats(samples: lock.withLock { latencies.map(Double.init) }) }
     var droppedFrames: Int { lock.withLock { dropped } }
-
-    static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15
-    }
 }

@@ -133,7 +133,7 @@ public struct PipelineRunner: Sendable {
 
         let wall = started.duration(to: .now)
         return PipelineSummary(
-            frames: delivered, wallSeconds: PipelineMonitor.milliseconds(wall) / 1000, stopped: stoppedEarly.isSet,
+            frames: delivered, wallSeconds: wall.inSeconds, stopped: stoppedEarly.isSet,
             source: clocks.source.timing, stages: clocks.stages.map(\.timing), sink: clocks.sink.timing,
             policy: policy, dropped: monitor.droppedFrames, latency: monitor.latency)
     }

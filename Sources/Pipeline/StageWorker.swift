@@ -54,7 +54,7 @@ final class StageWorker: Sendable {
                         throw StageError.failed(stage: name, message: "returned \(batch.count) frames for a batch of \(records.count)")
                     }
                     // The stage's own work, shared evenly over the batch's frames (waiting for the gate excluded).
-                    let busy = max(0, start.duration(to: .now).seconds - StageWaits.take())
+                    let busy = max(0, start.duration(to: .now).inSeconds - StageWaits.take())
                     for i in batch.indices { FrameTiming.record(name, ms: busy * 1000 / Double(batch.count), in: &batch[i]) }
                     return batch
                 })

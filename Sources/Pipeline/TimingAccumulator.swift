@@ -11,7 +11,7 @@ final class TimingAccumulator: @unchecked Sendable {
 
     func add(frames count: Int, since start: ContinuousClock.Instant) {
         let elapsed = start.duration(to: .now)
-        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let s = elapsed.inSeconds
         lock.withLock {
             frames += count
             seconds += s
