@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline", "Tensor"], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Pipeline"], swiftSettings: strict),

@@ -14,7 +14,7 @@ public enum DetectorPlugin {
          .float("score-threshold", default: 0.05, help: "lowest detection score kept (torchvision's box_score_thresh)"),
          .int("min-size", default: 800, help: "short side of the model input (smaller is faster)"),
          .int("max-size", default: 1333, help: "upper bound of the long side of the model input"),
-         .string("precision", default: "fp32", help: "fp32 (torchvision parity), bf16 (AMX/AVX512-BF16, else fp32 with a warning) or bf16-emulated"),
+         .string("precision", default: "fp32", help: "fp32 (torchvision parity), bf16 (AMX/AVX512-BF16, else fp32 with a warning), auto (bf16 where the CPU has bf16 units, else fp32; a frame-rate controller starts at fp32 and may step to bf16) or bf16-emulated"),
          .string("backend", default: "auto", help: "auto (per layer kind, by measurement), openblas or onednn"),
          .int("proposals", default: 1000, help: "RPN proposals kept after NMS per frame (torchvision's rpn_post_nms_top_n_test, 1000; fewer is faster)"),
          .int("detections", default: 100, help: "most detections kept per frame (torchvision's box_detections_per_img, 100)")]
@@ -27,8 +27,8 @@ public enum DetectorPlugin {
         options.minSize = try context.int("min-size", of: stage)
         options.maxSize = try context.int("max-size", of: stage)
         let precision = context.string("precision", of: stage) ?? "fp32", backend = context.string("backend", of: stage) ?? "auto"
-        guard let p = Precision(rawValue: precision) else {
-            throw StageError.invalidOption(key: "\(stage).precision", value: precision, expected: "fp32, bf16 or bf16-emulated")
+        guard let p = Precision.named(precision) else {
+            throw StageError.invalidOption(key: "\(stage).precision", value: precision, expected: "fp32, bf16, auto or bf16-emulated")
         }
         guard let b = ComputeBackend(rawValue: backend) else {
             throw StageError.invalidOption(key: "\(stage).backend", value: backend, expected: "auto, openblas or onednn")
@@ -63,11 +63,31 @@ public enum DetectorPlugin {
         return value
     }
 
+    /// With `precision auto` on a CPU with bf16 units, a frame-rate controller starts at fp32 and may step to bf16:
+    /// both models are loaded at the start, so the step costs no load in the middle of the run.
+    static func eager(_ context: StageContext, _ stage: String) -> [Precision] {
+        context.string("precision", of: stage) == "auto" && CPUFeatures.current.hasBF16Units ? [.fp32, .bf16] : []
+    }
+
+    /// Whether a frame-rate controller's ladder may step from fp32 to bf16 for a model stage with `precision`:
+    /// only with `auto`, and only where bf16 is faster (the CPU has bf16 units).
+    public static func ladderMaySwitchToBF16(precision: String?) -> Bool {
+        precision == "auto" && CPUFeatures.current.hasBF16Units
+    }
+
+    /// Why `precision auto` runs what it runs on this CPU, e.g. "this CPU has no bf16 units (AVX2+FMA, …)".
+    public static var automaticPrecisionReason: String { Precision.automaticReason }
+
     public static func register(in registry: StageRegistry) {
-        @Sendable func sharedModel(_ context: StageContext) throws -> MaskRCNN {
-            let options = try options(context, of: "detector")
+        @Sendable func sharedModel(_ context: StageContext) throws -> PrecisionModels<MaskRCNN> {
+            let options = try options(context, of: "detector"), weights = context.string("weights", of: "detector")
             return try context.shared.value("maskrcnn") {
-                try ModelLoader.model(option: context.string("weights", of: "detector"), options: options)
+                try PrecisionModels(standard: options.precision, eager: eager(context, "detector")) { p in
+                    var o = options
+                    o.precision = p
+                    // Announced once, for the stage's own precision.
+                    return try ModelLoader.model(option: weights, options: o, announce: p == options.precision.effective ? ModelLoader.standardError : { _ in })
+                }
             }
         }
         @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value(ComputeGate.sharedKey) { ComputeGate() } }
@@ -89,16 +109,17 @@ public enum DetectorPlugin {
                 case .failure: throw StageError.invalidOption(key: "detector.classes", value: list, expected: "COCO class names such as person,car, or ids")
                 }
             }
-            return DetectorStage(model: try sharedModel(context), gate: gate(context), detectEvery: every, classes: classes)
+            return DetectorStage(models: try sharedModel(context), gate: gate(context), detectEvery: every, classes: classes)
         }
         registry.register("mask", summary: "Mask R-CNN mask head: per-instance masks (with the detector's model)",
                           needs: [.boxes, .features(DetectorFeatures.key)], provides: [.masks],
                           options: [headMinScore]) { context in
-            let model = try sharedModel(context)
+            let models = try sharedModel(context)
+            let model = models.primary
             guard model.hasMasks else {
                 throw StageError.failed(stage: "mask", message: "the detector's weights are a \(model.kind.displayName) checkpoint, which has no mask head (run --stages detector,render, or give Mask R-CNN weights)")
             }
-            return MaskStage(model: model, gate: gate(context), minScore: try score(context, "min-score"))
+            return MaskStage(models: models, gate: gate(context), minScore: try score(context, "min-score"))
         }
         registry.register("keypoints", summary: "Keypoint R-CNN: person keypoints (alone, or attached to earlier people)",
                           reads: [.boxes], provides: [.boxes, .keypoints],
@@ -107,10 +128,16 @@ public enum DetectorPlugin {
                               headMinScore,
                           ]) { context in
             let options = try options(context, of: "keypoints")
-            let model = try context.shared.value("keypointrcnn") {
-                try ModelLoader.keypointModel(option: context.string("weights"), options: options)
+            let weights = context.string("weights")
+            let models = try context.shared.value("keypointrcnn") {
+                try PrecisionModels(standard: options.precision, eager: eager(context, "keypoints")) { p in
+                    var o = options
+                    o.precision = p
+                    return try ModelLoader.keypointModel(option: weights, options: o,
+                                                         announce: p == options.precision.effective ? ModelLoader.standardError : { _ in })
+                }
             }
-            return KeypointStage(model: model, gate: gate(context), visibleScore: try context.float("keypoint-threshold"),
+            return KeypointStage(models: models, gate: gate(context), visibleScore: try context.float("keypoint-threshold"),
                                  afterDetector: context.upstream.contains(.boxes), minScore: try score(context, "min-score"))
         }
     }

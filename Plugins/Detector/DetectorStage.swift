@@ -8,7 +8,7 @@ import Tensor
 /// (all frames' RoIs through the box head as one GEMM batch). Fills `instances` (boxes, COCO labels, scores) and
 /// leaves the frame's features under `DetectorFeatures.key` for the heads. Confined to its stage thread.
 public final class DetectorStage: Stage {
-    let model: MaskRCNN
+    let models: PrecisionModels<MaskRCNN>
     let gate: ComputeGate
     /// Run the RPN on every N-th frame only; in between, the previous frame's boxes are the proposals.
     let detectEvery: Int
@@ -18,8 +18,8 @@ public final class DetectorStage: Stage {
     let workspace = Workspace()
     private var previous: [BoxF] = []
 
-    init(model: MaskRCNN, gate: ComputeGate, detectEvery: Int = 1, classes: Set<Int>? = nil) {
-        self.model = model
+    init(models: PrecisionModels<MaskRCNN>, gate: ComputeGate, detectEvery: Int = 1, classes: Set<Int>? = nil) {
+        self.models = models
         self.gate = gate
         self.detectEvery = max(detectEvery, 1)
         self.classes = classes
@@ -30,33 +30,37 @@ public final class DetectorStage: Stage {
         let settings = batch.indices.map { batch[$0].settings() }
         let every = settings.map { $0?.keyframeInterval ?? detectEvery }
         func input(_ r: FrameRecord) -> RGBInput { RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels) }
-        let (features, detections) = gate.run { () -> ([ImageFeatures], [[Detection]]) in
-            if every.allSatisfy({ $0 <= 1 }) {
-                // Every frame has its own proposals: all frames' RoIs go through the box head as one batch.
-                let features = zip(batch, settings).map { r, s in
-                    model.features(input(r), workspace: workspace, minSize: s?.shortSide, proposals: s?.proposals)
+        var features = [ImageFeatures?](repeating: nil, count: batch.count)
+        var detections = [[Detection]](repeating: [], count: batch.count)
+        try gate.run {
+            // Frames at one precision run together (a controller's precision change splits a batch at most once).
+            for group in PrecisionModels<MaskRCNN>.groups(settings.map { $0?.precision }) {
+                let model = try models.model(for: group.precision)
+                if group.indices.allSatisfy({ every[$0] <= 1 }) {
+                    // Every frame has its own proposals: all frames' RoIs go through the box head as one batch.
+                    let f = group.indices.map { i in
+                        model.features(input(batch[i]), workspace: workspace, minSize: settings[i]?.shortSide,
+                                       proposals: settings[i]?.proposals)
+                    }
+                    let d = model.detect(f, workspace: workspace)
+                    for (k, i) in group.indices.enumerated() { (features[i], detections[i]) = (f[k], d[k]) }
+                    previous = d.last?.map(\.box) ?? previous
+                    continue
                 }
-                let detections = model.detect(features, workspace: workspace)
-                previous = detections.last?.map(\.box) ?? previous
-                return (features, detections)
+                // Frames whose proposals come from the previous frame must wait for it: run such frames one by one.
+                for i in group.indices {
+                    let keyframe = batch[i].index % max(every[i], 1) == 0 || previous.isEmpty
+                    let f = model.detector.features(input(batch[i]), workspace: workspace, regions: keyframe ? nil : previous,
+                                                    minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)
+                    let d = model.detect([f], workspace: workspace)[0]
+                    previous = d.map(\.box)
+                    (features[i], detections[i]) = (f, d)
+                }
             }
-            var features: [ImageFeatures] = []
-            var detections: [[Detection]] = []
-            // Frames whose proposals come from the previous frame must wait for it: run such frames one by one.
-            for (i, r) in batch.enumerated() {
-                let keyframe = r.index % max(every[i], 1) == 0 || previous.isEmpty
-                let f = model.detector.features(input(r), workspace: workspace, regions: keyframe ? nil : previous,
-                                                minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)
-                let d = model.detect([f], workspace: workspace)[0]
-                previous = d.map(\.box)
-                features.append(f)
-                detections.append(d)
-            }
-            return (features, detections)
         }
         let kept = classes.map { allowed in detections.map { $0.filter { allowed.contains($0.label) } } } ?? detections
         for i in batch.indices {
-            batch[i].features[DetectorFeatures.key] = DetectorFeatures(image: features[i], detections: kept[i])
+            batch[i].features[DetectorFeatures.key] = DetectorFeatures(image: features[i]!, detections: kept[i])
             batch[i].instances = kept[i].map { Instance($0) }
         }
     }

@@ -8,7 +8,7 @@ import Tensor
 /// the person instances with their 17 keypoints. After `detector` it attaches each keypoint set to the person
 /// instance it overlaps most (box IoU ≥ 0.5) and adds nothing else. Confined to its stage thread.
 public final class KeypointStage: Stage {
-    let model: KeypointRCNN
+    let models: PrecisionModels<KeypointRCNN>
     let gate: ComputeGate
     let visibleScore: Float
     let afterDetector: Bool
@@ -16,8 +16,8 @@ public final class KeypointStage: Stage {
     let minScore: Float
     let workspace = Workspace()
 
-    init(model: KeypointRCNN, gate: ComputeGate, visibleScore: Float, afterDetector: Bool, minScore: Float = 0) {
-        self.model = model
+    init(models: PrecisionModels<KeypointRCNN>, gate: ComputeGate, visibleScore: Float, afterDetector: Bool, minScore: Float = 0) {
+        self.models = models
         self.gate = gate
         self.visibleScore = visibleScore
         self.afterDetector = afterDetector
@@ -26,16 +26,21 @@ public final class KeypointStage: Stage {
 
     public func process(_ batch: inout [FrameRecord]) throws {
         let settings = batch.indices.map { batch[$0].settings() }
-        let detections = gate.run { () -> [[Detection]] in
-            let features = zip(batch, settings).map { r, s in
-                model.detector.features(RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels),
-                                        workspace: workspace, minSize: s?.shortSide, proposals: s?.proposals)
+        var detections = [[Detection]](repeating: [], count: batch.count)
+        try gate.run {
+            for group in PrecisionModels<KeypointRCNN>.groups(settings.map { $0?.precision }) {
+                let model = try models.model(for: group.precision)
+                let features = group.indices.map { i in
+                    model.detector.features(RGBInput(width: batch[i].image.width, height: batch[i].image.height,
+                                                     pixels: batch[i].image.pixels),
+                                            workspace: workspace, minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)
+                }
+                let all = model.detector.detect(features)
+                // The keypoint head only on the people someone draws or writes; the rest keep no keypoints.
+                var kept = all.map { $0.filter { $0.score >= minScore } }
+                model.predictKeypoints(features, &kept, workspace: workspace)
+                for (k, i) in group.indices.enumerated() { detections[i] = kept[k] + all[k].filter { $0.score < minScore } }
             }
-            let all = model.detector.detect(features)
-            // The keypoint head only on the people someone draws or writes; the rest keep no keypoints.
-            var kept = all.map { $0.filter { $0.score >= minScore } }
-            model.predictKeypoints(features, &kept, workspace: workspace)
-            return zip(all, kept).map { all, kept in kept + all.filter { $0.score < minScore } }
         }
         for i in batch.indices {
             let people = detections[i].map { d in

@@ -9,13 +9,13 @@ import Tensor
 /// drawing threshold when nothing writes them). Needs the detector's features; releases them afterwards. Confined
 /// to its thread.
 public final class MaskStage: Stage {
-    let model: MaskRCNN
+    let models: PrecisionModels<MaskRCNN>
     let gate: ComputeGate
     let minScore: Float
     let workspace = Workspace()
 
-    init(model: MaskRCNN, gate: ComputeGate, minScore: Float = 0) {
-        self.model = model
+    init(models: PrecisionModels<MaskRCNN>, gate: ComputeGate, minScore: Float = 0) {
+        self.models = models
         self.gate = gate
         self.minScore = minScore
     }
@@ -29,7 +29,15 @@ public final class MaskStage: Stage {
         // Only the detections someone draws or writes go through the head; `picked[i]` maps back to instances.
         let picked = slots.map { slot in slot!.detections.indices.filter { slot!.detections[$0].score >= minScore } }
         var detections = zip(slots, picked).map { slot, idx in idx.map { slot!.detections[$0] } }
-        gate.run { model.predictMasks(features, &detections, workspace: workspace) }
+        // The head at the precision the detector ran each frame at (the settings it fixed on the frame).
+        let precisions = batch.indices.map { batch[$0].settings()?.precision }
+        try gate.run {
+            for group in PrecisionModels<MaskRCNN>.groups(precisions) {
+                var part = group.indices.map { detections[$0] }
+                try models.model(for: group.precision).predictMasks(group.indices.map { features[$0] }, &part, workspace: workspace)
+                for (k, i) in group.indices.enumerated() { detections[i] = part[k] }
+            }
+        }
         for i in batch.indices {
             for (d, j) in zip(detections[i], picked[i]) where j < batch[i].instances.count {
                 if let m = d.mask { batch[i].instances[j].mask = InstanceMask(m) }

@@ -169,7 +169,7 @@ public struct VideoJob {
                                liveLines: session.summaryLines(summary))
         report.busy = busy
         report.modelSeconds = plans.contains { ["detector", "mask", "keypoints"].contains($0.name) } ? gate.busySeconds : nil
-        report.controlLines = control?.summaryLines ?? []
+        report.controlLines = (control?.summaryLines ?? []) + (control.flatMap { _ in precisionLine(options) }.map { [$0] } ?? [])
         return report
     }
 }
@@ -182,7 +182,16 @@ extension VideoJob {
         let start = FrameSettings(shortSide: options["\(model).min-size"].flatMap { Int($0) } ?? 800,
                                   proposals: options["\(model).proposals"].flatMap { Int($0) } ?? 1000,
                                   keyframeInterval: options["detector.detect-every"].flatMap { Int($0) } ?? 1,
-                                  precision: options["\(model).precision"] ?? "fp32")
-        return QualityLadder(start: start, bf16: false, keyframes: model == "detector", floor: minSizeFloor)
+                                  precision: options["\(model).precision"].map { $0 == "auto" ? "fp32" : $0 } ?? "fp32")
+        return QualityLadder(start: start, bf16: DetectorPlugin.ladderMaySwitchToBF16(precision: options["\(model).precision"]),
+                             keyframes: model == "detector", floor: minSizeFloor)
+    }
+
+    /// With `precision auto` under a controller: whether the ladder could use bf16 on this CPU, and why.
+    func precisionLine(_ options: [String: String]) -> String? {
+        guard let model = ["detector", "keypoints"].first(where: chain.contains), options["\(model).precision"] == "auto" else { return nil }
+        return DetectorPlugin.ladderMaySwitchToBF16(precision: "auto")
+            ? "  precision auto: the ladder's first step is fp32 → bf16 (\(DetectorPlugin.automaticPrecisionReason))"
+            : "  precision auto: fp32 on every rung: \(DetectorPlugin.automaticPrecisionReason), so bf16 would run no faster"
     }
 }

@@ -14,6 +14,24 @@ public enum ComputeBackend: String, Sendable, CaseIterable {
 public enum Precision: String, Sendable, CaseIterable {
     case fp32, bf16
     case bf16Emulated = "bf16-emulated"
+
+    /// What `auto` means on this CPU: bf16 where it has bf16 units (its accuracy is bounded by the bf16 accuracy
+    /// test), fp32 elsewhere.
+    public static var automatic: Precision { CPUFeatures.current.hasBF16Units ? .bf16 : .fp32 }
+
+    /// A precision by its command-line name: fp32, bf16, bf16-emulated, or auto (`automatic`); nil for others.
+    public static func named(_ name: String) -> Precision? {
+        name == "auto" ? automatic : Precision(rawValue: name)
+    }
+
+    /// The precision that runs when this one is asked for: bf16 is fp32 on a CPU without bf16 units.
+    public var effective: Precision { self == .bf16 && !CPUFeatures.current.hasBF16Units ? .fp32 : self }
+
+    /// Why `auto` chooses what it chooses on this CPU, e.g. "this CPU has no bf16 units (AVX2+FMA, oneDNN ISA avx2)".
+    public static var automaticReason: String {
+        let cpu = CPUFeatures.current
+        return "this CPU has \(cpu.hasBF16Units ? "" : "no ")bf16 units (\(cpu.summary))"
+    }
 }
 
 /// The layer kinds that may run on different backends (chosen by measurement, see `ComputeEngine.auto`).

@@ -48,7 +48,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Compute backend: auto, openblas or onednn.")
     var backend = "auto"
 
-    @Option(help: "Precisions to benchmark, comma-separated: fp32, bf16, bf16-emulated.")
+    @Option(help: "Precisions to benchmark, comma-separated: fp32, bf16, auto (bf16 where the CPU has bf16 units, else fp32), bf16-emulated.")
     var precision = "fp32"
 
     func run() throws {
@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
 
     private func bench() throws {
         let precisions = try precision.split(separator: ",").map { s -> Precision in
-            guard let p = Precision(rawValue: String(s)) else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated, got '\(s)'") }
+            guard let p = Precision.named(String(s)) else { throw CLIError("--precision must be fp32, bf16, auto or bf16-emulated, got '\(s)'") }
             return p
         }
         guard let backendChoice = ComputeBackend(rawValue: backend) else {

@@ -29,7 +29,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Upper bound of the long side of the model input.")
     var maxSize: Int = 1333
 
-    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with a warning elsewhere) or bf16-emulated.")
+    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with a warning elsewhere), auto (bf16 where the CPU has bf16 units, else fp32) or bf16-emulated.")
     var precision: String = "fp32"
 
     @Option(help: "RPN proposals kept per image after NMS (torchvision's rpn_post_nms_top_n_test).")
@@ -89,7 +89,7 @@ struct DetectCommand: ParsableCommand {
         options.maxSize = maxSize
         options.rpnPostNMSTopN = proposals
         options.detectionsPerImage = detections
-        guard let p = Precision(rawValue: precision) else { throw CLIError("--precision must be fp32, bf16 or bf16-emulated (got '\(precision)')") }
+        guard let p = Precision.named(precision) else { throw CLIError("--precision must be fp32, bf16, auto or bf16-emulated (got '\(precision)')") }
         options.precision = p
         // Any torchvision R-CNN file, recognised by its tensors: Keypoint R-CNN writes COCO keypoint results.
         let model = try ModelLoader.anyModel(option: weights, options: options)

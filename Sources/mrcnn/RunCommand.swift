@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Upper bound of the long side of the model input.")
     var maxSize: Int?
 
-    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with one warning elsewhere) or bf16-emulated (bf16 rounding computed in fp32, for accuracy checks).")
+    @Option(help: "Model arithmetic: fp32 (default, torchvision parity), bf16 (AMX/AVX512-BF16; fp32 with one warning elsewhere), auto (bf16 where the CPU has bf16 units, else fp32; with --target-fps the controller starts at fp32 and its first step is bf16) or bf16-emulated (bf16 rounding computed in fp32, for accuracy checks).")
     var precision: String?
 
     @Option(help: "RPN proposals kept per frame after NMS (torchvision's rpn_post_nms_top_n_test: 1000); fewer makes the box head cheaper.")
@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Most detections kept per frame (torchvision's box_detections_per_img: 100).")
     var detections: Int?
 
-    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320) while it runs; each change is logged and every --json frame records its settings.")
+    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto on a CPU with bf16 units fp32 → bf16, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320) while it runs; each change is logged and every --json frame records its settings.")
     var targetFps: Double?
 
     @Option(help: "With --target-fps: the smallest short side the controller may choose.")

@@ -61,6 +61,32 @@ struct TargetFPSTests {
         #expect(result.stderrLines.count == 1 && result.stderr.contains(message), "stderr: \(result.stderr)")
     }
 
+    @Test("--precision auto under --target-fps: fp32 first, bf16 as the first step only on a CPU with bf16 units, and the summary says which")
+    func precisionAuto() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let input = dir.appendingPathComponent("clip.mp4"), output = dir.appendingPathComponent("out.mp4")
+        let json = dir.appendingPathComponent("out.jsonl")
+        try CLIHarness.makeClip(input, seconds: 1, rate: 6, audio: false)
+        let result = try CLIHarness.mrcnn(["run", input.path, "-o", output.path, "--json", json.path, "--weights", "seeded:0",
+                                           "--min-size", "128", "--max-size", "200", "--precision", "auto",
+                                           "--target-fps", "1000", "--min-size-floor", "96"], in: dir)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let units = result.stderr.contains("precision auto: the ladder's first step is fp32 → bf16 (this CPU has bf16 units")
+        let none = result.stderr.contains("precision auto: fp32 on every rung: this CPU has no bf16 units")
+        #expect(units != none, "stderr: \(result.stderr)")
+        #expect(!result.stderr.contains("warning: bf16"), "auto never asks for bf16 where it would only warn")
+        let precisions = try CLIHarness.read(json).split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return (object?["settings"] as? [String: Any])?["precision"] as? String
+        }
+        #expect(precisions.count == 6)
+        #expect(precisions.first == "fp32", "rung 0 is fp32")
+        #expect(precisions.allSatisfy { $0 == "fp32" || (units && $0 == "bf16") }, "\(precisions)")
+        let bad = try CLIHarness.mrcnn(["run", input.path, "-o", output.path, "--weights", "seeded:0", "--precision", "fp16"], in: dir)
+        #expect(bad.status != 0 && bad.stderr.contains("fp32, bf16, auto or bf16-emulated"), "stderr: \(bad.stderr)")
+    }
+
     @Test("--target-fps without a model stage is refused in one line")
     func needsModel() throws {
         let dir = try CLIHarness.makeTemporaryDirectory()
