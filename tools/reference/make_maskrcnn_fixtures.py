@@ -48,7 +48,8 @@ SEED = 0
 # so one PNG frame and one JPEG photo prove the boxes-only chain; likewise for the v2 pair.
 MODELS = {
     "maskrcnn_resnet50_fpn": ("", IMAGES, 307),
-    "maskrcnn_resnet50_fpn_v2": ("v2_", ["vtest_frame30.png", "messi5.jpg"], 363),
+    # v2 also on the two photos with many confident detections, for the bf16 accuracy test's pooled figures.
+    "maskrcnn_resnet50_fpn_v2": ("v2_", ["vtest_frame30.png", "messi5.jpg", "butterfly.jpg", "building_wide.jpg"], 363),
     "fasterrcnn_resnet50_fpn": ("frcnn_", ["vtest_frame30.png", "messi5.jpg"], 295),
     "fasterrcnn_resnet50_fpn_v2": ("frcnn_v2_", ["vtest_frame30.png", "messi5.jpg"], 339),
 }
