@@ -43,6 +43,7 @@ let package = Package(
         // Model layers, bottom-up.
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: fastMath),
         .target(name: "JSONText", swiftSettings: strict),
+        .target(name: "HostAddress", swiftSettings: strict),
         .target(name: "Checkpoint", dependencies: ["JSONText", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict),
         .target(name: "MaskRCNN", dependencies: ["Tensor", "Checkpoint"], swiftSettings: fastMath),
@@ -56,6 +57,7 @@ let package = Package(
 
         // The live preview web server (Hummingbird); only the tool depends on it.
         .target(name: "Preview", dependencies: [
+            "HostAddress",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -67,7 +69,7 @@ let package = Package(
 
         // Library modules the tool is a thin shell over.
         .target(name: "Results", dependencies: ["Pipeline", "JSONText"], swiftSettings: strict),
-        .target(name: "ModelZoo", dependencies: ["Checkpoint", "MaskRCNN", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "ModelZoo", dependencies: ["Checkpoint", "MaskRCNN", "HostAddress", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "PluginHost", dependencies: ["Pipeline"], swiftSettings: strict),
         .target(name: "Job", dependencies: ["VideoIO", "Pipeline", "Preview", "Results", "PluginHost",
@@ -82,7 +84,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor", "VideoIO"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Pipeline", "HostAddress"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline", "Tensor"], swiftSettings: strict),
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import HostAddress
 import MaskRCNN
 
 /// torchvision's official checkpoints and torch.hub's rules for them: file names carrying a SHA-256 prefix
@@ -54,13 +55,7 @@ public enum HubCheckpoint {
               let host = url.host, !host.isEmpty else {
             throw ZooError.badBaseURL(base)
         }
-        if scheme == "http" && !allowInsecure && !isLoopback(host) { throw ZooError.insecureURL(base) }
+        if scheme == "http" && !allowInsecure && !HostAddress.isLoopback(host) { throw ZooError.insecureURL(base) }
         return url
-    }
-
-    /// `localhost`, 127.0.0.0/8 or `::1`.
-    public static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.") && h.split(separator: ".").count == 4
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HostAddress
 
 /// Who may use the preview server: anyone on a loopback-only bind, only holders of the run's token elsewhere
 /// (as Jupyter does). A pure value; the server asks it about every request.
@@ -21,16 +22,7 @@ public struct PreviewAccess: Sendable, Equatable {
     /// (`0.0.0.0`, a LAN address, `::`) requires `explicitToken` or, without one, a fresh random token.
     public static func forBind(host: String, explicitToken: String?) -> PreviewAccess {
         if let explicitToken { return PreviewAccess(token: explicitToken) }
-        return isLoopback(host) ? PreviewAccess(token: nil) : PreviewAccess(token: randomToken())
-    }
-
-    /// True for `localhost`, 127.0.0.0/8 and `::1`: addresses no other machine can reach.
-    public static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased()
-        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
-        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return false }
-        return parts[0] == "127"
+        return HostAddress.isLoopback(host) ? PreviewAccess(token: nil) : PreviewAccess(token: randomToken())
     }
 
     /// A `--serve-token` value is usable in a URL and long enough to resist guessing: 16–128 characters of

@@ -38,6 +38,10 @@ struct ModelZooTests {
         #expect(try HubCheckpoint.url(base: "http://localhost/m", file: "a.pth").absoluteString == "http://localhost/m/a.pth")
         #expect(throws: ZooError.insecureURL("http://h/models")) { try HubCheckpoint.url(base: "http://h/models", file: "a.pth") }
         #expect(throws: ZooError.insecureURL("http://127.example/")) { try HubCheckpoint.url(base: "http://127.example/", file: "a.pth") }
+        // A DNS name that starts like a loopback address is not one (it was: four dot-separated parts sufficed).
+        #expect(throws: ZooError.insecureURL("http://127.evil.example.com/")) {
+            try HubCheckpoint.url(base: "http://127.evil.example.com/", file: "a.pth")
+        }
         #expect(try HubCheckpoint.url(base: "http://h/models", file: "a.pth", allowInsecure: true).absoluteString == "http://h/models/a.pth")
     }
 

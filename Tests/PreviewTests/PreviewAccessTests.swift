@@ -1,4 +1,5 @@
 import Foundation
+import HostAddress
 import Preview
 import Testing
 
@@ -7,12 +8,12 @@ import Testing
 struct PreviewAccessTests {
     @Test("loopback binds stay open; any other bind gets a random 128-bit token; --serve-token wins everywhere")
     func rule() throws {
-        for host in ["127.0.0.1", "127.4.5.6", "localhost", "::1"] {
-            #expect(PreviewAccess.isLoopback(host), "\(host)")
+        for host in ["127.0.0.1", "127.4.5.6", "localhost", "::1", "[::1]", "LOCALHOST"] {
+            #expect(HostAddress.isLoopback(host), "\(host)")
             #expect(PreviewAccess.forBind(host: host, explicitToken: nil).token == nil)
         }
-        for host in ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1", "128.0.0.1", "camera.local", "127.0.0"] {
-            #expect(!PreviewAccess.isLoopback(host), "\(host)")
+        for host in ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1", "128.0.0.1", "camera.local", "127.0.0", "127.evil.example.com", "127.0.0.256", "127.0.0.1.nip.io"] {
+            #expect(!HostAddress.isLoopback(host), "\(host)")
             let token = try #require(PreviewAccess.forBind(host: host, explicitToken: nil).token)
             #expect(token.count == 32 && token.allSatisfy(\.isHexDigit))
         }
