@@ -1,7 +1,8 @@
 /// Checks a zip's 64-bit (zip64) sizes and offsets against the file before ZIPFoundation reads it.
 /// ZIPFoundation 0.9.20 converts such values to `off_t` and adds them unchecked, so a value of 2^63 or more
 /// traps (found by the fuzzer). Every 64-bit value must lie within the file; 32-bit values cannot overflow.
-/// Mirrors ZIPFoundation's search: the end-of-central-directory record nearest the end of the file.
+/// Mirrors ZIPFoundation's search: the end-of-central-directory record nearest the end of the file, and the zip64
+/// record both where the locator points and where ZIPFoundation reads it (just before the locator).
 enum ZipPrecheck {
     static func validate(_ bytes: UnsafeRawBufferPointer) throws {
         let size = bytes.count
@@ -25,8 +26,12 @@ enum ZipPrecheck {
         if eocd >= 20, u32(eocd - 20) == 0x0706_4B50 {
             let record = u64(eocd - 20 + 8)
             try inFile(record, "end-of-central-directory offset")
-            let at = Int(record)
-            if at + 56 <= size, u32(at) == 0x0606_4B50 {
+            // ZIPFoundation does not follow the locator: it reads the zip64 record at the fixed place just before
+            // it (found by the fuzzer: a record there with a 2^64−… directory offset trapped). Check both places;
+            // the fixed one's values are the ones ZIPFoundation iterates with.
+            let fixed = eocd - 20 - 56
+            for at in [Int(record), fixed] where at > 0 && at + 56 <= size && u32(at) == 0x0606_4B50 {
+                try inFile(u64(at + 24), "entry count on this disk")
                 try inFile(u64(at + 32), "entry count")
                 try inFile(u64(at + 40), "central directory size")
                 try inFile(u64(at + 48), "central directory offset")
