@@ -6,8 +6,9 @@
 #   part 2: `--stages detector,mask,tracker,render` with seeded weights at --min-size 320 (score threshold
 #           0.05 so the mask head and the tracker have work) over model-frames frames of samples/vtest.mp4 looped.
 # Each part runs under the shared build lock (SOAK_LOCK, default /tmp/mrcnn-build.lock). Writes
-# SOAK_OUT/rss-PART.csv (seconds, frames done, RSS MiB) and prints start / after warm-up (10% of the frames) /
-# end / peak RSS and the growth per 1000 frames after warm-up. Needs a release build (swift build -c release).
+# SOAK_OUT/rss-PART.csv (seconds, frames done, RSS MiB) and prints, per part, the first sample and the floor and
+# peak RSS of frames 10-20 % and 90-100 % with the floor's growth per 1000 frames between them (`summarize`).
+# Needs a release build (swift build -c release).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 render_frames=${1:-10000}
@@ -35,17 +36,26 @@ soak() {
             sleep 1
         done
         wait $pid' _ "$binary" run "$@" -o "$out/$part.mp4" --json "$json" --max-frames "$frames"
-    awk -F, -v part="$part" -v total="$frames" 'NR > 1 && $2 > 0 {
-            n++; f[n] = $2; r[n] = $3; if ($3 > peak) peak = $3
-            if (!warm && $2 >= total / 10) { warm = n }
+    summarize "$part" "$frames" "$csv"
+}
+
+# RSS of a run that allocates per frame rises and falls within each frame (the heads' workspaces), so a single
+# sample says little: the summary compares the floor (lowest RSS) and the peak of the windows 10-20 % and 90-100 %
+# of the frames, and gives the floor's growth per 1000 frames between them.
+summarize() {
+    awk -F, -v part="$1" -v total="$2" 'NR > 1 && $2 > 0 {
+            n++; if (n == 1) { first = $3; firstFrame = $2 }
+            if ($3 > peak) peak = $3
+            if ($2 >= total * 0.1 && $2 < total * 0.2) { if (!a || $3 < aLow) aLow = $3; if ($3 > aHigh) aHigh = $3; a = 1 }
+            if ($2 >= total * 0.9) { if (!b || $3 < bLow) bLow = $3; if ($3 > bHigh) bHigh = $3; b = 1 }
+            last = $2
         }
         END {
             if (n == 0) { print part ": no samples"; exit }
-            if (!warm) warm = 1
-            growth = (f[n] > f[warm]) ? (r[n] - r[warm]) * 1000 / (f[n] - f[warm]) : 0
-            printf "%s: %d frames; RSS start %d MiB (frame %d), after warm-up %d MiB (frame %d), end %d MiB (frame %d), peak %d MiB; %+.1f MiB per 1000 frames after warm-up\n",
-                part, f[n], r[1], f[1], r[warm], f[warm], r[n], f[n], peak, growth
-        }' "$csv"
+            if (!a || !b) { printf "%s: %d frames, too few to compare windows; RSS first %d MiB, peak %d MiB\n", part, last, first, peak; exit }
+            printf "%s: %d frames; RSS %d MiB at frame %d; frames 10-20 %%: floor %d, peak %d MiB; frames 90-100 %%: floor %d, peak %d MiB; overall peak %d MiB; floor %+.1f MiB per 1000 frames between the windows\n",
+                part, last, first, firstFrame, aLow, aHigh, bLow, bHigh, peak, (bLow - aLow) * 1000 / (total * 0.8)
+        }' "$3"
 }
 
 if (( render_frames > 0 )); then
