@@ -123,6 +123,9 @@ final class DNNLLayer: @unchecked Sendable {
         return dst
     }
 
+    /// The layout the primitive for an input of this size reads (for benchmarks that feed it directly).
+    func sourceLayout(n: Int, h: Int, w: Int) -> dnnl_memory_desc_t { plan(Key(n: n, h: h, w: w, relu: true, residual: false)).src }
+
     /// The cached plan for `key`, built (and the oldest dropped) when missing.
     private func plan(_ key: Key) -> DNNLPlan {
         pthread_mutex_lock(&lock)
