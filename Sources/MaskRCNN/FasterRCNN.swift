@@ -89,7 +89,7 @@ public final class FasterRCNN: Sendable {
         trace?("transform.images", t.tensor)
         let p = timings.measure("backbone+fpn") {
             backbone.runsBlocked && fpn.runsBlocked
-                ? fpn(blocked: backbone.blocked(t.tensor, trace: trace), trace: trace)
+                ? fpn(blocked: backbone.blocked(t.tensor, trace: trace), workspace, trace: trace)
                 : fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace)
         }
         if let regions {

@@ -19,6 +19,15 @@ extension Conv2D {
     }
 }
 
+extension Conv2D {
+    /// relu?(conv(x) + bias) of a blocked input as a dense NCHW tensor (a chain's output): on oneDNN, or reordered to
+    /// NCHW first when the large-map Winograd takes this size (the one reorder happens on the input side instead).
+    public func blockedToTensor(_ x: BlockedTensor, relu: Bool = false, workspace: Workspace) -> Tensor {
+        if usesLargeMapWinograd(n: x.n, h: x.h, w: x.w) { return self(x.tensor(), relu: relu, workspace: workspace) }
+        return blocked(x, relu: relu).tensor()
+    }
+}
+
 extension ConvTranspose2D {
     /// Whether the blocked sub-pixel form runs (oneDNN, kernel = stride, no padding, `ComputeEngine.blockedLayout`).
     public var runsBlocked: Bool { subpixel != nil && engine.blockedLayout }

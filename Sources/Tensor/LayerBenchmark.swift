@@ -32,6 +32,7 @@ public enum LayerBenchmark {
          .conv(.conv3x3Strided, n: 1, cin: 128, cout: 128, k: 3, s: 2, p: 1, h: h / 4, w: w / 4),
          .conv(.conv3x3Wide, n: 1, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: h / 4, w: w / 4),
          .conv(.conv3x3Wide, n: 1, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: h / 16, w: w / 16),
+         .conv(.conv3x3Wide, n: 1, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: h / 8, w: w / 8),
          .conv(.conv3x3Wide, n: 1, cin: 128, cout: 128, k: 3, s: 1, p: 1, h: h / 8, w: w / 8),
          .conv(.conv3x3Wide, n: 1, cin: 512, cout: 512, k: 3, s: 1, p: 1, h: h / 32, w: w / 32),
          .conv(.conv3x3Wide, n: 100, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: 14, w: 14),

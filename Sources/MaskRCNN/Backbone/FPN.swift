@@ -25,17 +25,17 @@ struct FPN: Sendable {
 
     /// The same over C2…C5 in blocked layout: the top-down sum is the inner conv's sum post-op onto the (blocked)
     /// upsampled coarser level; each output level is reordered to NCHW once, for the RPN and RoIAlign.
-    func callAsFunction(blocked c: [BlockedTensor], trace: Tracer?) -> [Tensor] {
+    func callAsFunction(blocked c: [BlockedTensor], _ ws: Workspace, trace: Tracer?) -> [Tensor] {
         var results = [Tensor](repeating: Tensor(zeros: [0]), count: 4)
         var last = inner[3].blocked(c[3])
-        results[3] = layer[3].blocked(last).tensor()
+        results[3] = layer[3].blockedToTensor(last, workspace: ws)
         for idx in stride(from: 2, through: 0, by: -1) {
             let lateral = c[idx]
             let topDown = lateral.h == 2 * last.h && lateral.w == 2 * last.w
                 ? Resample.nearest2x(last)
                 : BlockedTensor(Resample.nearest(last.tensor(), h: lateral.h, w: lateral.w))
             last = inner[idx].blocked(lateral, accumulate: topDown)
-            results[idx] = layer[idx].blocked(last).tensor()
+            results[idx] = layer[idx].blockedToTensor(last, workspace: ws)
         }
         return finish(results, trace: trace)
     }
