@@ -18,7 +18,7 @@ def mrcnn(name):
     if not os.path.exists(path):
         return res
     for line in open(path):
-        m = re.match(r"short side (\d+):", line)
+        m = re.match(r"short side (\d+)[,:]", line)
         if m:
             size = m.group(1)
             res[size] = {}
