@@ -16,10 +16,13 @@ public struct ModelOptions: Sendable {
     public var backend: ComputeBackend = .auto
     /// fp32 (parity with torchvision), bf16 (AMX / AVX512-BF16; fp32 with a warning elsewhere) or bf16-emulated.
     public var precision: Precision = .fp32
+    /// oneDNN layers keep activations in the kernels' blocked layout between them (see `ComputeEngine.blockedLayout`);
+    /// off: NCHW between every two layers (the engine before blocked chains, for comparison).
+    public var blockedLayout = true
     public init() {}
 
     /// The compute engine these options describe.
-    public var engine: ComputeEngine { ComputeEngine(backend: backend, precision: precision) }
+    public var engine: ComputeEngine { ComputeEngine(backend: backend, precision: precision, blocked: blockedLayout) }
 }
 
 /// What the detector keeps of one frame for the heads: the transformed image's sizes, the FPN pyramid and the proposals.
@@ -84,7 +87,11 @@ public final class FasterRCNN: Sendable {
         if let proposals { rpn.postNMSTopN = proposals }
         let t = timings.measure("transform") { transform(image) }
         trace?("transform.images", t.tensor)
-        let p = timings.measure("backbone+fpn") { fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace) }
+        let p = timings.measure("backbone+fpn") {
+            backbone.runsBlocked && fpn.runsBlocked
+                ? fpn(blocked: backbone.blocked(t.tensor, trace: trace), workspace, trace: trace)
+                : fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace)
+        }
         if let regions {
             let rh = Float(t.originalSize.h) / Float(t.resizedSize.h), rw = Float(t.originalSize.w) / Float(t.resizedSize.w)
             let proposals = regions.map { b in

@@ -10,6 +10,9 @@ public struct ConvTranspose2D: Sendable {
 
     public let engine: ComputeEngine
     let onednn: DNNLLayer?
+    /// On oneDNN when kernel = stride and no padding (the mask head's 2×2/2): a 1×1 convolution to k²·Cout channels
+    /// whose outputs are the k×k output pixels of each input pixel (`blockedSubpixels`), instead of oneDNN's deconv.
+    let subpixel: DNNLLayer?
 
     public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int = 0,
                 engine: ComputeEngine = .reference) {
@@ -22,20 +25,44 @@ public struct ConvTranspose2D: Sendable {
         self.engine = engine
         self.weight = engine.emulatesBF16 ? BF16.round(weight) : weight
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
-        onednn = engine.backend(for: .deconv) == .onednn
+        // `auto` takes oneDNN for the sub-pixel form only (its deconv kernel measured 3× slower than OpenBLAS).
+        let disjoint = kernel == stride && padding == 0
+        let useOneDNN = engine.backend(for: .deconv) == .onednn && (disjoint || engine.requestedBackend != .auto)
+        subpixel = useOneDNN && disjoint
+            ? ConvTranspose2D.subpixelLayer(weight: self.weight, bias: self.bias, inChannels: inChannels,
+                                            outChannels: outChannels, kernel: kernel, bf16: engine.precision == .bf16)
+            : nil
+        onednn = useOneDNN && !disjoint
             ? DNNLLayer(op: .deconv(kernel: kernel, stride: stride, padding: padding), weights: self.weight, bias: self.bias,
                         inC: inChannels, outC: outChannels, bf16: engine.precision == .bf16)
             : nil
     }
 
     /// The implementation that runs this layer.
-    public var implementation: String { onednn.map { "oneDNN " + $0.implementation } ?? "OpenBLAS sgemm+col2im" }
+    public var implementation: String {
+        if let subpixel { return "oneDNN \(subpixel.implementation) (1×1 to \(kernel * kernel)·C + pixel shuffle)" }
+        return onednn.map { "oneDNN " + $0.implementation } ?? "OpenBLAS sgemm+col2im"
+    }
 
     /// y = relu?(deconv(x) + bias) for x [N, Cin, H, W] → [N, Cout, (H−1)·s − 2p + k, (W−1)·s − 2p + k].
     public func callAsFunction(_ x: Tensor, relu: Bool = false, workspace: Workspace) -> Tensor {
         precondition(x.rank == 4 && x.c == inChannels, "deconv expects [N,\(inChannels),H,W], got \(x.shape)")
         let x = engine.emulatesBF16 ? BF16.round(x) : x
         if let onednn { return onednn.run(x, relu: relu, residual: nil, workspace: workspace) }
+        if let subpixel {
+            // Power-of-two chunks of RoIs (as DNNLLayer.run), so few primitives serve any batch size.
+            var parts: [Tensor] = [], start = 0
+            if x.n == 0 { return Tensor(zeros: [0, outChannels, x.h * kernel, x.w * kernel]) }
+            while start < x.n {
+                var c = x.n == 1 ? 1 : DNNLLayer.convChunk
+                while c > x.n - start { c /= 2 }
+                let chunk = c == x.n ? x : x.slice(start, start + c)
+                parts.append(subpixel.runBlocked(BlockedTensor(chunk), relu: relu).splittingChannels(into: kernel * kernel)
+                    .tensor(interleavingSubpixels: kernel))
+                start += c
+            }
+            return parts.count == 1 ? parts[0] : Tensor.concat(parts)
+        }
         let h = x.h, w = x.w, n = x.n
         let oh = (h - 1) * stride - 2 * padding + kernel
         let ow = (w - 1) * stride - 2 * padding + kernel

@@ -22,7 +22,7 @@ final class DNNLLayer: @unchecked Sendable {
     private let bias: [Float]
     /// Weights in the layout of the first plan built; later plans that want the same layout share them.
     private var prepared: (md: dnnl_memory_desc_t, memory: OpaquePointer)?
-    private var plans: [Key: Plan] = [:]
+    private var plans: [Key: DNNLPlan] = [:]
     private var order: [Key] = []
     private var lock = pthread_mutex_t()
     /// Most primitives kept per layer: frames of a few sizes and the RoI chunk sizes fit, memory stays bounded.
@@ -31,7 +31,12 @@ final class DNNLLayer: @unchecked Sendable {
     /// batch size needs at most log₂ distinct primitives.
     static let convChunk = 32, linearChunk = 512
 
-    struct Key: Hashable { let n: Int, h: Int, w: Int, relu: Bool, residual: Bool }
+    /// One primitive's shape and post-ops; `stride` 0 is the layer's own stride (a 1×1 convolution may also run
+    /// strided in a blocked chain, where subsampling first would cost a pass).
+    struct Key: Hashable {
+        let n: Int, h: Int, w: Int, relu: Bool, residual: Bool
+        var stride = 0
+    }
 
     /// `weights` in PyTorch's layout: conv [out, in, k, k], deconv [in, out, k, k], linear [out, in].
     init(op: Op, weights: [Float], bias: [Float], inC: Int, outC: Int, bf16: Bool) {
@@ -63,10 +68,12 @@ final class DNNLLayer: @unchecked Sendable {
         return order.last.flatMap { plans[$0]?.implementation } ?? "?"
     }
 
-    func outputSize(h: Int, w: Int) -> (h: Int, w: Int) {
+    func outputSize(h: Int, w: Int, stride: Int = 0) -> (h: Int, w: Int) {
         switch op {
         case .linear: return (1, 1)
-        case .conv(let k, let s, let p): return ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
+        case .conv(let k, let s0, let p):
+            let s = stride > 0 ? stride : s0
+            return ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
         case .deconv(let k, let s, let p): return ((h - 1) * s - 2 * p + k, (w - 1) * s - 2 * p + k)
         }
     }
@@ -98,15 +105,36 @@ final class DNNLLayer: @unchecked Sendable {
         }
     }
 
+    /// y = relu?(op(x) + bias + accumulate?) for a convolution, in the kernel's layout: `x` is reordered only when
+    /// its layout is not the one the primitive reads; `accumulate` (the residual, in the output's shape) is consumed —
+    /// its buffer receives the result when its layout is the primitive's output layout. Whole batch, one primitive.
+    func runBlocked(_ x: BlockedTensor, relu: Bool, stride: Int = 0, accumulate: BlockedTensor? = nil) -> BlockedTensor {
+        precondition(x.c == inC, "oneDNN layer expects \(inC) channels, got \(x.shape)")
+        let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride))
+        let src = DNNL.equal(x.md, p.src) ? x : x.converted(to: p.src)
+        let dst: BlockedTensor
+        if let accumulate {
+            precondition(accumulate.shape == BlockedTensor.dims(p.dst), "residual shape \(accumulate.shape)")
+            dst = DNNL.equal(accumulate.md, p.dst) ? accumulate : accumulate.converted(to: p.dst)
+        } else {
+            dst = BlockedTensor(md: p.dst)
+        }
+        p.execute(blockedSrc: src.data, dst: dst.data)
+        return dst
+    }
+
+    /// The layout the primitive for an input of this size reads (for benchmarks that feed it directly).
+    func sourceLayout(n: Int, h: Int, w: Int) -> dnnl_memory_desc_t { plan(Key(n: n, h: h, w: w, relu: true, residual: false)).src }
+
     /// The cached plan for `key`, built (and the oldest dropped) when missing.
-    private func plan(_ key: Key) -> Plan {
+    private func plan(_ key: Key) -> DNNLPlan {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         if let p = plans[key] {
             if order.last != key { order.removeAll { $0 == key }; order.append(key) }
             return p
         }
-        let p = Plan(layer: self, key: key)
+        let p = DNNLPlan(layer: self, key: key)
         plans[key] = p
         order.append(key)
         if order.count > DNNLLayer.cacheLimit { plans[order.removeFirst()] = nil }
@@ -115,7 +143,7 @@ final class DNNLLayer: @unchecked Sendable {
 
     /// Weights memory for a primitive that wants `md`: the prepared copy when the layout matches, else a new reorder
     /// (`owned` tells the caller to destroy it).
-    fileprivate func weightsMemory(for md: dnnl_memory_desc_t) -> (memory: OpaquePointer, owned: Bool) {
+    func weightsMemory(for md: dnnl_memory_desc_t) -> (memory: OpaquePointer, owned: Bool) {
         if let p = prepared, DNNL.equal(p.md, md) { return (p.memory, false) }
         let user: dnnl_memory_desc_t
         switch op {
@@ -133,112 +161,5 @@ final class DNNLLayer: @unchecked Sendable {
         return (mem, true)
     }
 
-    fileprivate func withBias<R>(_ body: (UnsafeRawPointer) -> R) -> R { bias.withUnsafeBytes { body($0.baseAddress!) } }
-}
-
-/// One primitive for one input shape, with the reorders around it.
-private final class Plan {
-    let primitive: OpaquePointer
-    let implementation: String
-    let userSrc: dnnl_memory_desc_t, userDst: dnnl_memory_desc_t
-    let src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t
-    let toSrc: OpaquePointer?, toDst: OpaquePointer?, fromDst: OpaquePointer?
-    let weights: OpaquePointer, ownsWeights: Bool
-    let biasMD: dnnl_memory_desc_t
-    unowned let layer: DNNLLayer
-
-    init(layer: DNNLLayer, key: DNNLLayer.Key) {
-        self.layer = layer
-        let n = key.n, dt = layer.bf16 ? dnnl_bf16 : dnnl_f32
-        let (oh, ow) = layer.outputSize(h: key.h, w: key.w)
-        var weightsAny: dnnl_memory_desc_t
-        var srcAny: dnnl_memory_desc_t, dstAny: dnnl_memory_desc_t
-        var biasMD = DNNL.md([layer.outC], dnnl_f32, dnnl_x)
-        // The op descriptor, typed per op (they differ in size).
-        var ipDesc = dnnl_inner_product_desc_t(), convDesc = dnnl_convolution_desc_t()
-        var isLinear = false
-        switch layer.op {
-        case .linear:
-            userSrc = DNNL.md([n, layer.inC], dnnl_f32, dnnl_nc)
-            userDst = DNNL.md([n, layer.outC], dnnl_f32, dnnl_nc)
-            srcAny = DNNL.md([n, layer.inC], dt, dnnl_format_tag_any)
-            dstAny = userDst
-            weightsAny = DNNL.md([layer.outC, layer.inC], dt, dnnl_format_tag_any)
-            isLinear = true
-            DNNL.check(dnnl_inner_product_forward_desc_init(&ipDesc, dnnl_forward_inference, &srcAny, &weightsAny, &biasMD, &dstAny),
-                       "inner product desc")
-        case .conv(let k, let s, let p), .deconv(let k, let s, let p):
-            userSrc = DNNL.md([n, layer.inC, key.h, key.w], dnnl_f32, dnnl_nchw)
-            userDst = DNNL.md([n, layer.outC, oh, ow], dnnl_f32, dnnl_nchw)
-            srcAny = DNNL.md([n, layer.inC, key.h, key.w], dt, dnnl_format_tag_any)
-            dstAny = DNNL.md([n, layer.outC, oh, ow], dnnl_f32, dnnl_format_tag_any)
-            weightsAny = DNNL.md([layer.outC, layer.inC, k, k], dt, dnnl_format_tag_any)
-            let strides: [dnnl_dim_t] = [dnnl_dim_t(s), dnnl_dim_t(s)], pads: [dnnl_dim_t] = [dnnl_dim_t(p), dnnl_dim_t(p)]
-            var isDeconv = false
-            if case .deconv = layer.op { isDeconv = true }
-            // dnnl_deconvolution_desc_t is the same struct as dnnl_convolution_desc_t.
-            if isDeconv {
-                DNNL.check(dnnl_deconvolution_forward_desc_init(&convDesc, dnnl_forward_inference, dnnl_deconvolution_direct,
-                    &srcAny, &weightsAny, &biasMD, &dstAny, strides, pads, pads), "deconvolution desc")
-            } else {
-                DNNL.check(dnnl_convolution_forward_desc_init(&convDesc, dnnl_forward_inference, dnnl_convolution_direct,
-                    &srcAny, &weightsAny, &biasMD, &dstAny, strides, pads, pads), "convolution desc")
-            }
-        }
-        self.biasMD = biasMD
-        // Post-ops: residual sum (dst holds the residual before the primitive runs), then ReLU.
-        var attr: dnnl_primitive_attr_t? = nil, postOps: dnnl_post_ops_t? = nil
-        DNNL.check(dnnl_primitive_attr_create(&attr), "attr")
-        DNNL.check(dnnl_post_ops_create(&postOps), "post ops")
-        if key.residual { DNNL.check(dnnl_post_ops_append_sum(postOps, 1), "sum post-op") }
-        if key.relu { DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
-        DNNL.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "set post ops")
-        var pd: dnnl_primitive_desc_t? = nil
-        let status = isLinear ? dnnl_primitive_desc_create(&pd, &ipDesc, attr, DNNL.engine, nil)
-                              : dnnl_primitive_desc_create(&pd, &convDesc, attr, DNNL.engine, nil)
-        DNNL.check(status, "primitive desc (\(layer.op), \(key))")
-        dnnl_post_ops_destroy(postOps)
-        dnnl_primitive_attr_destroy(attr)
-        defer { dnnl_primitive_desc_destroy(pd) }
-        implementation = DNNL.implementation(pd!)
-        src = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0).pointee
-        dst = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0).pointee
-        let wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0).pointee
-        var p: dnnl_primitive_t? = nil
-        DNNL.check(dnnl_primitive_create(&p, pd), "primitive")
-        primitive = p!
-        toSrc = DNNL.equal(src, userSrc) ? nil : DNNL.reorder(userSrc, src)
-        let plainDst = DNNL.equal(dst, userDst)
-        fromDst = plainDst ? nil : DNNL.reorder(dst, userDst)
-        toDst = plainDst || !key.residual ? nil : DNNL.reorder(userDst, dst)
-        (weights, ownsWeights) = layer.weightsMemory(for: wmd)
-    }
-
-    deinit {
-        dnnl_primitive_destroy(primitive)
-        for r in [toSrc, toDst, fromDst] { if let r { dnnl_primitive_destroy(r) } }
-        if ownsWeights { dnnl_memory_destroy(weights) }
-    }
-
-    /// One chunk: `src` and `dst` (and `residual`) in the user layouts.
-    func execute(src srcPtr: UnsafePointer<Float>, dst dstPtr: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-                 workspace: Workspace) {
-        var srcData = UnsafeMutableRawPointer(mutating: srcPtr)
-        if let toSrc {
-            let buf = UnsafeMutableRawPointer(workspace.buffer(2, count: DNNL.bytes(src) / 4 + 16))
-            DNNL.reorder(toSrc, from: userSrc, srcPtr, to: src, buf)
-            srcData = buf
-        }
-        var dstData = UnsafeMutableRawPointer(dstPtr)
-        if fromDst != nil { dstData = UnsafeMutableRawPointer(workspace.buffer(3, count: DNNL.bytes(dst) / 4 + 16)) }
-        if let residual {
-            if let toDst { DNNL.reorder(toDst, from: userDst, residual, to: dst, dstData) }
-            else { dstData.copyMemory(from: residual, byteCount: DNNL.bytes(userDst)) }
-        }
-        let s = DNNL.memory(src, srcData), d = DNNL.memory(dst, dstData)
-        let b = layer.withBias { DNNL.memory(biasMD, UnsafeMutableRawPointer(mutating: $0)) }
-        DNNL.execute(primitive, [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, b), (DNNL_ARG_DST, d)])
-        dnnl_memory_destroy(s); dnnl_memory_destroy(d); dnnl_memory_destroy(b)
-        if let fromDst { DNNL.reorder(fromDst, from: dst, dstData, to: userDst, dstPtr) }
-    }
+    func withBias<R>(_ body: (UnsafeRawPointer) -> R) -> R { bias.withUnsafeBytes { body($0.baseAddress!) } }
 }

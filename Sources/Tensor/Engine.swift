@@ -59,6 +59,10 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public let requestedPrecision: Precision
     /// The precision that actually runs (bf16 becomes fp32 on CPUs without bf16 units).
     public let precision: Precision
+    /// Whether oneDNN layers pass activations to each other in the kernels' blocked layout (`BlockedTensor`: the
+    /// ResNet body and FPN, the mask head) instead of reordering to and from NCHW around every layer. Off for
+    /// `openblas` and `bf16-emulated` (which rounds every layer's NCHW input).
+    public let blockedLayout: Bool
     private let choice: [LayerKind: ComputeBackend]
 
     /// fp32 on OpenBLAS (with Winograd): the exact reference path.
@@ -73,7 +77,12 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
         .deconv: .openblas, .linear: .openblas,
     ]
 
-    public init(backend: ComputeBackend = .auto, precision: Precision = .fp32) {
+    /// With blocked layouts (`blocked`, default on) `auto` also runs the narrow 3×3 layers (only in the ResNet
+    /// body's chain) and the 2×2/2 deconv (as a 1×1 convolution + pixel shuffle) on oneDNN: without the per-layer
+    /// reorders they measured faster there (Benchmarks/README.md).
+    public static let autoBlocked: [LayerKind: ComputeBackend] = auto.merging([.conv3x3Narrow: .onednn, .deconv: .onednn]) { $1 }
+
+    public init(backend: ComputeBackend = .auto, precision: Precision = .fp32, blocked: Bool = true) {
         requestedBackend = backend
         requestedPrecision = precision
         var effective = precision
@@ -82,11 +91,12 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
             effective = .fp32
         }
         self.precision = effective
+        blockedLayout = blocked && backend != .openblas && effective != .bf16Emulated
         var choice: [LayerKind: ComputeBackend] = [:]
         for kind in LayerKind.allCases {
             if effective == .bf16 { choice[kind] = .onednn; continue }
             switch backend {
-            case .auto: choice[kind] = ComputeEngine.auto[kind]
+            case .auto: choice[kind] = (blockedLayout ? ComputeEngine.autoBlocked : ComputeEngine.auto)[kind]
             case .openblas, .onednn: choice[kind] = backend
             }
         }
@@ -102,7 +112,8 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public var description: String {
         let kinds = LayerKind.allCases.map { "\($0.rawValue)=\(backend(for: $0).rawValue)" }.joined(separator: " ")
         let p = precision == requestedPrecision ? precision.rawValue : "\(precision.rawValue) (\(requestedPrecision.rawValue) requested)"
-        return "precision \(p); \(kinds)"
+        let layout = blockedLayout ? "blocked chains" : "NCHW between layers"
+        return "precision \(p); layout \(layout); \(kinds)"
     }
 
     private static let warned = WarnOnce()

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CDNNL
 
 /// Times each layer kind of the model at its real shapes on both backends (same weights and input, alternating,
 /// best of `repeats`), the measurement behind `ComputeEngine.auto`. Prints nothing; for `mrcnn bench --layers`.
@@ -31,7 +32,11 @@ public enum LayerBenchmark {
          .conv(.conv3x3Strided, n: 1, cin: 128, cout: 128, k: 3, s: 2, p: 1, h: h / 4, w: w / 4),
          .conv(.conv3x3Wide, n: 1, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: h / 4, w: w / 4),
          .conv(.conv3x3Wide, n: 1, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: h / 16, w: w / 16),
+         .conv(.conv3x3Wide, n: 1, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: h / 8, w: w / 8),
+         .conv(.conv3x3Wide, n: 1, cin: 128, cout: 128, k: 3, s: 1, p: 1, h: h / 8, w: w / 8),
+         .conv(.conv3x3Wide, n: 1, cin: 512, cout: 512, k: 3, s: 1, p: 1, h: h / 32, w: w / 32),
          .conv(.conv3x3Wide, n: 100, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: 14, w: 14),
+         .conv(.conv3x3Wide, n: 32, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: 14, w: 14),
          .conv(.conv1x1, n: 100, cin: 256, cout: 91, k: 1, s: 1, p: 0, h: 28, w: 28),
          .deconv(n: 100, cin: 256, cout: 256, k: 2, s: 2, h: 14, w: 14),
          .linear(n: 1000, inF: 12544, outF: 1024),
@@ -58,6 +63,11 @@ public enum LayerBenchmark {
                     kind = k
                     shape = "\(kk)x\(kk)/\(s) \(cin)->\(cout) \(n > 1 ? "\(n)x" : "")\(hh)x\(ww)"
                     runs.append((backend, conv.implementation, { _ = conv(x, relu: true, workspace: ws) }))
+                    // In a blocked chain: the input already in the kernel's layout, no reorders around it.
+                    if backend == .onednn, let layer = conv.onednn {
+                        let bx = BlockedTensor(x).converted(to: layer.sourceLayout(n: n, h: hh, w: ww))
+                        runs.append((.onednn, conv.implementation + " (blocked)", { _ = conv.blocked(bx, relu: true) }))
+                    }
                 case let .deconv(n, cin, cout, kk, s, hh, ww):
                     let d = ConvTranspose2D(weight: random(cin * cout * kk * kk, 0.05), bias: random(cout, 0.1), inChannels: cin,
                                             outChannels: cout, kernel: kk, stride: s, engine: engine)

@@ -48,6 +48,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Compute backend: auto, openblas or onednn.")
     var backend = "auto"
 
+    @Option(help: "Activation layout between oneDNN layers: blocked (chains in the kernels' layout) or nchw (reorders around every layer, the engine before blocked chains).")
+    var layout = "blocked"
+
     @Option(help: "Precisions to benchmark, comma-separated: fp32, bf16, auto (bf16 where the CPU has bf16 units, else fp32), bf16-emulated.")
     var precision = "fp32"
 
@@ -99,6 +102,7 @@ struct BenchCommand: ParsableCommand {
         guard let backendChoice = ComputeBackend(rawValue: backend) else {
             throw CLIError("--backend must be auto, openblas or onednn, got '\(backend)'")
         }
+        guard layout == "blocked" || layout == "nchw" else { throw CLIError("--layout must be blocked or nchw, got '\(layout)'") }
         if layers { layerBench(precisions); return }
         if convolutions { convMicro(); return }
         let source = try VideoSource(url: input)
@@ -127,6 +131,7 @@ struct BenchCommand: ParsableCommand {
                 options.scoreThreshold = scoreThreshold
                 options.backend = backendChoice
                 options.precision = precisions[0]
+                options.blockedLayout = layout == "blocked"
                 print("\nengine: \(options.engine)")
                 let maskModel = keypoints ? nil : try MaskRCNN(stateDict: dict, kind: kind, options: options)
                 let keypointModel = keypoints ? try KeypointRCNN(stateDict: dict, options: options) : nil

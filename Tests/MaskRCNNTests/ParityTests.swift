@@ -12,15 +12,16 @@ import VideoIO
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let model: MaskRCNN = make(.openblas)
     static let oneDNNModel: MaskRCNN = make(.onednn)
+    static let autoModel: MaskRCNN = make(.auto)
 
     /// The fixture's image, read as mrcnn reads stills (JPEG as PIL decodes it).
     static func image(of ref: [String: Any]) throws -> (width: Int, height: Int, rgb: [UInt8]) {
         try ImageFile.read(path: repoRoot.appendingPathComponent(ref["image"] as! String).path)
     }
 
-    /// fp32 parity holds on every backend: OpenBLAS (the reference path) and oneDNN for every layer kind
-    /// (`auto` mixes the two per layer kind).
-    static let backends: [ComputeBackend] = [.openblas, .onednn]
+    /// fp32 parity holds on every backend: OpenBLAS (the reference path), oneDNN for every layer kind, and `auto`
+    /// (the default: blocked oneDNN chains, OpenBLAS linear layers and Winograd on the large FPN/RPN maps).
+    static let backends: [ComputeBackend] = [.openblas, .onednn, .auto]
 
     static func make(_ backend: ComputeBackend) -> MaskRCNN {
         var options = ModelOptions()
@@ -32,7 +33,7 @@ import VideoIO
     /// (butterfly 356×493 → 799×1107) and one that hits the 1333 long-side cap (building_wide 480×868 → 737×1332).
     @Test(arguments: backends, ["messi5", "fruits", "vtest_frame30", "messi5_jpg", "butterfly_jpg", "building_wide_jpg"])
     func matchesTorchvision(backend: ComputeBackend, stem: String) throws {
-        let model = backend == .onednn ? Self.oneDNNModel : Self.model
+        let model = backend == .onednn ? Self.oneDNNModel : backend == .auto ? Self.autoModel : Self.model
         let ref = try Fixture.json(stem) as! [String: Any]
         let img = try Self.image(of: ref)
         var traced: [String: Tensor] = [:]

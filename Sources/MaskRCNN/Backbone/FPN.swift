@@ -21,6 +21,25 @@ struct FPN: Sendable {
         }
     }
 
+    var runsBlocked: Bool { (inner + layer).allSatisfy(\.runsBlocked) }
+
+    /// The same over C2…C5 in blocked layout: the top-down sum is the inner conv's sum post-op onto the (blocked)
+    /// upsampled coarser level; each output level is reordered to NCHW once, for the RPN and RoIAlign.
+    func callAsFunction(blocked c: [BlockedTensor], _ ws: Workspace, trace: Tracer?) -> [Tensor] {
+        var results = [Tensor](repeating: Tensor(zeros: [0]), count: 4)
+        var last = inner[3].blocked(c[3])
+        results[3] = layer[3].blockedToTensor(last, workspace: ws)
+        for idx in stride(from: 2, through: 0, by: -1) {
+            let lateral = c[idx]
+            let topDown = lateral.h == 2 * last.h && lateral.w == 2 * last.w
+                ? Resample.nearest2x(last)
+                : BlockedTensor(Resample.nearest(last.tensor(), h: lateral.h, w: lateral.w))
+            last = inner[idx].blocked(lateral, accumulate: topDown)
+            results[idx] = layer[idx].blockedToTensor(last, workspace: ws)
+        }
+        return finish(results, trace: trace)
+    }
+
     func callAsFunction(_ c: [Tensor], _ ws: Workspace, trace: Tracer?) -> [Tensor] {
         var results = [Tensor](repeating: Tensor(zeros: [0]), count: 4)
         var last = inner[3](c[3], workspace: ws)
@@ -31,6 +50,12 @@ struct FPN: Sendable {
             last = inner[idx](lateral, residual: topDown, workspace: ws)
             results[idx] = layer[idx](last, workspace: ws)
         }
+        return finish(results, trace: trace)
+    }
+
+    /// Appends the "pool" level and traces every level.
+    private func finish(_ levels: [Tensor], trace: Tracer?) -> [Tensor] {
+        var results = levels
         // LastLevelMaxPool: max_pool2d(P5, kernel 1, stride 2).
         results.append(Resample.maxPool(results[3], kernel: 1, stride: 2, padding: 0))
         if let trace {

@@ -19,11 +19,37 @@ struct MaskHead: Sendable {
         logits = try w.conv("roi_heads.mask_predictor.mask_fcn_logits", inC: 256, outC: numClasses, kernel: 1)
     }
 
+    /// Whether the whole head runs as one blocked oneDNN chain per chunk of RoIs.
+    var runsBlocked: Bool { convs.allSatisfy(\.runsBlocked) && deconv.runsBlocked && logits.runsBlocked }
+    /// RoIs per blocked chain run (power-of-two chunks of at most this many, so few primitives serve any count).
+    static let chunk = 32
+
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace) -> Tensor {
+        if runsBlocked { return blocked(pooled) }
         var x = pooled
         for c in convs { x = c(x, relu: true, workspace: ws) }
         x = deconv(x, relu: true, workspace: ws)
         return logits(x, workspace: ws)
+    }
+
+    /// The chain in oneDNN's blocked layout, chunk by chunk: the 4 convs, the deconv as sub-pixel images (a 1×1
+    /// conv to 4·256 channels), the 1×1 logits on each sub-pixel image, then one pixel shuffle into NCHW.
+    private func blocked(_ pooled: Tensor) -> Tensor {
+        let n = pooled.n, k = deconv.kernel
+        let (oh, ow) = (pooled.h * k, pooled.w * k)
+        if n == 0 { return Tensor(zeros: [0, logits.outChannels, oh, ow]) }
+        var parts: [Tensor] = []
+        var start = 0
+        while start < n {
+            var c = MaskHead.chunk
+            while c > n - start { c /= 2 }
+            var x = BlockedTensor(c == n ? pooled : pooled.slice(start, start + c))
+            for conv in convs { x = conv.blocked(x, relu: true) }
+            let y = logits.blocked(deconv.blockedSubpixels(x, relu: true))
+            parts.append(y.tensor(interleavingSubpixels: k))
+            start += c
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concat(parts)
     }
 }
 
