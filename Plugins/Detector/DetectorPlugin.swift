@@ -63,10 +63,19 @@ public enum DetectorPlugin {
         return value
     }
 
-    /// With `precision auto` on a CPU with bf16 units, a frame-rate controller starts at fp32 and may step to bf16:
-    /// both models are loaded at the start, so the step costs no load in the middle of the run.
-    static func eager(_ context: StageContext, _ stage: String) -> [Precision] {
-        context.string("precision", of: stage) == "auto" && CPUFeatures.current.hasBF16Units ? [.fp32, .bf16] : []
+    /// The model of `stage` at each precision it uses, loaded by `load` (with the options at that precision and the
+    /// announcer: only the stage's own precision is announced). Where a controller's ladder may step fp32 → bf16,
+    /// both are loaded at the start, so the step costs no load in the middle of the run.
+    static func models<Model: Sendable>(_ context: StageContext, _ stage: String, options: ModelOptions,
+                                        load: @escaping @Sendable (ModelOptions, @escaping ModelLoader.Announce) throws -> Model)
+        throws -> PrecisionModels<Model> {
+        let eager: [Precision] = ladderMaySwitchToBF16(precision: context.string("precision", of: stage)) ? [.fp32, .bf16] : []
+        return try PrecisionModels(standard: options.precision, eager: eager) { p in
+            var o = options
+            o.precision = p
+            let silent: ModelLoader.Announce = { _ in }
+            return try load(o, p == options.precision.effective ? ModelLoader.standardError : silent)
+        }
     }
 
     /// Whether a frame-rate controller's ladder may step from fp32 to bf16 for a model stage with `precision`:
@@ -82,12 +91,7 @@ public enum DetectorPlugin {
         @Sendable func sharedModel(_ context: StageContext) throws -> PrecisionModels<MaskRCNN> {
             let options = try options(context, of: "detector"), weights = context.string("weights", of: "detector")
             return try context.shared.value("maskrcnn") {
-                try PrecisionModels(standard: options.precision, eager: eager(context, "detector")) { p in
-                    var o = options
-                    o.precision = p
-                    // Announced once, for the stage's own precision.
-                    return try ModelLoader.model(option: weights, options: o, announce: p == options.precision.effective ? ModelLoader.standardError : { _ in })
-                }
+                try DetectorPlugin.models(context, "detector", options: options) { try ModelLoader.model(option: weights, options: $0, announce: $1) }
             }
         }
         @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value(ComputeGate.sharedKey) { ComputeGate() } }
@@ -130,12 +134,7 @@ public enum DetectorPlugin {
             let options = try options(context, of: "keypoints")
             let weights = context.string("weights")
             let models = try context.shared.value("keypointrcnn") {
-                try PrecisionModels(standard: options.precision, eager: eager(context, "keypoints")) { p in
-                    var o = options
-                    o.precision = p
-                    return try ModelLoader.keypointModel(option: weights, options: o,
-                                                         announce: p == options.precision.effective ? ModelLoader.standardError : { _ in })
-                }
+                try DetectorPlugin.models(context, "keypoints", options: options) { try ModelLoader.keypointModel(option: weights, options: $0, announce: $1) }
             }
             return KeypointStage(models: models, gate: gate(context), visibleScore: try context.float("keypoint-threshold"),
                                  afterDetector: context.upstream.contains(.boxes), minScore: try score(context, "min-score"))

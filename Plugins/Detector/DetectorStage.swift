@@ -34,21 +34,20 @@ public final class DetectorStage: Stage {
         var detections = [[Detection]](repeating: [], count: batch.count)
         try gate.run {
             // Frames at one precision run together (a controller's precision change splits a batch at most once).
-            for group in PrecisionModels<MaskRCNN>.groups(settings.map { $0?.precision }) {
-                let model = try models.model(for: group.precision)
-                if group.indices.allSatisfy({ every[$0] <= 1 }) {
+            try models.forEachGroup(settings.map { $0?.precision }) { model, indices in
+                if indices.allSatisfy({ every[$0] <= 1 }) {
                     // Every frame has its own proposals: all frames' RoIs go through the box head as one batch.
-                    let f = group.indices.map { i in
+                    let f = indices.map { i in
                         model.features(input(batch[i]), workspace: workspace, minSize: settings[i]?.shortSide,
                                        proposals: settings[i]?.proposals)
                     }
                     let d = model.detect(f, workspace: workspace)
-                    for (k, i) in group.indices.enumerated() { (features[i], detections[i]) = (f[k], d[k]) }
+                    for (k, i) in indices.enumerated() { (features[i], detections[i]) = (f[k], d[k]) }
                     previous = d.last?.map(\.box) ?? previous
-                    continue
+                    return
                 }
                 // Frames whose proposals come from the previous frame must wait for it: run such frames one by one.
-                for i in group.indices {
+                for i in indices {
                     let keyframe = batch[i].index % max(every[i], 1) == 0 || previous.isEmpty
                     let f = model.detector.features(input(batch[i]), workspace: workspace, regions: keyframe ? nil : previous,
                                                     minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)

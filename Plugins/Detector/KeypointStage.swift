@@ -28,9 +28,8 @@ public final class KeypointStage: Stage {
         let settings = batch.indices.map { batch[$0].settings() }
         var detections = [[Detection]](repeating: [], count: batch.count)
         try gate.run {
-            for group in PrecisionModels<KeypointRCNN>.groups(settings.map { $0?.precision }) {
-                let model = try models.model(for: group.precision)
-                let features = group.indices.map { i in
+            try models.forEachGroup(settings.map { $0?.precision }) { model, indices in
+                let features = indices.map { i in
                     model.detector.features(RGBInput(width: batch[i].image.width, height: batch[i].image.height,
                                                      pixels: batch[i].image.pixels),
                                             workspace: workspace, minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)
@@ -39,7 +38,7 @@ public final class KeypointStage: Stage {
                 // The keypoint head only on the people someone draws or writes; the rest keep no keypoints.
                 var kept = all.map { $0.filter { $0.score >= minScore } }
                 model.predictKeypoints(features, &kept, workspace: workspace)
-                for (k, i) in group.indices.enumerated() { detections[i] = kept[k] + all[k].filter { $0.score < minScore } }
+                for (k, i) in indices.enumerated() { detections[i] = kept[k] + all[k].filter { $0.score < minScore } }
             }
         }
         for i in batch.indices {

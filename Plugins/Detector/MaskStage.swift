@@ -32,10 +32,10 @@ public final class MaskStage: Stage {
         // The head at the precision the detector ran each frame at (the settings it fixed on the frame).
         let precisions = batch.indices.map { batch[$0].settings()?.precision }
         try gate.run {
-            for group in PrecisionModels<MaskRCNN>.groups(precisions) {
-                var part = group.indices.map { detections[$0] }
-                try models.model(for: group.precision).predictMasks(group.indices.map { features[$0] }, &part, workspace: workspace)
-                for (k, i) in group.indices.enumerated() { detections[i] = part[k] }
+            try models.forEachGroup(precisions) { model, indices in
+                var part = indices.map { detections[$0] }
+                model.predictMasks(indices.map { features[$0] }, &part, workspace: workspace)
+                for (k, i) in indices.enumerated() { detections[i] = part[k] }
             }
         }
         for i in batch.indices {

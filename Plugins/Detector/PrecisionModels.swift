@@ -42,6 +42,12 @@ public final class PrecisionModels<Model: Sendable>: Sendable {
         }
     }
 
+    /// Runs `body` once per group of frames sharing a precision (`groups`), with that precision's model and the
+    /// group's frame indices.
+    public func forEachGroup(_ precisions: [String?], _ body: (Model, [Int]) throws -> Void) throws {
+        for group in Self.groups(precisions) { try body(try model(for: group.precision), group.indices) }
+    }
+
     /// Indices of `batch` grouped by the precision each frame runs at, in first-seen order (usually one group).
     public static func groups(_ precisions: [String?]) -> [(precision: String?, indices: [Int])] {
         var out: [(precision: String?, indices: [Int])] = []

@@ -169,16 +169,19 @@ public struct VideoJob {
                                liveLines: session.summaryLines(summary))
         report.busy = busy
         report.modelSeconds = plans.contains { ["detector", "mask", "keypoints"].contains($0.name) } ? gate.busySeconds : nil
-        report.controlLines = (control?.summaryLines ?? []) + (control.flatMap { _ in precisionLine(options) }.map { [$0] } ?? [])
+        if let control { report.controlLines = control.summaryLines + [precisionLine(options)].compactMap { $0 } }
         return report
     }
 }
 
 extension VideoJob {
+    /// The model stage whose options a controller's ladder starts from: `detector`, else `keypoints`.
+    var modelStage: String? { ["detector", "keypoints"].first(where: chain.contains) }
+
     /// The controller's ladder for this job: rung 0 from the model stage's options (short side, proposals,
     /// keyframe interval, precision), keyframe rungs only with `detector` (the keypoint model has no keyframe mode).
     func ladder(_ options: [String: String]) throws -> QualityLadder {
-        guard let model = ["detector", "keypoints"].first(where: chain.contains) else { throw JobError.targetNeedsModel }
+        guard let model = modelStage else { throw JobError.targetNeedsModel }
         let start = FrameSettings(shortSide: options["\(model).min-size"].flatMap { Int($0) } ?? 800,
                                   proposals: options["\(model).proposals"].flatMap { Int($0) } ?? 1000,
                                   keyframeInterval: options["detector.detect-every"].flatMap { Int($0) } ?? 1,
@@ -189,7 +192,7 @@ extension VideoJob {
 
     /// With `precision auto` under a controller: whether the ladder could use bf16 on this CPU, and why.
     func precisionLine(_ options: [String: String]) -> String? {
-        guard let model = ["detector", "keypoints"].first(where: chain.contains), options["\(model).precision"] == "auto" else { return nil }
+        guard let model = modelStage, options["\(model).precision"] == "auto" else { return nil }
         return DetectorPlugin.ladderMaySwitchToBF16(precision: "auto")
             ? "  precision auto: the ladder's first step is fp32 → bf16 (\(DetectorPlugin.automaticPrecisionReason))"
             : "  precision auto: fp32 on every rung: \(DetectorPlugin.automaticPrecisionReason), so bf16 would run no faster"

@@ -85,11 +85,8 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public init(backend: ComputeBackend = .auto, precision: Precision = .fp32, blocked: Bool = true) {
         requestedBackend = backend
         requestedPrecision = precision
-        var effective = precision
-        if precision == .bf16 && !CPUFeatures.current.hasBF16Units {
-            ComputeEngine.warnOnce()
-            effective = .fp32
-        }
+        let effective = precision.effective
+        if effective != precision { ComputeEngine.warnOnce() }
         self.precision = effective
         blockedLayout = blocked && backend != .openblas && effective != .bf16Emulated
         var choice: [LayerKind: ComputeBackend] = [:]
