@@ -15,16 +15,10 @@ extension Conv2D {
     public func blocked(_ x: BlockedTensor, relu: Bool = false, stride: Int? = nil,
                         accumulate: BlockedTensor? = nil) -> BlockedTensor {
         guard let onednn, runsBlocked else { preconditionFailure("Conv2D.blocked needs a oneDNN layer in a blocked engine") }
+        if let f4 = winogradF4, (stride ?? 1) == 1, accumulate == nil {
+            return f4.value.run(x, relu: relu)
+        }
         return onednn.runBlocked(x, relu: relu, stride: stride ?? 0, accumulate: accumulate)
-    }
-}
-
-extension Conv2D {
-    /// relu?(conv(x) + bias) of a blocked input as a dense NCHW tensor (a chain's output): on oneDNN, or reordered to
-    /// NCHW first when the large-map Winograd takes this size (the one reorder happens on the input side instead).
-    public func blockedToTensor(_ x: BlockedTensor, relu: Bool = false, workspace: Workspace) -> Tensor {
-        if usesLargeMapWinograd(n: x.n, h: x.h, w: x.w) { return self(x.tensor(), relu: relu, workspace: workspace) }
-        return blocked(x, relu: relu).tensor()
     }
 }
 

@@ -4,9 +4,9 @@ import Glibc
 import CDNNL
 import COpenBLAS
 
-/// The model's compute threads: OpenBLAS's pthreads and oneDNN's OpenMP team each get one thread per online core
-/// and run one after the other (a model stage calls one library at a time), Dispatch's `concurrentPerform` runs
-/// the element-wise passes in between. Configured once, before the first oneDNN or OpenBLAS call of the library.
+/// The model's compute threads: one OpenMP team (one thread per online core) runs oneDNN's kernels and sgemm and
+/// `Parallel.forEach`'s passes between layers; OpenBLAS's pthreads (as many) run its calls, one call at a time on the
+/// calling thread. Configured once, before the first oneDNN or OpenBLAS call of the library.
 public enum ComputePool {
     /// Threads per library call: `MRCNN_THREADS` if set, else the online cores.
     public static let threads: Int = {

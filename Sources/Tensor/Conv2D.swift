@@ -20,10 +20,9 @@ public struct Conv2D: Sendable {
     public let engine: ComputeEngine
     /// The oneDNN primitive set when the engine runs this layer kind on oneDNN.
     let onednn: DNNLLayer?
-    /// `auto` fp32 with blocked chains, wide 3×3 on oneDNN: OpenBLAS Winograd (built at first use) for single maps of at least
-    /// `winogradMinPixels` (the FPN's and RPN's P2), where it measured faster than oneDNN's direct kernel.
-    let largeMapWinograd: LazyWinograd?
-    public static let winogradMinPixels = 16384
+    /// `auto` fp32 with blocked chains: Winograd F(4×4,3×3) on the kernels' blocked layout for wide 3×3 stride-1
+    /// layers (built at first use), where it measured about 2× oneDNN's direct kernel (`WinogradF4.takes`).
+    let winogradF4: Lazy<WinogradF4>?
 
     public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 allowWinograd: Bool = true, engine: ComputeEngine = .reference) {
@@ -44,11 +43,13 @@ public struct Conv2D: Sendable {
             onednn = DNNLLayer(op: .conv(kernel: kernel, stride: stride, padding: padding), weights: w, bias: self.bias,
                                inC: inChannels, outC: outChannels, bf16: engine.precision == .bf16)
             winograd = nil
-            largeMapWinograd = eligible && engine.requestedBackend == .auto && engine.precision == .fp32 && engine.blockedLayout
-                ? LazyWinograd(weight: w, outChannels: outChannels, inChannels: inChannels) : nil
+            let b = self.bias
+            winogradF4 = eligible && WinogradF4.takes(inChannels: inChannels, outChannels: outChannels) && engine.requestedBackend == .auto
+                && engine.precision == .fp32 && engine.blockedLayout
+                ? Lazy { WinogradF4(weight: w, bias: b, outChannels: outChannels, inChannels: inChannels) } : nil
         } else {
             onednn = nil
-            largeMapWinograd = nil
+            winogradF4 = nil
             winograd = eligible ? Winograd(weight: w, outChannels: outChannels, inChannels: inChannels) : nil
         }
     }
@@ -56,8 +57,8 @@ public struct Conv2D: Sendable {
     /// The implementation that runs this layer, e.g. "oneDNN jit_1x1:avx2" or "OpenBLAS Winograd F(2x2,3x3)".
     public var implementation: String {
         if let onednn {
-            let large = largeMapWinograd == nil ? "" : "; OpenBLAS Winograd F(2x2,3x3) on maps ≥ \(Conv2D.winogradMinPixels) px"
-            return "oneDNN " + onednn.implementation + large
+            if winogradF4 != nil { return "Winograd F(4x4,3x3) blocked + oneDNN sgemm" }
+            return "oneDNN " + onednn.implementation
         }
         return winograd != nil ? "OpenBLAS Winograd F(2x2,3x3)" : "OpenBLAS im2col+sgemm"
     }
@@ -76,21 +77,8 @@ public struct Conv2D: Sendable {
         return run(x, relu: relu, residual: residual, workspace: workspace)
     }
 
-    /// Whether an input of this size runs the large-map Winograd instead of oneDNN.
-    func usesLargeMapWinograd(n: Int, h: Int, w: Int) -> Bool {
-        largeMapWinograd != nil && n == 1 && h * w >= Conv2D.winogradMinPixels
-    }
-
     private func run(_ x: Tensor, relu: Bool, residual: Tensor?, workspace: Workspace) -> Tensor {
-        if let large = largeMapWinograd, usesLargeMapWinograd(n: x.n, h: x.h, w: x.w) {
-            let winograd = large.value
-            if let r = residual { precondition(r.shape == [1, outChannels, x.h, x.w], "residual shape") }
-            return Tensor(shape: [1, outChannels, x.h, x.w]) { o in
-                winograd.run(x, into: o.baseAddress!, workspace: workspace)
-                Epilogue.apply(gemm: o.baseAddress!, out: o.baseAddress!, images: 1, channels: outChannels, hw: x.h * x.w,
-                               bias: bias, residual: residual, relu: relu, imageMajor: true)
-            }
-        }
+        if let f4 = winogradF4, residual == nil { return f4.value.run(BlockedTensor(x), relu: relu).tensor() }
         if let onednn { return onednn.run(x, relu: relu, residual: residual, workspace: workspace) }
         let (oh, ow) = outputSize(h: x.h, w: x.w)
         let n = x.n, hw = oh * ow, k = inChannels * kernel * kernel, cols = n * hw
@@ -146,29 +134,26 @@ public struct Conv2D: Sendable {
     }
 }
 
-/// A `Winograd` transform of a layer's weights built at first use (most layers never need it); thread-safe.
-final class LazyWinograd: @unchecked Sendable {
-    private let weight: [Float]
-    private let outChannels: Int, inChannels: Int
-    private var built: Winograd?
+/// A value built at first use (most layers never need their Winograd weights); thread-safe.
+final class Lazy<Value: Sendable>: @unchecked Sendable {
+    private let build: @Sendable () -> Value
+    private var built: Value?
     private var lock = pthread_mutex_t()
 
-    init(weight: [Float], outChannels: Int, inChannels: Int) {
-        self.weight = weight
-        self.outChannels = outChannels
-        self.inChannels = inChannels
+    init(_ build: @escaping @Sendable () -> Value) {
+        self.build = build
         pthread_mutex_init(&lock, nil)
     }
 
     deinit { pthread_mutex_destroy(&lock) }
 
-    var value: Winograd {
+    var value: Value {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         if let built { return built }
-        let w = Winograd(weight: weight, outChannels: outChannels, inChannels: inChannels)
-        built = w
-        return w
+        let v = build()
+        built = v
+        return v
     }
 }
 

@@ -67,6 +67,10 @@ public enum LayerBenchmark {
                     if backend == .onednn, let layer = conv.onednn {
                         let bx = BlockedTensor(x).converted(to: layer.sourceLayout(n: n, h: hh, w: ww))
                         runs.append((.onednn, conv.implementation + " (blocked)", { _ = conv.blocked(bx, relu: true) }))
+                        if k == .conv3x3Wide && s == 1 {
+                            let f4 = WinogradF4(weight: conv.weight, bias: conv.bias, outChannels: cout, inChannels: cin)
+                            runs.append((.onednn, "Winograd F(4x4,3x3) (blocked)", { _ = f4.run(bx, relu: true) }))
+                        }
                     }
                 case let .deconv(n, cin, cout, kk, s, hh, ww):
                     let d = ConvTranspose2D(weight: random(cin * cout * kk * kk, 0.05), bias: random(cout, 0.1), inChannels: cin,

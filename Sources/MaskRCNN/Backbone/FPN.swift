@@ -28,14 +28,14 @@ struct FPN: Sendable {
     func callAsFunction(blocked c: [BlockedTensor], _ ws: Workspace, trace: Tracer?) -> [Tensor] {
         var results = [Tensor](repeating: Tensor(zeros: [0]), count: 4)
         var last = inner[3].blocked(c[3])
-        results[3] = layer[3].blockedToTensor(last, workspace: ws)
+        results[3] = layer[3].blocked(last).tensor()
         for idx in stride(from: 2, through: 0, by: -1) {
             let lateral = c[idx]
             let topDown = lateral.h == 2 * last.h && lateral.w == 2 * last.w
                 ? Resample.nearest2x(last)
                 : BlockedTensor(Resample.nearest(last.tensor(), h: lateral.h, w: lateral.w))
             last = inner[idx].blocked(lateral, accumulate: topDown)
-            results[idx] = layer[idx].blockedToTensor(last, workspace: ws)
+            results[idx] = layer[idx].blocked(last).tensor()
         }
         return finish(results, trace: trace)
     }
