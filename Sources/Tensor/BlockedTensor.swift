@@ -119,3 +119,18 @@ public final class BlockedTensor {
         }
     }
 }
+
+extension Tensor {
+    /// The values of [N, C, H, W] in NHWC order (shape [N, H, W, C]), by one oneDNN reorder.
+    public func channelsLast() -> Tensor {
+        precondition(rank == 4, "channelsLast needs [N, C, H, W], got \(shape)")
+        let from = DNNL.md(shape, dnnl_f32, dnnl_nchw), to = DNNL.md(shape, dnnl_f32, dnnl_nhwc)
+        return data.withUnsafeBufferPointer { xp in
+            Tensor(shape: [n, h, w, c]) { o in
+                let r = DNNL.reorder(from, to)
+                DNNL.reorder(r, from: from, UnsafeRawPointer(xp.baseAddress!), to: to, UnsafeMutableRawPointer(o.baseAddress!))
+                dnnl_primitive_destroy(r)
+            }
+        }
+    }
+}

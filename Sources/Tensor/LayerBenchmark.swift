@@ -37,6 +37,7 @@ public enum LayerBenchmark {
          .conv(.conv3x3Wide, n: 1, cin: 512, cout: 512, k: 3, s: 1, p: 1, h: h / 32, w: w / 32),
          .conv(.conv3x3Wide, n: 100, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: 14, w: 14),
          .conv(.conv3x3Wide, n: 32, cin: 256, cout: 256, k: 3, s: 1, p: 1, h: 14, w: 14),
+         .conv(.conv3x3Wide, n: 32, cin: 512, cout: 512, k: 3, s: 1, p: 1, h: 14, w: 14),
          .conv(.conv1x1, n: 100, cin: 256, cout: 91, k: 1, s: 1, p: 0, h: 28, w: 28),
          .deconv(n: 100, cin: 256, cout: 256, k: 2, s: 2, h: 14, w: 14),
          .linear(n: 1000, inF: 12544, outF: 1024),

@@ -64,7 +64,7 @@ final class WinogradF4: Sendable {
         return nil
     }
 
-    /// Tiles per GEMM block: V and M blocks (36 · channels · tiles floats each) stay a few MB.
+    /// Tiles per GEMM block: V and M blocks are 36 · channels · tiles floats each (18.9 MB at 256 channels).
     static let tileBlock: Int = {
         if let v = getenv("MRCNN_WINOGRAD_TILES").flatMap({ Int(String(cString: $0)) }), v >= 8 { return v }
         return 512
@@ -82,9 +82,9 @@ final class WinogradF4: Sendable {
         let out = BlockedTensor(md: DNNL.md([n, k, h, w], dnnl_f32, block == 8 ? dnnl_nChw8c : dnnl_nChw16c))
         let th = (h + 3) / 4, tw = (w + 3) / 4, perImage = th * tw, total = n * perImage
         let tb = min(WinogradF4.tileBlock, total)
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 36 * tb * c)
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: 36 * tb * k)
-        defer { v.deallocate(); m.deallocate() }
+        let scratch = WinogradF4.scratch.take(count: 36 * tb * (c + k))
+        defer { WinogradF4.scratch.give(scratch) }
+        let v = scratch.base, m = scratch.base + 36 * tb * c
         let geometry = Geometry(h: h, w: w, tilesPerRow: tw, perImage: perImage, block: block)
         let src = SharedFloats(x.data.assumingMemoryBound(to: Float.self))
         let dst = SharedFloats(out.data.assumingMemoryBound(to: Float.self))
@@ -117,6 +117,9 @@ final class WinogradF4: Sendable {
         return out
     }
 
+    /// V and M buffers kept between calls (fresh pages of this size would fault in on every layer).
+    static let scratch = ScratchPool()
+
     /// Map size, tile grid and channel block of one run.
     struct Geometry {
         let h: Int, w: Int, tilesPerRow: Int, perImage: Int, block: Int
@@ -126,5 +129,30 @@ final class WinogradF4: Sendable {
             let c8 = g * 8
             return (((img * (channels / block) + c8 / block) * h + y) * w + x) * block + c8 % block
         }
+    }
+}
+
+/// Float buffers reused across calls and threads: `take` hands out a kept buffer of at least `count` floats (or a
+/// new one), `give` returns it; at most two are kept (one per concurrently computing model stage).
+final class ScratchPool: @unchecked Sendable {
+    struct Buffer { let base: UnsafeMutablePointer<Float>; let count: Int }
+    private var kept: [Buffer] = []
+    private var lock = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    func take(count: Int) -> Buffer {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if let i = kept.firstIndex(where: { $0.count >= count }) { return kept.remove(at: i) }
+        if let small = kept.popLast() { small.base.deallocate() }
+        return Buffer(base: .allocate(capacity: count), count: count)
+    }
+
+    func give(_ buffer: Buffer) {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        kept.append(buffer)
+        if kept.count > 2 { kept.sort { $0.count > $1.count }; kept.removeLast().base.deallocate() }
     }
 }

@@ -29,7 +29,7 @@ public struct MultiScaleRoIAlign: Sendable {
         let assigned = boxes.map { Self.level(of: $0) }
         let channelsLast = boxes.count >= 64 && c % 16 == 0
         let hwc: [Tensor?] = channelsLast
-            ? levels.indices.map { l in assigned.contains(l) ? Self.toChannelsLast(levels[l]) : nil }
+            ? levels.indices.map { l in assigned.contains(l) ? levels[l].channelsLast() : nil }
             : []
         out.data.withUnsafeMutableBufferPointer { op in
             let base = SharedFloats(op.baseAddress!)
@@ -47,22 +47,6 @@ public struct MultiScaleRoIAlign: Sendable {
             }
         }
         return out
-    }
-
-    /// [1, C, H, W] → [H, W, C] values (shape kept as [1, H, W, C]).
-    static func toChannelsLast(_ x: Tensor) -> Tensor {
-        let c = x.c, hw = x.h * x.w
-        return x.data.withUnsafeBufferPointer { xp in
-            Tensor(shape: [1, x.h, x.w, c]) { o in
-                let src = SharedFloats(UnsafeMutablePointer(mutating: xp.baseAddress!)), dst = SharedFloats(o.baseAddress!)
-                let rows = 64
-                Parallel.forEach((hw + rows - 1) / rows) { chunk in
-                    for p in (chunk * rows)..<min(hw, chunk * rows + rows) {
-                        for ch in 0..<c { dst.base[p * c + ch] = src.base[ch * hw + p] }
-                    }
-                }
-            }
-        }
     }
 
     /// One RoI on one level (single-level roi_align), for tests and small batches.
@@ -139,30 +123,36 @@ struct Taps {
         }
     }
 
-    /// HWC source (channels a multiple of 16): the same sums, 16 channels per vector.
+    /// HWC source (channels a multiple of 16): the same sums, 16 channels per vector, bin by bin, so each tap reads
+    /// its pixel's channels once and contiguously.
     func poolChannelsLast(_ data: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>) {
         let count = SIMD16<Float>(repeating: Float(max(samples, 1)))
         let groups = channels / 16
-        pos.withUnsafeBufferPointer { pp in
-            wts.withUnsafeBufferPointer { wp in
-                let raw = UnsafeRawPointer(data)
-                @inline(__always) func vec(_ p: Int, _ g: Int) -> SIMD16<Float> {
-                    raw.loadUnaligned(fromByteOffset: (p * channels + g * 16) * 4, as: SIMD16<Float>.self)
-                }
-                for g in 0..<groups {
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: groups) { acc in
+            let acc = acc.baseAddress!
+            pos.withUnsafeBufferPointer { pp in
+                wts.withUnsafeBufferPointer { wp in
+                    let raw = UnsafeRawPointer(data)
                     var t = 0
                     for bin in 0..<bins {
-                        var v = SIMD16<Float>(repeating: 0)
+                        for g in 0..<groups { acc[g] = SIMD16<Float>(repeating: 0) }
                         for _ in 0..<samples {
-                            let a = wp[t] * vec(pp[t], g)
-                            let b = wp[t + 1] * vec(pp[t + 1], g)
-                            let c = wp[t + 2] * vec(pp[t + 2], g)
-                            let d = wp[t + 3] * vec(pp[t + 3], g)
-                            v += a + b + c + d
+                            let p0 = raw + pp[t] * channels * 4, p1 = raw + pp[t + 1] * channels * 4
+                            let p2 = raw + pp[t + 2] * channels * 4, p3 = raw + pp[t + 3] * channels * 4
+                            let w0 = wp[t], w1 = wp[t + 1], w2 = wp[t + 2], w3 = wp[t + 3]
+                            for g in 0..<groups {
+                                let a = w0 * p0.loadUnaligned(fromByteOffset: g * 64, as: SIMD16<Float>.self)
+                                let b = w1 * p1.loadUnaligned(fromByteOffset: g * 64, as: SIMD16<Float>.self)
+                                let c = w2 * p2.loadUnaligned(fromByteOffset: g * 64, as: SIMD16<Float>.self)
+                                let d = w3 * p3.loadUnaligned(fromByteOffset: g * 64, as: SIMD16<Float>.self)
+                                acc[g] += a + b + c + d
+                            }
                             t += 4
                         }
-                        let r = v / count
-                        for lane in 0..<16 { dst[(g * 16 + lane) * bins + bin] = r[lane] }
+                        for g in 0..<groups {
+                            let r = acc[g] / count
+                            for lane in 0..<16 { dst[(g * 16 + lane) * bins + bin] = r[lane] }
+                        }
                     }
                 }
             }
