@@ -52,3 +52,22 @@ public enum GEMM {
     /// What runs sgemm in this process, e.g. "OpenBLAS Zen (verified)" or "oneDNN sgemm avx512_core (verified; OpenBLAS picked Prescott)".
     public static var kernels: String { SGEMMKernels.chosen.description }
 }
+
+extension GEMM {
+    /// GFLOP/s of one large sgemm shaped like a backbone convolution (1024×4096×2304), best of `repeats`; the
+    /// yardstick `mrcnn bench` compares the convolutions with. Uses the whole compute team; prints nothing.
+    public static func measuredRate(repeats: Int = 3) -> Double {
+        let m = 1024, n = 4096, k = 2304
+        let a = [Float](repeating: 0.01, count: m * k), b = [Float](repeating: 0.02, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let t0 = LayerBenchmark.now()
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                multiply(m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, c: cp.baseAddress!, ldc: n)
+            } } }
+            best = min(best, LayerBenchmark.now() - t0)
+        }
+        return 2 * Double(m * n * k) / best / 1e9
+    }
+}

@@ -31,4 +31,10 @@ import Tensor
         } } }
         #expect(c == [3, 2, 7, 4, 11, 6])
     }
+
+    /// `mrcnn bench`'s yardstick: a rate, whatever the machine's load (only its sign is checked).
+    @Test func measuredSGEMMRateIsPositive() {
+        let rate = GEMM.measuredRate(repeats: 1)
+        #expect(rate.isFinite && rate > 0)
+    }
 }
