@@ -15,7 +15,7 @@ extension Conv2D {
     public func blocked(_ x: BlockedTensor, relu: Bool = false, stride: Int? = nil,
                         accumulate: BlockedTensor? = nil) -> BlockedTensor {
         guard let onednn, runsBlocked else { preconditionFailure("Conv2D.blocked needs a oneDNN layer in a blocked engine") }
-        if let f4 = winogradF4, (stride ?? 1) == 1, accumulate == nil {
+        if let f4 = winogradF4, (stride ?? 1) == 1, accumulate == nil, WinogradF4.routes(inChannels: inChannels, n: x.n) {
             return f4.value.run(x, relu: relu)
         }
         return onednn.runBlocked(x, relu: relu, stride: stride ?? 0, accumulate: accumulate)

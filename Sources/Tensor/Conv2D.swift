@@ -57,7 +57,10 @@ public struct Conv2D: Sendable {
     /// The implementation that runs this layer, e.g. "oneDNN jit_1x1:avx2" or "OpenBLAS Winograd F(2x2,3x3)".
     public var implementation: String {
         if let onednn {
-            if winogradF4 != nil { return "Winograd F(4x4,3x3) blocked + oneDNN sgemm" }
+            if winogradF4 != nil {
+                let f4 = "Winograd F(4x4,3x3) blocked + oneDNN sgemm"
+                return WinogradF4.routes(inChannels: inChannels, n: 1) ? f4 : "oneDNN \(onednn.implementation); \(f4) for ≥ 8 maps"
+            }
             return "oneDNN " + onednn.implementation
         }
         return winograd != nil ? "OpenBLAS Winograd F(2x2,3x3)" : "OpenBLAS im2col+sgemm"
@@ -78,7 +81,9 @@ public struct Conv2D: Sendable {
     }
 
     private func run(_ x: Tensor, relu: Bool, residual: Tensor?, workspace: Workspace) -> Tensor {
-        if let f4 = winogradF4, residual == nil { return f4.value.run(BlockedTensor(x), relu: relu).tensor() }
+        if let f4 = winogradF4, residual == nil, WinogradF4.routes(inChannels: inChannels, n: x.n) {
+            return f4.value.run(BlockedTensor(x), relu: relu).tensor()
+        }
         if let onednn { return onednn.run(x, relu: relu, residual: residual, workspace: workspace) }
         let (oh, ow) = outputSize(h: x.h, w: x.w)
         let n = x.n, hw = oh * ow, k = inChannels * kernel * kernel, cols = n * hw

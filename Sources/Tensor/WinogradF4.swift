@@ -49,12 +49,16 @@ final class WinogradF4: Sendable {
         return String(cString: v) != "0"
     }()
 
-    /// The layers `auto` runs on this kernel: 128–256 input channels (ResNet layers 2–3, FPN, RPN, mask head), where
-    /// it measured about 2× oneDNN's direct kernel (`mrcnn bench --layers`); at 512 (layer 4, 15×20 maps at 480) the
-    /// gain was ~10 % for 4× the weight memory (U is 36/9 of the weights).
+    /// The layers `auto` may run on this kernel: 3×3 stride-1 with 128–512 input channels; see `routes`.
     static func takes(inChannels: Int, outChannels: Int) -> Bool {
-        enabled && inChannels >= 128 && inChannels <= 256 && inChannels % 8 == 0 && outChannels % 8 == 0
+        enabled && inChannels >= 128 && inChannels <= 512 && inChannels % 8 == 0 && outChannels % 8 == 0
     }
+
+    /// Whether a batch of `n` maps runs here rather than on oneDNN's direct kernel: always up to 256 input channels
+    /// (ResNet layers 2–3, FPN, RPN, mask head: about 2× faster, `mrcnn bench --layers`); at 512 only for RoI batches
+    /// (the keypoint head), not ResNet layer 4's single 15×20 map, where the gain was ~10 % for 4× its weight memory
+    /// (U, built at first use, is 36/9 of the weights).
+    static func routes(inChannels: Int, n: Int) -> Bool { inChannels <= 256 || n >= 8 }
 
     /// Channel block of a layout this kernel reads and writes in place (8 or 16), nil for any other layout.
     static func channelBlock(_ x: BlockedTensor) -> Int? {

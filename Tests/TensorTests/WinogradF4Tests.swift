@@ -40,6 +40,18 @@ import Tensor
         }
     }
 
+    /// Above 256 input channels (the keypoint head's 512) only RoI batches of ≥ 8 maps take Winograd; both paths agree.
+    @Test func widerLayersTakeItForRoIBatches() {
+        let (fast, reference) = layers(cin: 264, cout: 16)
+        #expect(fast.implementation.contains("for ≥ 8 maps"))
+        for n in [1, 8] {
+            let x = Tensor(shape: [n, 264, 14, 14], data: values(n * 264 * 14 * 14, 5))
+            let want = reference(x, relu: true, workspace: ws)
+            #expect(error(fast(x, relu: true, workspace: ws), want) < 2e-5)
+            #expect(error(fast.blocked(BlockedTensor(x), relu: true).tensor(), want) < 2e-5)
+        }
+    }
+
     @Test func chainsInTheKernelsLayout() {
         // Two layers back to back: the second reads the first's blocked output without a reorder.
         let (f1, r1) = layers(cin: 128, cout: 128)

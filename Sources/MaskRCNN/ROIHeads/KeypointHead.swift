@@ -22,7 +22,14 @@ struct KeypointHead: Sendable {
 
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace, trace: Tracer?) -> Tensor {
         var x = pooled
-        for c in convs { x = c(x, relu: true, workspace: ws) }
+        if convs.allSatisfy(\.runsBlocked) {
+            // One blocked chain over all RoIs (no reorders between the 8 convs).
+            var b = BlockedTensor(pooled)
+            for c in convs { b = c.blocked(b, relu: true) }
+            x = b.tensor()
+        } else {
+            for c in convs { x = c(x, relu: true, workspace: ws) }
+        }
         trace?("roi_heads.keypoint_head", x)
         let low = deconv(x, workspace: ws)
         return Resample.bilinear(low, h: low.h * 2, w: low.w * 2)
