@@ -39,6 +39,18 @@ public final class BlockedTensor {
         x.data.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
+    /// A copy of an NCHW tensor in the channel-blocked layout nChw8c (`channelBlock` 8, AVX2 kernels) or nChw16c
+    /// (16, AVX-512 kernels): what a chain's kernels write on such a CPU; C must be a multiple of the block.
+    public convenience init(_ x: Tensor, channelBlock: Int) {
+        precondition(channelBlock == 8 || channelBlock == 16, "channel block 8 or 16, got \(channelBlock)")
+        precondition(x.rank == 4 && x.c % channelBlock == 0, "\(x.shape) has no whole blocks of \(channelBlock) channels")
+        let plain = BlockedTensor(x)
+        self.init(md: DNNL.md(x.shape, dnnl_f32, channelBlock == 8 ? dnnl_nChw8c : dnnl_nChw16c))
+        let r = DNNL.reorder(plain.md, md)
+        DNNL.reorder(r, from: plain.md, plain.data, to: md, data)
+        dnnl_primitive_destroy(r)
+    }
+
     /// A tensor laid out as `md` sharing nothing with `self`: `self` reordered (or copied when the layouts match).
     func converted(to target: dnnl_memory_desc_t) -> BlockedTensor {
         let out = BlockedTensor(md: target)

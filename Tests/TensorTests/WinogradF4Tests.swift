@@ -52,6 +52,16 @@ import Tensor
         }
     }
 
+    /// AVX-512 kernels write nChw16c: the kernel reads and writes that layout too (here fed by hand).
+    @Test func readsAndWritesSixteenChannelBlocks() {
+        let (fast, reference) = layers(cin: 128, cout: 144)
+        let x = Tensor(shape: [2, 128, 13, 10], data: values(2 * 128 * 13 * 10, 9))
+        let want = reference(x, relu: true, workspace: ws)
+        for block in [8, 16] {
+            #expect(error(fast.blocked(BlockedTensor(x, channelBlock: block), relu: true).tensor(), want) < 2e-5)
+        }
+    }
+
     @Test func chainsInTheKernelsLayout() {
         // Two layers back to back: the second reads the first's blocked output without a reorder.
         let (f1, r1) = layers(cin: 128, cout: 128)

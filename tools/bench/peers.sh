@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command, one sitting: `mrcnn bench` (fp32 on OpenBLAS only = the pre-engine path, fp32 auto with NCHW between
-# layers = the engine before blocked chains, fp32 auto, bf16) and the
+# layers = the engine before blocked chains, fp32 auto with oneDNN's direct 3×3 = before Winograd F(4×4,3×3),
+# fp32 auto, bf16) and the
 # peers of /work/shared/peers (ONNX Runtime + OpenVINO f32/bf16, PyTorch eager) on the same vtest frames at
 # short sides 800 and 480, one after another with the build lock held for the whole run (2 cores: nothing else
 # runs meanwhile, never two timings at once); then tools/bench/peers_table.py prints the per-component table and
@@ -32,6 +33,7 @@ run fma-peak "$out/fma_peak"
 peak=$(sed -n 's/.* \([0-9.]*\) GFLOP.s.*/\1/p' "$out/fma-peak.txt")
 run mrcnn-openblas "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --backend openblas --precision fp32 --peak "$peak"
 run mrcnn-nchw "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --layout nchw --peak "$peak"
+MRCNN_WINOGRAD_F4=0 run mrcnn-direct "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --peak "$peak"
 run mrcnn-fp32 "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --peak "$peak"
 run mrcnn-bf16 "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision bf16 --peak "$peak"
 [ -n "${LAYERS:-}" ] && run mrcnn-layers "$bin" bench --layers

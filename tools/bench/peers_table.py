@@ -54,9 +54,11 @@ def peers():
 ours = {"mrcnn fp32 openblas": mrcnn("mrcnn-openblas")}
 if os.path.exists(os.path.join(out, "mrcnn-nchw.txt")):
     ours["mrcnn fp32 auto NCHW"] = mrcnn("mrcnn-nchw")
+if os.path.exists(os.path.join(out, "mrcnn-direct.txt")):
+    ours["mrcnn fp32 auto direct"] = mrcnn("mrcnn-direct")
 ours.update({"mrcnn fp32 auto": mrcnn("mrcnn-fp32"), "mrcnn bf16": mrcnn("mrcnn-bf16")})
 theirs = peers()
-names = {"mrcnn fp32 auto NCHW": "mrcnn fp32 auto, NCHW between layers (before)", "ort": "ONNX Runtime", "ov_f32": "OpenVINO f32", "ov_default": "OpenVINO default", "torch": "PyTorch eager"}
+names = {"mrcnn fp32 auto NCHW": "mrcnn fp32 auto, NCHW between layers", "mrcnn fp32 auto direct": "mrcnn fp32 auto, direct 3×3 (before)", "ort": "ONNX Runtime", "ov_f32": "OpenVINO f32", "ov_default": "OpenVINO default", "torch": "PyTorch eager"}
 bf16_text = os.path.join(out, "mrcnn-bf16.txt")
 if os.path.exists(bf16_text) and "(bf16 requested)" in open(bf16_text).read():
     names["mrcnn bf16"] = "mrcnn bf16 (ran fp32: no bf16 units)"
