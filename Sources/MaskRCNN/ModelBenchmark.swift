@@ -47,8 +47,9 @@ public struct ModelBenchmark {
         }
         let wall = Date().timeIntervalSince(start)
         let n = Double(frames.count - 1)
-        let size = ImageTransform(minSize: options.minSize).resizedSize(h: frames[0].height, w: frames[0].width)
-        let padded = (h: (size.h + 31) / 32 * 32, w: (size.w + 31) / 32 * 32)
+        let transform = ImageTransform(minSize: options.minSize, maxSize: options.maxSize)
+        let size = transform.resizedSize(h: frames[0].height, w: frames[0].width)
+        let padded = transform.paddedSize(h: size.h, w: size.w)
         let components = timings.order.map { ModelBenchmarkResult.Component(name: $0, millisecondsPerFrame: timings.milliseconds[$0]! / n) }
         let work = ModelFLOPs.perFrame(kind: kind, paddedH: padded.h, paddedW: padded.w, proposals: options.rpnPostNMSTopN,
                                        detectionsPerFrame: Double(detections) / n).map { c in

@@ -44,20 +44,15 @@ public final class BlockedTensor {
     public convenience init(_ x: Tensor, channelBlock: Int) {
         precondition(channelBlock == 8 || channelBlock == 16, "channel block 8 or 16, got \(channelBlock)")
         precondition(x.rank == 4 && x.c % channelBlock == 0, "\(x.shape) has no whole blocks of \(channelBlock) channels")
-        let plain = BlockedTensor(x)
         self.init(md: DNNL.md(x.shape, dnnl_f32, channelBlock == 8 ? dnnl_nChw8c : dnnl_nChw16c))
-        let r = DNNL.reorder(plain.md, md)
-        DNNL.reorder(r, from: plain.md, plain.data, to: md, data)
-        dnnl_primitive_destroy(r)
+        x.data.withUnsafeBytes { DNNL.reorder(from: DNNL.md(x.shape, dnnl_f32, dnnl_nchw), $0.baseAddress!, to: md, data) }
     }
 
     /// A tensor laid out as `md` sharing nothing with `self`: `self` reordered (or copied when the layouts match).
     func converted(to target: dnnl_memory_desc_t) -> BlockedTensor {
         let out = BlockedTensor(md: target)
         if DNNL.equal(md, target) { out.data.copyMemory(from: data, byteCount: byteCount); return out }
-        let r = DNNL.reorder(md, target)
-        DNNL.reorder(r, from: md, data, to: target, out.data)
-        dnnl_primitive_destroy(r)
+        DNNL.reorder(from: md, data, to: target, out.data)
         return out
     }
 
@@ -72,10 +67,16 @@ public final class BlockedTensor {
         return Tensor(shape: shape) { o in
             let dst = UnsafeMutableRawPointer(o.baseAddress!)
             if DNNL.equal(md, plain) { dst.copyMemory(from: data, byteCount: o.count * 4); return }
-            let r = DNNL.reorder(md, plain)
-            DNNL.reorder(r, from: md, data, to: plain, dst)
-            dnnl_primitive_destroy(r)
+            DNNL.reorder(from: md, data, to: plain, dst)
         }
+    }
+
+    /// The channel block of the layout: 1 for plain NCHW, 8 for nChw8c, 16 for nChw16c, nil for any other.
+    var channelBlock: Int? {
+        for (tag, block) in [(dnnl_nchw, 1), (dnnl_nChw8c, 8), (dnnl_nChw16c, 16)] where c % block == 0 {
+            if DNNL.equal(md, DNNL.md(shape, dnnl_f32, tag)) { return block }
+        }
+        return nil
     }
 
     /// The same memory seen as [N·f, C/f, H, W]: image i's channel group g becomes image i·f + g. Possible without
@@ -83,11 +84,9 @@ public final class BlockedTensor {
     /// otherwise the values are reordered to NCHW first.
     public func splittingChannels(into f: Int) -> BlockedTensor {
         precondition(c % f == 0, "cannot split \(c) channels into \(f) groups")
-        let view = [n * f, c / f, h, w]
-        for (tag, block) in [(dnnl_nchw, 1), (dnnl_nChw8c, 8), (dnnl_nChw16c, 16)] where (c / f) % block == 0 {
-            if DNNL.equal(md, DNNL.md(shape, dnnl_f32, tag)) {
-                return BlockedTensor(viewing: self, md: DNNL.md(view, dnnl_f32, tag))
-            }
+        if let block = channelBlock, (c / f) % block == 0 {
+            let tag = block == 1 ? dnnl_nchw : block == 8 ? dnnl_nChw8c : dnnl_nChw16c
+            return BlockedTensor(viewing: self, md: DNNL.md([n * f, c / f, h, w], dnnl_f32, tag))
         }
         return converted(to: DNNL.md(shape, dnnl_f32, dnnl_nchw)).splittingChannels(into: f)
     }
@@ -139,9 +138,7 @@ extension Tensor {
         let from = DNNL.md(shape, dnnl_f32, dnnl_nchw), to = DNNL.md(shape, dnnl_f32, dnnl_nhwc)
         return data.withUnsafeBufferPointer { xp in
             Tensor(shape: [n, h, w, c]) { o in
-                let r = DNNL.reorder(from, to)
-                DNNL.reorder(r, from: from, UnsafeRawPointer(xp.baseAddress!), to: to, UnsafeMutableRawPointer(o.baseAddress!))
-                dnnl_primitive_destroy(r)
+                DNNL.reorder(from: from, UnsafeRawPointer(xp.baseAddress!), to: to, UnsafeMutableRawPointer(o.baseAddress!))
             }
         }
     }

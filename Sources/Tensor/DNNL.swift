@@ -74,6 +74,13 @@ enum DNNL {
         execute(r, [(DNNL_ARG_FROM, a), (DNNL_ARG_TO, b)])
     }
 
+    /// Reorders the values at `src` (layout `from`) into `to` at `dst` with a primitive made for this one call.
+    static func reorder(from: dnnl_memory_desc_t, _ src: UnsafeRawPointer, to: dnnl_memory_desc_t, _ dst: UnsafeMutableRawPointer) {
+        let r = reorder(from, to)
+        defer { dnnl_primitive_destroy(r) }
+        reorder(r, from: from, src, to: to, dst)
+    }
+
     /// The implementation name of a primitive descriptor, e.g. "jit:avx2", "brgconv:avx512_core_amx".
     static func implementation(_ pd: OpaquePointer) -> String {
         var s: UnsafePointer<CChar>? = nil

@@ -154,9 +154,7 @@ final class DNNLLayer: @unchecked Sendable {
         let mem = DNNL.memory(md, nil)
         var handle: UnsafeMutableRawPointer? = nil
         dnnl_memory_get_data_handle(mem, &handle)
-        let r = DNNL.reorder(user, md)
-        weights.withUnsafeBytes { DNNL.reorder(r, from: user, $0.baseAddress!, to: md, handle!) }
-        dnnl_primitive_destroy(r)
+        weights.withUnsafeBytes { DNNL.reorder(from: user, $0.baseAddress!, to: md, handle!) }
         if prepared == nil { prepared = (md, mem); return (mem, false) }
         return (mem, true)
     }

@@ -60,14 +60,6 @@ final class WinogradF4: Sendable {
     /// (U, built at first use, is 36/9 of the weights).
     static func routes(inChannels: Int, n: Int) -> Bool { inChannels <= 256 || n >= 8 }
 
-    /// Channel block of a layout this kernel reads and writes in place (8 or 16), nil for any other layout.
-    static func channelBlock(_ x: BlockedTensor) -> Int? {
-        for (tag, block) in [(dnnl_nChw8c, 8), (dnnl_nChw16c, 16)] where x.c % block == 0 {
-            if DNNL.equal(x.md, DNNL.md(x.shape, dnnl_f32, tag)) { return block }
-        }
-        return nil
-    }
-
     /// Tiles per GEMM block: V and M blocks are 36 · channels · tiles floats each (18.9 MB at 256 channels).
     static let tileBlock: Int = {
         if let v = getenv("MRCNN_WINOGRAD_TILES").flatMap({ Int(String(cString: $0)) }), v >= 8 { return v }
@@ -79,7 +71,7 @@ final class WinogradF4: Sendable {
     func run(_ input: BlockedTensor, relu: Bool) -> BlockedTensor {
         precondition(input.c == inChannels, "Winograd expects \(inChannels) channels, got \(input.shape)")
         let x: BlockedTensor, block: Int
-        if let b = WinogradF4.channelBlock(input), outChannels % b == 0 { x = input; block = b } else {
+        if let b = input.channelBlock, b > 1, outChannels % b == 0 { x = input; block = b } else {
             x = input.converted(to: DNNL.md(input.shape, dnnl_f32, dnnl_nChw8c)); block = 8
         }
         let n = x.n, h = x.h, w = x.w, c = inChannels, k = outChannels

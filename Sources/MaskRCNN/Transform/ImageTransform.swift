@@ -45,6 +45,11 @@ public struct ImageTransform: Sendable {
         return (Int((Double(h) * scale).rounded(.down)), Int((Double(w) * scale).rounded(.down)))
     }
 
+    /// A resized size padded up to multiples of `sizeDivisible` (the batch's size in torchvision).
+    public func paddedSize(h: Int, w: Int) -> (h: Int, w: Int) {
+        ((h + sizeDivisible - 1) / sizeDivisible * sizeDivisible, (w + sizeDivisible - 1) / sizeDivisible * sizeDivisible)
+    }
+
     public func callAsFunction(_ image: RGBInput) -> TransformedImage {
         let h = image.height, w = image.width
         let normalised = image.pixels.withUnsafeBufferPointer { px in
@@ -57,8 +62,7 @@ public struct ImageTransform: Sendable {
         }
         let (rh, rw) = resizedSize(h: h, w: w)
         let resized = Resample.bilinear(normalised, h: rh, w: rw)
-        let ph = (rh + sizeDivisible - 1) / sizeDivisible * sizeDivisible
-        let pw = (rw + sizeDivisible - 1) / sizeDivisible * sizeDivisible
+        let (ph, pw) = paddedSize(h: rh, w: rw)
         var padded = Tensor(zeros: [1, 3, ph, pw])
         resized.data.withUnsafeBufferPointer { src in
             padded.data.withUnsafeMutableBufferPointer { dst in
