@@ -1,16 +1,18 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
-/// Warnings are errors in every target of ours (Swift 6 language mode is the tools-version default).
-let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
-/// Numeric kernels are compiled with optimisation even in debug builds, so tests stay fast.
-let fastMath: [SwiftSetting] = strict + [.unsafeFlags(["-O"])]
+/// Warnings are errors in every target of ours (Swift 6 language mode is the tools-version default). A safe
+/// setting: SwiftPM accepts it in a package used by version (and ignores it there), unlike `unsafeFlags`.
+/// Model code is only fast in release builds: run the model tests with `swift test -c release`.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
+/// Linux (x86-64) only: the code calls Glibc, FFmpeg, OpenBLAS and oneDNN directly, so no Apple platform is claimed.
 let package = Package(
     name: "mrcnn",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mrcnn", targets: ["mrcnn"]),
+        // The plugin API as a shared library: runtime plugins (`mrcnn run --plugin X.so`) link it (docs/PLUGINS.md).
+        .library(name: "MRCNNPluginAPI", type: .dynamic, targets: ["MRCNNPluginAPI"]),
         .library(name: "MaskRCNN", targets: ["MaskRCNN"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Job", targets: ["Job"]),
@@ -25,7 +27,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
-        .package(path: "PluginAPI"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
@@ -43,17 +44,18 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Model layers, bottom-up.
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: fastMath),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"], swiftSettings: strict),
         .target(name: "JSONText", swiftSettings: strict),
         .target(name: "HostAddress", swiftSettings: strict),
         .target(name: "Checkpoint", dependencies: ["JSONText", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict),
-        .target(name: "MaskRCNN", dependencies: ["Tensor", "Checkpoint"], swiftSettings: fastMath),
+        .target(name: "MaskRCNN", dependencies: ["Tensor", "Checkpoint"], swiftSettings: strict),
 
         // Video and pipeline layers.
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CTurboJPEG"], swiftSettings: strict),
+        .target(name: "MRCNNPluginAPI", swiftSettings: strict),
         .target(name: "Pipeline", dependencies: [
-            .product(name: "MRCNNPluginAPI", package: "PluginAPI"),
+            "MRCNNPluginAPI",
             .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ], swiftSettings: strict),
 
@@ -65,7 +67,7 @@ let package = Package(
         ], swiftSettings: strict),
 
         // Built-in stages.
-        .target(name: "Renderer", dependencies: ["Pipeline"], path: "Plugins/Renderer", swiftSettings: fastMath),
+        .target(name: "Renderer", dependencies: ["Pipeline"], path: "Plugins/Renderer", swiftSettings: strict),
         .target(name: "Detector", dependencies: ["Pipeline", "MaskRCNN", "ModelZoo"], path: "Plugins/Detector", swiftSettings: strict),
         .target(name: "Tracker", dependencies: ["Pipeline"], path: "Plugins/Tracker", swiftSettings: strict),
 
@@ -82,7 +84,9 @@ let package = Package(
         .executableTarget(name: "mrcnn", dependencies: [
             "Job", "Results", "ModelZoo", "VideoIO", "Pipeline", "Detector", "MaskRCNN", "Tensor", "Preview",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
+        ], swiftSettings: strict, plugins: ["CommitStamp"]),
+        // Generates the tool's BuildStamp.swift (the commit `mrcnn --version` reports) at build time.
+        .plugin(name: "CommitStamp", capability: .buildTool(), path: "BuildPlugins/CommitStamp"),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),

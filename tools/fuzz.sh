@@ -41,7 +41,7 @@ fi
 
 binary=$out/fuzz-$target
 case $target in
-    jsonl) tested=("$root"/PluginAPI/Sources/MRCNNPluginAPI/*.swift "$root"/Sources/Results/ResultsReader.swift
+    jsonl) tested=("$root"/Sources/MRCNNPluginAPI/*.swift "$root"/Sources/Results/ResultsReader.swift
                    "$root"/Sources/Results/ResultsFrame.swift "$root"/Sources/Results/ResultsError.swift)
            folded="Pipeline|MRCNNPluginAPI"; links=() ;;
     *)     tested=("$root"/Sources/Checkpoint/*.swift "$root"/Sources/JSONText/*.swift)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs mrcnn into PREFIX as a relocatable tree that runs from anywhere, without the Swift toolchain:
 #   PREFIX/bin/mrcnn                 the command (RUNPATH $ORIGIN/../lib/mrcnn)
-#   PREFIX/lib/mrcnn/                libMRCNNPluginAPI.so and the Swift runtime libraries it needs (RUNPATH $ORIGIN)
-# The Swift runtime is shipped beside the binary rather than linked statically: plugins are Swift libraries that
-# share types with mrcnn through libMRCNNPluginAPI.so, so the process must hold exactly one Swift runtime.
+#   PREFIX/lib/mrcnn/                the Swift runtime libraries it needs (RUNPATH $ORIGIN)
+# The Swift runtime is shipped beside the binary rather than linked statically: runtime plugins are Swift
+# libraries loaded into the process (docs/PLUGINS.md), so the process must hold exactly one Swift runtime.
 # System libraries (FFmpeg, OpenBLAS, oneDNN, libjpeg-turbo, libc) stay the system's: install them with
 # tools/install-deps.sh (or the same apt packages) on the target machine.
 #
@@ -29,8 +29,7 @@ if [[ -z "$from" ]]; then
     from=$(cd "$root" && swift build -c release --show-bin-path)
 fi
 binary="$from/mrcnn"
-api="$from/libMRCNNPluginAPI.so"
-[[ -x "$binary" && -f "$api" ]] || { echo "install.sh: no built mrcnn and libMRCNNPluginAPI.so in $from" >&2; exit 1; }
+[[ -x "$binary" ]] || { echo "install.sh: no built mrcnn in $from" >&2; exit 1; }
 
 mkdir -p "$prefix/bin" "$prefix/lib/mrcnn"
 prefix=$(cd "$prefix" && pwd)
@@ -39,10 +38,9 @@ lib="$prefix/lib/mrcnn"
 # The Swift runtime: every library ldd resolves from the toolchain directory that holds libswiftCore.so.
 swift_dir=$(ldd "$binary" | awk '$1 == "libswiftCore.so" { print $3 }' | xargs -r dirname)
 [[ -n "$swift_dir" ]] || { echo "install.sh: cannot find the Swift runtime of $binary (ldd)" >&2; exit 1; }
-runtime=$( { ldd "$binary"; ldd "$api"; } | awk -v d="$swift_dir/" 'index($3, d) == 1 { print $3 }' | sort -u)
+runtime=$(ldd "$binary" | awk -v d="$swift_dir/" 'index($3, d) == 1 { print $3 }' | sort -u)
 
 install -m 0755 "$binary" "$prefix/bin/mrcnn"
-install -m 0755 "$api" "$lib/libMRCNNPluginAPI.so"
 for so in $runtime; do install -m 0755 "$so" "$lib/"; done
 patchelf --set-rpath '$ORIGIN/../lib/mrcnn' "$prefix/bin/mrcnn"
 for so in "$lib"/*.so; do patchelf --set-rpath '$ORIGIN' "$so"; done

@@ -87,11 +87,12 @@ public enum DetectorPlugin {
     /// Why `precision auto` runs what it runs on this CPU, e.g. "this CPU has no bf16 units (AVX2+FMA, …)".
     public static var automaticPrecisionReason: String { Precision.automaticReason }
 
-    public static func register(in registry: StageRegistry) {
+    /// Adds the stages; weights left unset are the official files in `cache`.
+    public static func register(in registry: StageRegistry, cache: URL = ModelZoo.defaultCacheDirectory) {
         @Sendable func sharedModel(_ context: StageContext) throws -> PrecisionModels<MaskRCNN> {
             let options = try options(context, of: "detector"), weights = context.string("weights", of: "detector")
             return try context.shared.value("maskrcnn") {
-                try DetectorPlugin.models(context, "detector", options: options) { try ModelLoader.model(option: weights, options: $0, announce: $1) }
+                try DetectorPlugin.models(context, "detector", options: options) { try ModelLoader.model(option: weights, options: $0, cache: cache, announce: $1) }
             }
         }
         @Sendable func gate(_ context: StageContext) -> ComputeGate { context.shared.value(ComputeGate.sharedKey) { ComputeGate() } }
@@ -134,7 +135,7 @@ public enum DetectorPlugin {
             let options = try options(context, of: "keypoints")
             let weights = context.string("weights")
             let models = try context.shared.value("keypointrcnn") {
-                try DetectorPlugin.models(context, "keypoints", options: options) { try ModelLoader.keypointModel(option: weights, options: $0, announce: $1) }
+                try DetectorPlugin.models(context, "keypoints", options: options) { try ModelLoader.keypointModel(option: weights, options: $0, cache: cache, announce: $1) }
             }
             return KeypointStage(models: models, gate: gate(context), visibleScore: try context.float("keypoint-threshold"),
                                  afterDetector: context.upstream.contains(.boxes), minScore: try score(context, "min-score"))

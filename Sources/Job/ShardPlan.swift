@@ -13,13 +13,13 @@ public struct ShardPlan: Equatable, Sendable {
     /// The whole list (one worker).
     public static let all = try! ShardPlan(index: 0, count: 1)
 
-    /// Parses "INDEX/COUNT" (0-based index). INDEX may be empty ("/8") to take it from `JOB_COMPLETION_INDEX`,
-    /// the variable a Kubernetes Indexed Job sets in each pod. Without `text`, `JOB_COMPLETION_INDEX` with
-    /// `MRCNN_SHARD_COUNT` are used when both are set; otherwise the worker takes the whole list.
-    public static func resolve(_ text: String?, environment: [String: String]) throws -> ShardPlan {
-        let envIndex = environment["JOB_COMPLETION_INDEX"]
+    /// Parses "INDEX/COUNT" (0-based index). INDEX may be empty ("/8") to take it from `completionIndex` (the tool
+    /// passes $JOB_COMPLETION_INDEX, the variable a Kubernetes Indexed Job sets in each pod). Without `text`,
+    /// `completionIndex` with `shardCount` (the tool's $MRCNN_SHARD_COUNT) are used when both are given; otherwise
+    /// the worker takes the whole list. Pure: the caller reads the environment.
+    public static func resolve(_ text: String?, completionIndex envIndex: String? = nil, shardCount: String? = nil) throws -> ShardPlan {
         guard let text else {
-            guard let envIndex, let countText = environment["MRCNN_SHARD_COUNT"] else { return .all }
+            guard let envIndex, let countText = shardCount else { return .all }
             return try parse(envIndex, countText, shown: "JOB_COMPLETION_INDEX=\(envIndex), MRCNN_SHARD_COUNT=\(countText)")
         }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)

@@ -33,6 +33,8 @@ public struct VideoJob {
     public var leadingProvide: Set<Capability> = []
     /// Runtime plugins (.so paths) whose stages join the registry.
     public var plugins: [String] = []
+    /// Where the model stages find the official checkpoints when no weights are named.
+    public var cacheDirectory = ModelZoo.defaultCacheDirectory
     /// Hold this many frames per second by moving along the `QualityLadder` (nil: fixed settings). Needs a model
     /// stage (`detector` or `keypoints`).
     public var targetFPS: Double?
@@ -72,7 +74,7 @@ public struct VideoJob {
     /// keep what was written, and a video with no frame is removed).
     public func run() async throws -> JobReport {
         try checkPaths()
-        let registry = try StageCatalog.makeRegistry(plugins: plugins)
+        let registry = try StageCatalog.makeRegistry(plugins: plugins, cache: cacheDirectory)
         let options = HeadCut.apply(to: options, chain: chain, leading: !leadingStages.isEmpty, results: results,
                                     registry: registry)
         // One gate per chain; made here so the report can say how long the model computed.

@@ -40,10 +40,10 @@ public enum HubCheckpoint {
         return nil
     }
 
-    /// The base URL to use: `override`, else $MRCNN_WEIGHTS_BASE_URL, else `defaultBaseURL`.
-    public static func baseURL(override: String? = nil,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        override ?? environment["MRCNN_WEIGHTS_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultBaseURL
+    /// The base URL to use: `override`, else a non-empty `mirror` (the tool passes $MRCNN_WEIGHTS_BASE_URL), else
+    /// `defaultBaseURL`.
+    public static func baseURL(override: String? = nil, mirror: String? = nil) -> String {
+        override ?? mirror.flatMap { $0.isEmpty ? nil : $0 } ?? defaultBaseURL
     }
 
     /// `base` + "/" + `file`. https (certificates verified) always; plain http only to a loopback host (a local

@@ -19,9 +19,10 @@ public enum ModelLoader {
     }
 
     /// The state dict named by `option`, the model it holds and the file it came from (nil for seeded weights).
-    /// `seeded:N` gives `seededKind`'s layout; no option the cached official file of `seededKind`. A file is
+    /// `seeded:N` gives `seededKind`'s layout; no option the official file of `seededKind` in `cache`. A file is
     /// recognised by its tensors; one that is no torchvision R-CNN is described.
-    public static func load(option: String?, seededKind: ModelKind = .maskRCNN) throws
+    public static func load(option: String?, seededKind: ModelKind = .maskRCNN,
+                            cache: URL = ModelZoo.defaultCacheDirectory) throws
         -> (dict: StateDict, kind: ModelKind, file: String?) {
         if let option, option.hasPrefix("seeded:") {
             guard let seed = UInt64(option.dropFirst("seeded:".count)) else { throw ZooError.badSeed(option) }
@@ -34,7 +35,7 @@ public enum ModelLoader {
             // The official file of `seededKind`, else (for the detector) the first other detector file fetched.
             let candidates: [ModelKind] = seededKind == .keypointRCNN ? [.keypointRCNN]
                 : [seededKind] + [ModelKind.maskRCNN, .maskRCNNv2, .fasterRCNNv2, .fasterRCNN].filter { $0 != seededKind }
-            let directory = ModelZoo.cacheDirectory()
+            let directory = cache
             guard let cached = candidates.map({ directory.appendingPathComponent($0.officialFile).path })
                 .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
                 throw ZooError.noWeights(model: seededKind.rawValue, file: seededKind.officialFile, cacheDirectory: directory.path)
@@ -60,12 +61,13 @@ public enum ModelLoader {
 
     /// The state dict named by `option` for the detector stages (any Mask or Faster R-CNN) or, with `keypoints`, for
     /// the keypoint stage (Keypoint R-CNN only); a file of the other family is refused by name.
-    public static func stateDict(option: String?, keypoints: Bool = false) throws -> StateDict {
-        try checked(option: option, keypoints: keypoints).dict
+    public static func stateDict(option: String?, keypoints: Bool = false,
+                                 cache: URL = ModelZoo.defaultCacheDirectory) throws -> StateDict {
+        try checked(option: option, keypoints: keypoints, cache: cache).dict
     }
 
-    static func checked(option: String?, keypoints: Bool) throws -> (dict: StateDict, kind: ModelKind, file: String?) {
-        let loaded = try load(option: option, seededKind: keypoints ? .keypointRCNN : .maskRCNN)
+    static func checked(option: String?, keypoints: Bool, cache: URL) throws -> (dict: StateDict, kind: ModelKind, file: String?) {
+        let loaded = try load(option: option, seededKind: keypoints ? .keypointRCNN : .maskRCNN, cache: cache)
         if keypoints != (loaded.kind == .keypointRCNN) {
             throw ZooError.wrongModel(path: option ?? loaded.kind.officialFile, found: loaded.kind,
                                       wanted: keypoints ? .keypointRCNN : .maskRCNN)
@@ -74,9 +76,9 @@ public enum ModelLoader {
     }
 
     /// The Keypoint R-CNN for `option` with `options`.
-    public static func keypointModel(option: String?, options: ModelOptions,
+    public static func keypointModel(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory,
                                      announce: Announce = standardError) throws -> KeypointRCNN {
-        let (dict, kind, file) = try checked(option: option, keypoints: true)
+        let (dict, kind, file) = try checked(option: option, keypoints: true, cache: cache)
         do {
             let model = try KeypointRCNN(stateDict: dict, options: options)
             if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
@@ -93,8 +95,9 @@ public enum ModelLoader {
     }
 
     /// The model `option` holds, recognised by its tensors and announced (seeded weights: Mask R-CNN v1).
-    public static func anyModel(option: String?, options: ModelOptions, announce: Announce = standardError) throws -> AnyModel {
-        let (dict, kind, file) = try load(option: option)
+    public static func anyModel(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory,
+                                announce: Announce = standardError) throws -> AnyModel {
+        let (dict, kind, file) = try load(option: option, cache: cache)
         do {
             let model: AnyModel = kind == .keypointRCNN ? .keypoints(try KeypointRCNN(stateDict: dict, options: options))
                 : .detector(try MaskRCNN(stateDict: dict, kind: kind, options: options))
@@ -106,8 +109,9 @@ public enum ModelLoader {
     }
 
     /// The detector (Mask R-CNN v1/v2 or Faster R-CNN v1/v2, whichever `option` holds) with `options`.
-    public static func model(option: String?, options: ModelOptions, announce: Announce = standardError) throws -> MaskRCNN {
-        let (dict, kind, file) = try checked(option: option, keypoints: false)
+    public static func model(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory,
+                             announce: Announce = standardError) throws -> MaskRCNN {
+        let (dict, kind, file) = try checked(option: option, keypoints: false, cache: cache)
         do {
             let model = try MaskRCNN(stateDict: dict, kind: kind, options: options)
             if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }

@@ -4,12 +4,16 @@ import Foundation
 /// The weights cache directory and what is in it: the official checkpoints by model name, fetched as torch.hub
 /// does (download to a partial file, verify the name's SHA-256 prefix and the checkpoint format, rename into place).
 public enum ModelZoo {
-    /// The cache directory: $MRCNN_CACHE, else $XDG_CACHE_HOME/mrcnn, else ~/.cache/mrcnn.
-    public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        if let dir = environment["MRCNN_CACHE"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("mrcnn") }
+    /// The cache directory: `explicit` (the tool passes $MRCNN_CACHE), else `xdgCacheHome`/mrcnn (the tool passes
+    /// $XDG_CACHE_HOME), else ~/.cache/mrcnn. Empty strings count as unset. Pure: the caller reads the environment.
+    public static func cacheDirectory(explicit: String? = nil, xdgCacheHome: String? = nil) -> URL {
+        if let dir = explicit, !dir.isEmpty { return URL(fileURLWithPath: dir) }
+        if let xdg = xdgCacheHome, !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("mrcnn") }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mrcnn")
     }
+
+    /// ~/.cache/mrcnn: where a program finds the official checkpoints unless it names another directory.
+    public static var defaultCacheDirectory: URL { cacheDirectory() }
 
     /// The state of a cached file.
     public enum CacheState: Equatable, Sendable {
@@ -20,7 +24,7 @@ public enum ModelZoo {
     }
 
     /// Whether `file` is in `directory` and matches its hash prefix.
-    public static func state(of file: String, in directory: URL = cacheDirectory()) throws -> CacheState {
+    public static func state(of file: String, in directory: URL = defaultCacheDirectory) throws -> CacheState {
         let path = directory.appendingPathComponent(file).path
         guard FileManager.default.fileExists(atPath: path) else { return .missing }
         let digest = try FileDigest.sha256(ofFileAt: path), prefix = HubCheckpoint.hashPrefix(inFileName: file) ?? ""
@@ -44,7 +48,7 @@ public enum ModelZoo {
     /// Downloads `file` from `base` into `directory` unless a verified copy is there; `events` tells what it does,
     /// `progress(received, expected)` is called during the download (from another thread).
     /// Plain http is refused unless the host is loopback or `allowInsecure`; a new cache directory is private (0700).
-    public static func fetch(file: String, base: String, into directory: URL = cacheDirectory(), allowInsecure: Bool = false,
+    public static func fetch(file: String, base: String, into directory: URL = defaultCacheDirectory, allowInsecure: Bool = false,
                              events: (FetchEvent) -> Void = { _ in },
                              progress: (@Sendable (Int64, Int64) -> Void)? = nil) throws -> FetchOutcome {
         guard let prefix = HubCheckpoint.hashPrefix(inFileName: file), !prefix.isEmpty else { throw ZooError.noHashPrefix(file) }

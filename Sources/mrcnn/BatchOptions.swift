@@ -22,7 +22,7 @@ struct BatchOptions: ParsableArguments {
             throw CLIError("with -o DIR/ every input gets DIR/NAME.mp4 and DIR/NAME.jsonl; --json, --mot and --mots name single files")
         }
         if !batch, shard != nil { throw CLIError("--shard needs a directory output (-o DIR/) and a list of inputs") }
-        if let shard { _ = try ShardPlan.resolve(shard, environment: ProcessInfo.processInfo.environment) }
+        if let shard { _ = try ToolEnvironment.shard(shard) }
     }
 }
 
@@ -30,10 +30,9 @@ extension RunCommand {
     /// Runs every input of this worker's shard that is not done yet, one after the other; an interrupted or
     /// killed input is resumed. Exit status 1 when any input failed, 130 when interrupted.
     func runBatch() async throws {
-        let environment = ProcessInfo.processInfo.environment
         let (items, shard): ([BatchPlan.Item], ShardPlan)
         do {
-            shard = try ShardPlan.resolve(batch.shard, environment: environment)
+            shard = try ToolEnvironment.shard(batch.shard)
             items = BatchPlan(inputs: shard.select(try InputList.expand(job.input)), directory: job.output).items
             try FileManager.default.createDirectory(atPath: job.output, withIntermediateDirectories: true)
         } catch {

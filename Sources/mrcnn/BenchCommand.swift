@@ -112,30 +112,35 @@ struct BenchCommand: ParsableCommand {
         guard let wanted = ["maskrcnn": ModelKind.maskRCNN, "keypointrcnn": .keypointRCNN][model] ?? ModelKind(rawValue: model) else {
             throw CLIError("--model must be maskrcnn, keypointrcnn or one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
         }
-        let (dict, kind, _) = try ModelLoader.load(option: weights, seededKind: wanted)
+        let (dict, kind, _) = try ModelLoader.load(option: weights, seededKind: wanted, cache: ToolEnvironment.cacheDirectory)
         let gemm = GEMM.measuredRate()
         print("CPU \(CPUFeatures.current.summary); sgemm \(GEMM.kernels), \(ComputePool.threads) threads; sgemm 1024×4096×2304: \(String(format: "%.1f", gemm)) GFLOP/s")
         print("clip \(input): \(first.width)×\(first.height), \(images.count - 1) timed frames (+1 warm-up)")
         print("model: \(kind.displayName) (torchvision's \(kind.rawValue))")
         let benchmark = ModelBenchmark(frames: images, stateDict: dict, kind: kind, detectEvery: detectEvery)
-        var table: [(side: Int, proposals: Int, ms: Double)] = []
-        for minSize in sides {
-            for proposalCount in proposalCounts {
-                var options = ModelOptions()
-                options.minSize = minSize
-                options.rpnPostNMSTopN = proposalCount
-                options.scoreThreshold = scoreThreshold
-                options.backend = backendChoice
-                options.precision = precisions[0]
-                options.blockedLayout = layout == "blocked"
-                print("\nengine: \(options.engine)")
-                let r = try benchmark.run(options: options)
-                table.append((minSize, proposalCount, r.endToEndMilliseconds))
-                report(r, sgemm: gemm)
+        var table: [(precision: Precision, side: Int, proposals: Int, ms: Double)] = []
+        for precision in precisions {
+            for minSize in sides {
+                for proposalCount in proposalCounts {
+                    var options = ModelOptions()
+                    options.minSize = minSize
+                    options.rpnPostNMSTopN = proposalCount
+                    options.scoreThreshold = scoreThreshold
+                    options.backend = backendChoice
+                    options.precision = precision
+                    options.blockedLayout = layout == "blocked"
+                    print("\nengine: \(options.engine)")
+                    let r = try benchmark.run(options: options)
+                    table.append((precision, minSize, proposalCount, r.endToEndMilliseconds))
+                    report(r, sgemm: gemm)
+                }
             }
         }
-        print("\nshort side × proposals → ms/frame (end to end through the model, mask head included)")
-        for row in table { print(String(format: "  %4d  %5d  %8.0f", row.side, row.proposals, row.ms)) }
+        print("\nprecision × short side × proposals → ms/frame (end to end through the model, mask head included)")
+        for row in table {
+            print("  " + row.precision.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+                  + String(format: "  %4d  %5d  %8.0f", row.side, row.proposals, row.ms))
+        }
     }
 
     /// One (short side, proposals) block: sizes, per-component ms, end to end, GFLOP and GFLOP/s.

@@ -92,7 +92,7 @@ struct DetectCommand: ParsableCommand {
         guard let p = Precision.named(precision) else { throw CLIError("--precision must be fp32, bf16, auto or bf16-emulated (got '\(precision)')") }
         options.precision = p
         // Any torchvision R-CNN file, recognised by its tensors: Keypoint R-CNN writes COCO keypoint results.
-        let model = try ModelLoader.anyModel(option: weights, options: options)
+        let model = try ModelLoader.anyModel(option: weights, options: options, cache: ToolEnvironment.cacheDirectory)
         let keep = try classes.map(RenderCommand.parseClasses)
         let workspace = Workspace()
         var results: [COCOResult] = []

@@ -15,12 +15,9 @@ enum JobConsole {
             StandardError.write(newline + "mrcnn: " + line + "\n")
         }
         var progress: ProgressReporter?
-        // For crash tests only: MRCNN_TEST_KILL_AFTER=N makes the process SIGKILL itself once frame N is written.
-        let killAfter = ProcessInfo.processInfo.environment["MRCNN_TEST_KILL_AFTER"].flatMap { Int($0) }
         job.onProgress = { done, total in
             if progress == nil { progress = ProgressReporter(total: total) }
             progress?.update(done: done)
-            if let killAfter, done >= killAfter { kill(getpid(), SIGKILL) }
         }
         let report: JobReport
         do {

@@ -14,7 +14,7 @@ struct MRCNN: AsyncParsableCommand {
     /// Tunes the allocator before any command runs (the Tensor library chooses and checks its kernels itself).
     static func main() async {
         // `--version` only: the version, the commit and the compute engine in use (ArgumentParser's own version
-        // string would be computed, with a git call, on every launch).
+        // string would measure the compute engine on every launch).
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             print(VersionText.text)
             return

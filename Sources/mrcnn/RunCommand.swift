@@ -168,6 +168,7 @@ struct RunCommand: AsyncParsableCommand {
         video.results = results
         video.results.timing = timing
         video.plugins = plugins
+        video.cacheDirectory = ToolEnvironment.cacheDirectory
         video.live = live.settings
         video.targetFPS = targetFps
         video.minSizeFloor = minSizeFloor

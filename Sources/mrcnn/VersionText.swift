@@ -1,7 +1,6 @@
-import Foundation
 import Tensor
 
-/// What `mrcnn --version` prints: the version, the commit it was built from (when built from a git checkout), and
+/// What `mrcnn --version` prints: the version, the commit it was built from (stamped at build time), and
 /// the compute engine in use on this CPU (sgemm kernels, oneDNN's ISA, the CPU's vector features).
 enum VersionText {
     static let version = "0.4.0"
@@ -15,19 +14,6 @@ enum VersionText {
         """
     }
 
-    /// `git rev-parse --short HEAD` of the source tree this binary was compiled from, or "commit unknown".
-    static var commit: String {
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-C", source.path, "rev-parse", "--short", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "commit unknown" }
-        process.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !out.isEmpty ? "commit \(out)" : "commit unknown"
-    }
+    /// The commit stamped at build time (see BuildPlugins/CommitStamp), or "commit unknown" outside a git checkout.
+    static var commit: String { BuildStamp.commit.map { "commit \($0)" } ?? "commit unknown" }
 }

@@ -45,7 +45,8 @@ struct WeightsCommand: ParsableCommand {
                 let file = try fileName ?? HubCheckpoint.file(ofModel: model ?? HubCheckpoint.known[0].model)
                 let reporter = quiet ? nil : ByteProgress()
                 let progress: (@Sendable (Int64, Int64) -> Void)? = reporter.map { r in { @Sendable in r.update(done: $0, total: $1) } }
-                let outcome = try ModelZoo.fetch(file: file, base: HubCheckpoint.baseURL(override: baseURL),
+                let outcome = try ModelZoo.fetch(file: file, base: HubCheckpoint.baseURL(override: baseURL, mirror: ToolEnvironment.weightsMirror),
+                                                   into: ToolEnvironment.cacheDirectory,
                                                    allowInsecure: insecureHttp, events: { event in
                     switch event {
                     case .replacing(.mismatch(let digest, let prefix)):
@@ -73,7 +74,7 @@ struct WeightsCommand: ParsableCommand {
 
         func run() throws {
             try JobConsole.reportingErrors {
-                let dir = ModelZoo.cacheDirectory()
+                let dir = ToolEnvironment.cacheDirectory
                 print("cache directory: \(dir.path)")
                 let width = HubCheckpoint.known.map(\.model.count).max() ?? 0
                 for entry in HubCheckpoint.known {

@@ -4,7 +4,7 @@ import Testing
 /// `tools/install.sh PREFIX` gives a tree that runs from any directory without the build or the toolchain's paths.
 @Suite("install")
 struct InstallTests {
-    @Test("the installed binary has a relative RUNPATH, finds its own Swift runtime and plugin API, and runs elsewhere")
+    @Test("the installed binary has a relative RUNPATH, finds its own Swift runtime, and runs elsewhere")
     func installedRuns() throws {
         let binary = try #require(CLIHarness.binary)
         let dir = try CLIHarness.makeTemporaryDirectory()
@@ -19,7 +19,7 @@ struct InstallTests {
         let dynamic = try CLIHarness.run(CLIHarness.tool("readelf"), ["-d", installed.path], in: dir).stdout
         #expect(dynamic.contains("Library runpath: [$ORIGIN/../lib/mrcnn]"), "\(dynamic)")
         let resolved = try CLIHarness.run(CLIHarness.tool("ldd"), [installed.path], in: dir).stdout
-        for name in ["libswiftCore.so", "libFoundation.so", "libMRCNNPluginAPI.so"] {
+        for name in ["libswiftCore.so", "libFoundation.so"] {
             let line = resolved.split(separator: "\n").first { $0.contains(name + " ") }.map(String.init) ?? "missing"
             #expect(line.contains("=> \(prefix.path)/bin/../lib/mrcnn/\(name)"), "\(name): \(line)")
         }

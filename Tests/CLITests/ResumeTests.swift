@@ -19,14 +19,62 @@ struct ResumeTests {
         return (video.sorted(), audio)
     }
 
-    /// Runs `arguments` with the process killing itself (SIGKILL) after `killAfter` frames.
+    /// A test-only preload library (built once per test process with the C compiler): it passes every write(2)
+    /// through and SIGKILLs the process right after the N-th complete line reaches a file ending in ".jsonl"
+    /// (N from KILL_AFTER_LINES). The results writers write one line per frame in one write(2), after the video
+    /// frame, so this is "killed after frame N" without any hook in the shipped binary.
+    static let killer: Result<URL, CLIHarness.Failure> = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mrcnn-kill-after-\(getpid())")
+        let source = dir.appendingPathComponent("kill_after_lines.c"), library = dir.appendingPathComponent("kill_after_lines.so")
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(killerSource.utf8).write(to: source)
+            let cc = try CLIHarness.run(CLIHarness.tool("cc"), ["-shared", "-fPIC", "-O2", "-o", library.path, source.path, "-ldl"], in: dir)
+            guard cc.status == 0 else { return .failure(CLIHarness.Failure(description: "cc failed: \(cc.stderr)")) }
+            return .success(library)
+        } catch {
+            return .failure(CLIHarness.Failure(description: "\(error)"))
+        }
+    }()
+
+    static let killerSource = #"""
+        #define _GNU_SOURCE
+        #include <dlfcn.h>
+        #include <limits.h>
+        #include <signal.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <unistd.h>
+        static long lines;
+        ssize_t write(int fd, const void *buf, size_t n) {
+            static ssize_t (*real)(int, const void *, size_t);
+            if (!real) real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+            ssize_t r = real(fd, buf, n);
+            const char *limit = getenv("KILL_AFTER_LINES");
+            if (r <= 0 || !limit) return r;
+            char link[64], path[PATH_MAX];
+            snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+            ssize_t len = readlink(link, path, sizeof path - 1);
+            if (len < 6) return r;
+            path[len] = 0;
+            if (strcmp(path + len - 6, ".jsonl") != 0) return r;
+            long added = 0;
+            for (ssize_t i = 0; i < r; i++) if (((const char *)buf)[i] == '\n') added++;
+            if (__atomic_add_fetch(&lines, added, __ATOMIC_SEQ_CST) >= atol(limit)) kill(getpid(), SIGKILL);
+            return r;
+        }
+        """#
+
+    /// Runs `arguments` under the preload library, so the process is SIGKILLed once `killAfter` frames are written.
     static func killed(_ arguments: [String], after killAfter: Int, in dir: URL) throws {
         guard let binary = CLIHarness.binary else { throw CLIHarness.Failure(description: "mrcnn binary not found") }
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = dir
-        process.environment = ProcessInfo.processInfo.environment.merging(["MRCNN_TEST_KILL_AFTER": "\(killAfter)"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["LD_PRELOAD": try killer.get().path, "KILL_AFTER_LINES": "\(killAfter)"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -89,12 +137,13 @@ struct ResumeTests {
         let input = dir.appendingPathComponent("clip.mp4"), other = dir.appendingPathComponent("other.mp4")
         try CLIHarness.makeClip(input, seconds: 2, audio: false)
         try CLIHarness.makeClip(other, seconds: 1, audio: false)
-        let output = dir.appendingPathComponent("out.mp4").path
-        try Self.killed(["run", input.path, "-o", output, "--stages", "render"], after: 20, in: dir)
-        let settings = try CLIHarness.mrcnn(["run", input.path, "-o", output, "--stages", "render", "--min-score", "0.3", "--resume"], in: dir)
+        let output = dir.appendingPathComponent("out.mp4").path, json = dir.appendingPathComponent("out.jsonl").path
+        try Self.killed(["run", input.path, "-o", output, "--json", json, "--stages", "render"], after: 20, in: dir)
+        let settings = try CLIHarness.mrcnn(["run", input.path, "-o", output, "--json", json, "--stages", "render",
+                                             "--min-score", "0.3", "--resume"], in: dir)
         #expect(settings.status != 0)
         #expect(settings.stderrLines.count == 1 && settings.stderr.contains("settings differ"), "stderr: \(settings.stderr)")
-        let input2 = try CLIHarness.mrcnn(["run", other.path, "-o", output, "--stages", "render", "--resume"], in: dir)
+        let input2 = try CLIHarness.mrcnn(["run", other.path, "-o", output, "--json", json, "--stages", "render", "--resume"], in: dir)
         #expect(input2.status != 0)
         #expect(input2.stderrLines.count == 1 && input2.stderr.contains("not the file"), "stderr: \(input2.stderr)")
     }

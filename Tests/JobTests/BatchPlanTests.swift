@@ -15,12 +15,12 @@ import Job
     }
 
     @Test func shardComesFromTheFlagOrTheIndexedJobVariable() throws {
-        #expect(try ShardPlan.resolve("2/3", environment: [:]) == ShardPlan(index: 2, count: 3))
-        #expect(try ShardPlan.resolve("/4", environment: ["JOB_COMPLETION_INDEX": "3"]) == ShardPlan(index: 3, count: 4))
-        #expect(try ShardPlan.resolve(nil, environment: ["JOB_COMPLETION_INDEX": "1", "MRCNN_SHARD_COUNT": "2"]) == ShardPlan(index: 1, count: 2))
-        #expect(try ShardPlan.resolve(nil, environment: ["JOB_COMPLETION_INDEX": "1"]) == .all)
+        #expect(try ShardPlan.resolve("2/3") == ShardPlan(index: 2, count: 3))
+        #expect(try ShardPlan.resolve("/4", completionIndex: "3") == ShardPlan(index: 3, count: 4))
+        #expect(try ShardPlan.resolve(nil, completionIndex: "1", shardCount: "2") == ShardPlan(index: 1, count: 2))
+        #expect(try ShardPlan.resolve(nil, completionIndex: "1") == .all)
         for bad in ["3/3", "-1/2", "1", "a/b", "1/0", "/2"] {
-            #expect(throws: JobError.self) { try ShardPlan.resolve(bad, environment: [:]) }
+            #expect(throws: JobError.self) { try ShardPlan.resolve(bad) }
         }
     }
 

@@ -45,12 +45,14 @@ struct ModelZooTests {
         #expect(try HubCheckpoint.url(base: "http://h/models", file: "a.pth", allowInsecure: true).absoluteString == "http://h/models/a.pth")
     }
 
-    @Test("cache directory: MRCNN_CACHE, else XDG_CACHE_HOME/mrcnn")
+    @Test("cache directory: the explicit one, else XDG_CACHE_HOME/mrcnn, else ~/.cache/mrcnn; the base URL")
     func cacheDirectory() {
-        #expect(ModelZoo.cacheDirectory(environment: ["MRCNN_CACHE": "/c", "XDG_CACHE_HOME": "/x"]).path == "/c")
-        #expect(ModelZoo.cacheDirectory(environment: ["XDG_CACHE_HOME": "/x"]).path == "/x/mrcnn")
-        #expect(HubCheckpoint.baseURL(environment: ["MRCNN_WEIGHTS_BASE_URL": "http://m/"]) == "http://m/")
-        #expect(HubCheckpoint.baseURL(override: "http://o/", environment: [:]) == "http://o/")
+        #expect(ModelZoo.cacheDirectory(explicit: "/c", xdgCacheHome: "/x").path == "/c")
+        #expect(ModelZoo.cacheDirectory(explicit: "", xdgCacheHome: "/x").path == "/x/mrcnn")
+        #expect(ModelZoo.cacheDirectory().path.hasSuffix("/.cache/mrcnn"))
+        #expect(HubCheckpoint.baseURL(mirror: "http://m/") == "http://m/")
+        #expect(HubCheckpoint.baseURL(override: "http://o/", mirror: "http://m/") == "http://o/")
+        #expect(HubCheckpoint.baseURL(mirror: "") == HubCheckpoint.defaultBaseURL)
     }
 
     @Test("cache states: missing, verified, mismatch")

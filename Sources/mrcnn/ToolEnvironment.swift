@@ -1,0 +1,22 @@
+import Foundation
+import Job
+import ModelZoo
+
+/// The environment variables the tool reads — the only place anything of mrcnn reads the process environment;
+/// the library modules get the values as arguments.
+enum ToolEnvironment {
+    static let variables = ProcessInfo.processInfo.environment
+
+    /// $MRCNN_CACHE, else $XDG_CACHE_HOME/mrcnn, else ~/.cache/mrcnn.
+    static var cacheDirectory: URL {
+        ModelZoo.cacheDirectory(explicit: variables["MRCNN_CACHE"], xdgCacheHome: variables["XDG_CACHE_HOME"])
+    }
+
+    /// The weights mirror: $MRCNN_WEIGHTS_BASE_URL (nil when unset).
+    static var weightsMirror: String? { variables["MRCNN_WEIGHTS_BASE_URL"] }
+
+    /// `--shard` resolved with $JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) and $MRCNN_SHARD_COUNT.
+    static func shard(_ text: String?) throws -> ShardPlan {
+        try ShardPlan.resolve(text, completionIndex: variables["JOB_COMPLETION_INDEX"], shardCount: variables["MRCNN_SHARD_COUNT"])
+    }
+}
