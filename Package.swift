@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMosquitto", path: "Sources/CMosquitto", pkgConfig: "libmosquitto",
+                       providers: [.apt(["libmosquitto-dev"])]),
         // oneDNN (Debian's libdnnl-dev ships no pkg-config file; the module map links "dnnl").
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
@@ -74,6 +76,8 @@ let package = Package(
         .target(name: "ModelZoo", dependencies: ["Checkpoint", "MaskRCNN", "HostAddress", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "PluginHost", dependencies: ["Pipeline"], swiftSettings: strict),
+        // Results to a message broker (MQTT, on Eclipse Mosquitto's client library).
+        .target(name: "Publish", dependencies: ["CMosquitto"], swiftSettings: strict),
         .target(name: "Job", dependencies: ["VideoIO", "Pipeline", "Preview", "Results", "PluginHost",
                                             "Detector", "Tracker", "Renderer"], swiftSettings: strict),
 
@@ -95,6 +99,7 @@ let package = Package(
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "MaskRCNN", "Checkpoint"], swiftSettings: strict),
+        .testTarget(name: "PublishTests", dependencies: ["Publish"], swiftSettings: strict),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),

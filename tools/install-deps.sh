@@ -7,7 +7,10 @@ set -euo pipefail
 # chromium: the live-preview test screenshots the page with headless Chromium.
 # libturbojpeg0-dev: JPEG stills are decoded with libjpeg-turbo, as PIL decodes them. libdnnl-dev: oneDNN.
 # patchelf: tools/install.sh gives the installed binary a relative RUNPATH.
-packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config ffmpeg chromium patchelf)
+# libmosquitto-dev: --publish mqtt://… (Eclipse Mosquitto's client library); mosquitto, mosquitto-clients and openssl:
+# the tests start a real broker on loopback, subscribe with mosquitto_sub and make a test CA for TLS.
+packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config ffmpeg chromium patchelf
+          libmosquitto-dev mosquitto mosquitto-clients openssl)
 
 missing=()
 for package in "${packages[@]}"; do

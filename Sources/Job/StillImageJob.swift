@@ -16,6 +16,8 @@ public struct StillImageJob {
     /// backend, proposals, detections, classes.
     public var options: [String: String]
     public var imageIDFromName = false
+    /// How the images are read (EXIF orientation applied, a JPEG cut short refused, by default).
+    public var imageOptions = StillImageOptions()
     /// Where unset weights are found.
     public var cacheDirectory = ModelZoo.defaultCacheDirectory
     /// Called after each image with its path, the number of instances and the seconds it took.
@@ -57,7 +59,7 @@ public struct StillImageJob {
         var results: [COCOResult] = []
         let start = ContinuousClock.now
         for (i, path) in images.enumerated() {
-            let image = try ImageFile.read(path: path)
+            let image = try ImageFile.read(path: path, options: imageOptions)
             let t0 = ContinuousClock.now
             let instances = detector.detect(RGBImage(width: image.width, height: image.height, pixels: image.rgb))
             onImage(path, instances.count, t0.duration(to: .now).inSeconds)

@@ -1,17 +1,38 @@
 import CFFmpeg
 import Foundation
 
+/// How a still is read: whether its EXIF orientation is applied and whether a file cut short is accepted.
+public struct StillImageOptions: Sendable, Equatable {
+    /// Turn the picture upright per its EXIF orientation (PIL's `exif_transpose`, as detectron2 and OpenCV read
+    /// photos); false keeps the stored pixels, as PIL's `Image.open` alone gives them (raw-pixel parity).
+    public var applyOrientation: Bool
+    /// Accept a JPEG that ends before its picture (the rest grey, as PIL's `LOAD_TRUNCATED_IMAGES`) instead of
+    /// refusing it.
+    public var acceptTruncated: Bool
+
+    public init(applyOrientation: Bool = true, acceptTruncated: Bool = false) {
+        self.applyOrientation = applyOrientation
+        self.acceptTruncated = acceptTruncated
+    }
+}
+
 /// Reads one still image (PNG, JPEG, BMP, ...) as packed RGB24 (JPEG through libjpeg-turbo, the rest through FFmpeg), and writes RGB24 as PNG;
 /// stateless, callable from any thread.
 public enum ImageFile {
-    /// The first picture of the file as width*height*3 RGB bytes (alpha dropped, not blended).
-    /// JPEG files are decoded with libjpeg-turbo as PIL decodes them (the pixels torchvision's users feed).
-    public static func read(path: String) throws -> (width: Int, height: Int, rgb: [UInt8]) {
-        if let head = FileHandle(forReadingAtPath: path).flatMap({ h in defer { try? h.close() }; return try? h.read(upToCount: 3) }),
-           JPEGDecoder.isJPEG(head) {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            if let image = try JPEGDecoder.decode(bytes, path: path) { return image }
-        }
+    /// The first picture of the file as width*height*3 RGB bytes (alpha dropped, not blended), upright per its EXIF
+    /// orientation unless `options` say otherwise. JPEG files are decoded with libjpeg-turbo as PIL decodes them
+    /// (the pixels torchvision's users feed); a JPEG cut short is `VideoIOError.truncatedImage`.
+    public static func read(path: String, options: StillImageOptions = StillImageOptions()) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        let head = FileHandle(forReadingAtPath: path).flatMap { h in defer { try? h.close() }; return try? h.read(upToCount: 3) }
+        guard let head, JPEGDecoder.isJPEG(head) else { return try readWithFFmpeg(path: path) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let stored = try JPEGDecoder.decode(bytes, path: path, acceptTruncated: options.acceptTruncated) ?? readWithFFmpeg(path: path)
+        guard options.applyOrientation, let orientation = ExifOrientation.of(jpeg: bytes) else { return stored }
+        return orientation.upright(width: stored.width, height: stored.height, rgb: stored.rgb)
+    }
+
+    /// The first frame FFmpeg decodes from the file.
+    static func readWithFFmpeg(path: String) throws -> (width: Int, height: Int, rgb: [UInt8]) {
         let source = try VideoSource(url: path)
         defer { source.close() }
         let frame: DecodedFrame?

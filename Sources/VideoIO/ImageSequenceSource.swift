@@ -1,8 +1,9 @@
 import Foundation
 
 /// Still images as a video: a glob (`frames/*.jpg`), a printf pattern (`img_%04d.png`) or a directory of images,
-/// in name order, each decoded as `ImageFile.read` decodes stills (JPEG as PIL does), at `frameRate` frames per
-/// second (timestamps in 1/frameRate ticks). Every image must have the first one's size. Use from one thread.
+/// in name order, each decoded as `ImageFile.read` decodes stills (JPEG as PIL does, upright per EXIF unless
+/// `options` say otherwise), at `frameRate` frames per second (timestamps in 1/frameRate ticks). Every image must
+/// have the first one's size. Use from one thread.
 public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
     public let url: String
     public let info: VideoInfo
@@ -12,6 +13,7 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
     private var pending: (width: Int, height: Int, rgb: [UInt8])?
     private let lock = NSLock()
     private var stopped = false
+    private let options: StillImageOptions
 
     /// Image file extensions a directory input is read for (case-insensitive).
     public static let extensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
@@ -55,10 +57,11 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
         return paths
     }
 
-    public init(pattern: String, frameRate: Double = 25) throws {
+    public init(pattern: String, frameRate: Double = 25, options: StillImageOptions = StillImageOptions()) throws {
         url = pattern
+        self.options = options
         paths = try Self.expand(pattern)
-        let first = try ImageFile.read(path: paths[0])
+        let first = try ImageFile.read(path: paths[0], options: options)
         pending = first
         let rate = frameRate > 0 ? frameRate : 25
         info = VideoInfo(width: first.width, height: first.height, timeBaseNum: 1, timeBaseDen: Int32(rate.rounded()),
@@ -70,7 +73,7 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
         if lock.withLock({ stopped }) || position >= paths.count { return nil }
         let path = paths[position]
         let image: (width: Int, height: Int, rgb: [UInt8])
-        if let first = pending { image = first; pending = nil } else { image = try ImageFile.read(path: path) }
+        if let first = pending { image = first; pending = nil } else { image = try ImageFile.read(path: path, options: options) }
         guard image.width == info.width, image.height == info.height else {
             throw VideoIOError.invalidFrame(path: path, reason: "is \(image.width)x\(image.height); the sequence started at \(info.width)x\(info.height) (every image of a sequence must have the same size)")
         }

@@ -16,6 +16,8 @@ public enum VideoIOError: Error, CustomStringConvertible, Sendable {
     case truncated(path: String, framesDecoded: Int)
     /// An image file that decodes to no picture.
     case noImage(path: String)
+    /// An image file that ends before its picture does (PIL: "image file is truncated").
+    case truncatedImage(path: String)
     /// The output file cannot be created (missing directory, no permission, ...).
     case cannotCreateOutput(path: String, reason: String)
     /// A frame handed to a sink has the wrong size or timestamp.
@@ -46,6 +48,8 @@ public enum VideoIOError: Error, CustomStringConvertible, Sendable {
             return "\(path): file is truncated or damaged; decoding stopped after \(framesDecoded) frames"
         case .noImage(let path):
             return "\(path): contains no decodable image"
+        case .truncatedImage(let path):
+            return "\(path): image file is truncated (it ends before its picture does)"
         case .cannotCreateOutput(let path, let reason):
             return "\(path): cannot create output file (\(reason))"
         case .invalidFrame(let path, let reason):
