@@ -16,23 +16,26 @@ public final class DetectorStage: Stage {
     /// work is spent on classes nobody asked for.
     let classes: Set<Int>?
     let workspace = Workspace()
+    let reportWait: @Sendable (Duration) -> Void
     private var previous: [BoxF] = []
 
-    init(models: PrecisionModels<MaskRCNN>, gate: ComputeGate, detectEvery: Int = 1, classes: Set<Int>? = nil) {
+    init(models: PrecisionModels<MaskRCNN>, gate: ComputeGate, detectEvery: Int = 1, classes: Set<Int>? = nil,
+         reportWait: @escaping @Sendable (Duration) -> Void = { _ in }) {
         self.models = models
         self.gate = gate
         self.detectEvery = max(detectEvery, 1)
         self.classes = classes
+        self.reportWait = reportWait
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
         // A frame may carry the settings a frame-rate controller chose for it; they override the stage's options.
-        let settings = batch.indices.map { batch[$0].settings() }
+        let settings = batch.indices.map { batch[$0].resolveSettings() }
         let every = settings.map { $0?.keyframeInterval ?? detectEvery }
         func input(_ r: FrameRecord) -> RGBInput { RGBInput(width: r.image.width, height: r.image.height, pixels: r.image.pixels) }
         var features = [ImageFeatures?](repeating: nil, count: batch.count)
         var detections = [[Detection]](repeating: [], count: batch.count)
-        try gate.run {
+        try gate.run(reportWait: reportWait) {
             // Frames at one precision run together (a controller's precision change splits a batch at most once).
             try models.forEachGroup(settings.map { $0?.precision }) { model, indices in
                 if indices.allSatisfy({ every[$0] <= 1 }) {

@@ -15,19 +15,22 @@ public final class KeypointStage: Stage {
     /// People scoring below this get no keypoints and cost no keypoint-head work.
     let minScore: Float
     let workspace = Workspace()
+    let reportWait: @Sendable (Duration) -> Void
 
-    init(models: PrecisionModels<KeypointRCNN>, gate: ComputeGate, visibleScore: Float, afterDetector: Bool, minScore: Float = 0) {
+    init(models: PrecisionModels<KeypointRCNN>, gate: ComputeGate, visibleScore: Float, afterDetector: Bool, minScore: Float = 0,
+         reportWait: @escaping @Sendable (Duration) -> Void = { _ in }) {
         self.models = models
         self.gate = gate
         self.visibleScore = visibleScore
         self.afterDetector = afterDetector
         self.minScore = minScore
+        self.reportWait = reportWait
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
-        let settings = batch.indices.map { batch[$0].settings() }
+        let settings = batch.indices.map { batch[$0].resolveSettings() }
         var detections = [[Detection]](repeating: [], count: batch.count)
-        try gate.run {
+        try gate.run(reportWait: reportWait) {
             try models.forEachGroup(settings.map { $0?.precision }) { model, indices in
                 let features = indices.map { i in
                     model.detector.features(RGBInput(width: batch[i].image.width, height: batch[i].image.height,

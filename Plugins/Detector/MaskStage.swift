@@ -13,11 +13,14 @@ public final class MaskStage: Stage {
     let gate: ComputeGate
     let minScore: Float
     let workspace = Workspace()
+    let reportWait: @Sendable (Duration) -> Void
 
-    init(models: PrecisionModels<MaskRCNN>, gate: ComputeGate, minScore: Float = 0) {
+    init(models: PrecisionModels<MaskRCNN>, gate: ComputeGate, minScore: Float = 0,
+         reportWait: @escaping @Sendable (Duration) -> Void = { _ in }) {
         self.models = models
         self.gate = gate
         self.minScore = minScore
+        self.reportWait = reportWait
     }
 
     public func process(_ batch: inout [FrameRecord]) throws {
@@ -30,8 +33,8 @@ public final class MaskStage: Stage {
         let picked = slots.map { slot in slot!.detections.indices.filter { slot!.detections[$0].score >= minScore } }
         var detections = zip(slots, picked).map { slot, idx in idx.map { slot!.detections[$0] } }
         // The head at the precision the detector ran each frame at (the settings it fixed on the frame).
-        let precisions = batch.indices.map { batch[$0].settings()?.precision }
-        try gate.run {
+        let precisions = batch.indices.map { batch[$0].resolveSettings()?.precision }
+        try gate.run(reportWait: reportWait) {
             try models.forEachGroup(precisions) { model, indices in
                 var part = indices.map { detections[$0] }
                 model.predictMasks(indices.map { features[$0] }, &part, workspace: workspace)

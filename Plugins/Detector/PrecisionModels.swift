@@ -31,9 +31,9 @@ public final class PrecisionModels<Model: Sendable>: Sendable {
         models.withLock { $0[standard]! }
     }
 
-    /// The model for a frame: its settings' precision by name (nil or unknown: the stage's own).
-    public func model(for precision: String?) throws -> Model {
-        let p = (precision.flatMap(Precision.named) ?? standard).effective
+    /// The model for a frame: its settings' precision (nil, or a name the engine does not know: the stage's own).
+    public func model(for precision: ModelPrecision?) throws -> Model {
+        let p = (precision.flatMap { Precision(rawValue: $0.name) } ?? standard).effective
         return try models.withLock { loaded in
             if let m = loaded[p] { return m }
             let m = try build(p)
@@ -44,13 +44,13 @@ public final class PrecisionModels<Model: Sendable>: Sendable {
 
     /// Runs `body` once per group of frames sharing a precision (`groups`), with that precision's model and the
     /// group's frame indices.
-    public func forEachGroup(_ precisions: [String?], _ body: (Model, [Int]) throws -> Void) throws {
+    public func forEachGroup(_ precisions: [ModelPrecision?], _ body: (Model, [Int]) throws -> Void) throws {
         for group in Self.groups(precisions) { try body(try model(for: group.precision), group.indices) }
     }
 
     /// Indices of `batch` grouped by the precision each frame runs at, in first-seen order (usually one group).
-    public static func groups(_ precisions: [String?]) -> [(precision: String?, indices: [Int])] {
-        var out: [(precision: String?, indices: [Int])] = []
+    public static func groups(_ precisions: [ModelPrecision?]) -> [(precision: ModelPrecision?, indices: [Int])] {
+        var out: [(precision: ModelPrecision?, indices: [Int])] = []
         for (i, p) in precisions.enumerated() {
             if let g = out.firstIndex(where: { $0.precision == p }) { out[g].indices.append(i) } else { out.append((p, [i])) }
         }

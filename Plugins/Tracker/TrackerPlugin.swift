@@ -1,50 +1,59 @@
 import Foundation
 import Pipeline
 
-/// Registers the tracker's stage.
+/// Registers the tracker's stage; its options are declared once here, with `TrackerConfig`'s defaults.
 public enum TrackerPlugin {
-    /// The tracker's options, with `TrackerConfig`'s defaults.
-    public static let options: [StageOption] = {
-        let c = TrackerConfig()
-        return [
-            .float("high-score", default: c.highScore, help: "detections scoring at least this are matched first and start tracks (ByteTrack's high threshold)"),
-            .float("low-score", default: c.lowScore, help: "lowest score of detections matched in the second pass (detector.score-threshold must be at or below it)"),
-            StageOption("new-track-score", .float, default: nil, help: "unmatched detections scoring at least this start a track; unset: high-score"),
-            .float("match-iou", default: Float(c.matchIoU), help: "least IoU for a first-pass match"),
-            .float("low-match-iou", default: Float(c.lowMatchIoU), help: "least IoU for a second-pass match"),
-            .int("min-hits", default: c.minHits, help: "matched frames before a track is confirmed and gets an id"),
-            .int("max-age", default: c.maxAge, help: "frames a lost track is kept before it is removed"),
-            .bool("use-masks", default: c.useMasks, help: "associate by mask IoU when both sides have masks (false: boxes only)"),
-        ]
-    }()
+    private static let c = TrackerConfig()
+    public static let highScore = OptionKey<Float>.float(
+        "high-score", default: c.highScore, within: 0...1, score: true,
+        help: "detections scoring at least this are matched first and start tracks (ByteTrack's high threshold)",
+        flag: .value("track-high"))
+    public static let lowScore = OptionKey<Float>.float(
+        "low-score", default: c.lowScore, within: 0...1, score: true,
+        help: "lowest score of detections matched in the second pass (detector.score-threshold must be at or below it)",
+        flag: .value("track-low"))
+    public static let newTrackScore = OptionKey<Float?>.float(
+        "new-track-score", within: 0...1, score: true, unset: "high-score",
+        help: "unmatched detections scoring at least this start a track")
+    public static let matchIoU = OptionKey<Float>.float("match-iou", default: Float(c.matchIoU), within: 0...1,
+                                                        help: "least IoU for a first-pass match")
+    public static let lowMatchIoU = OptionKey<Float>.float("low-match-iou", default: Float(c.lowMatchIoU), within: 0...1,
+                                                           help: "least IoU for a second-pass match")
+    public static let minHits = OptionKey<Int>.int("min-hits", default: c.minHits, atLeast: 1,
+                                                   help: "matched frames before a track is confirmed and gets an id",
+                                                   flag: .value("min-hits"))
+    public static let maxAge = OptionKey<Int>.int("max-age", default: c.maxAge, atLeast: 0,
+                                                  help: "frames a lost track is kept before it is removed", flag: .value("max-age"))
+    public static let useMasks = OptionKey<Bool>.bool("use-masks", default: c.useMasks,
+                                                      help: "associate by mask IoU when both sides have masks (false: boxes only)",
+                                                      flag: .switch("track-boxes-only", sets: "false"))
 
-    /// A `TrackerConfig` from the stage's options; one-line errors for values out of range.
-    public static func config(from context: StageContext) throws -> TrackerConfig {
+    /// The tracker's options, in listing order.
+    public static let options: [any StageOption] = [highScore, lowScore, newTrackScore, matchIoU, lowMatchIoU, minHits, maxAge, useMasks]
+
+    /// A `TrackerConfig` from the stage's checked options; one-line error when the two score passes contradict.
+    public static func config(from values: OptionValues) throws -> TrackerConfig {
         var c = TrackerConfig()
-        c.highScore = try context.float("high-score")
-        c.lowScore = try context.float("low-score")
-        c.newTrackScore = context.string("new-track-score") == nil ? c.highScore : try context.float("new-track-score")
-        c.matchIoU = Double(try context.float("match-iou"))
-        c.lowMatchIoU = Double(try context.float("low-match-iou"))
-        c.minHits = try context.int("min-hits")
-        c.maxAge = try context.int("max-age")
-        c.useMasks = try context.bool("use-masks")
+        c.highScore = try values[highScore]
+        c.lowScore = try values[lowScore]
+        c.newTrackScore = try values[newTrackScore] ?? c.highScore
+        c.matchIoU = Double(try values[matchIoU])
+        c.lowMatchIoU = Double(try values[lowMatchIoU])
+        c.minHits = try values[minHits]
+        c.maxAge = try values[maxAge]
+        c.useMasks = try values[useMasks]
         guard c.lowScore <= c.highScore else {
             throw StageError.invalidOption(key: "tracker.low-score", value: "\(c.lowScore)", expected: "at most tracker.high-score (\(c.highScore))")
         }
-        for (key, v) in [("match-iou", c.matchIoU), ("low-match-iou", c.lowMatchIoU)] where !(0...1).contains(v) {
-            throw StageError.invalidOption(key: "tracker.\(key)", value: "\(v)", expected: "a number in [0, 1]")
-        }
-        guard c.minHits >= 1 else { throw StageError.invalidOption(key: "tracker.min-hits", value: "\(c.minHits)", expected: "an integer ≥ 1") }
-        guard c.maxAge >= 0 else { throw StageError.invalidOption(key: "tracker.max-age", value: "\(c.maxAge)", expected: "an integer ≥ 0") }
         return c
     }
 
-    /// Adds `tracker` (needs boxes, provides track ids).
+    /// Adds `tracker` (needs boxes, provides track ids; keeps state, which replayed results rebuild on resume).
     public static func register(in registry: StageRegistry) {
         registry.register("tracker", summary: "track instances across frames (Kalman + Hungarian, ByteTrack passes, mask IoU)",
-                          needs: [.boxes], provides: [.trackIDs], options: options) { context in
-            TrackerStage(config: try config(from: context))
+                          needs: [.boxes], provides: [.trackIDs], options: options,
+                          traits: StageTraits(replayable: true, instanceUse: .all)) { context in
+            TrackerStage(config: try config(from: context.options))
         }
     }
 }

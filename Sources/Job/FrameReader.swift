@@ -31,9 +31,11 @@ final class FrameReader: Sendable {
             count.withLock { $0 += 1 }
             frame = next
         } while frame.index < skip
+        let now = ContinuousClock.now
         var record = FrameRecord(index: frame.index, pts: frame.pts, time: frame.time,
-                                 image: RGBImage(width: frame.width, height: frame.height, pixels: frame.rgb))
-        FrameTiming.record("decode", ms: started.duration(to: .now).inSeconds * 1000, in: &record)
+                                 image: RGBImage(width: frame.width, height: frame.height, pixels: frame.rgb),
+                                 timing: FrameTiming(readAt: now))
+        record.timing.add("decode", ms: started.duration(to: now).inSeconds * 1000)
         stamp?(&record)
         return record
     }

@@ -36,7 +36,7 @@ final class JobCheckpoint {
 
     /// Writes the sidecar for a fresh run, or (when `resume` and a sidecar exists) checks it against this job,
     /// cuts every output back to the last frame all of them hold and returns where to continue.
-    func begin(_ job: VideoJob, resume: Bool) throws -> Start {
+    func begin(_ job: VideoJob, resume: Bool, plan: JobPlan) throws -> Start {
         let previous = try? ResumeState.load(statePath)
         guard let identity = ResumeState.identify(job.input) else {
             if resume { throw JobError.cannotResume(output: output, reason: "the input is not a file") }
@@ -50,7 +50,7 @@ final class JobCheckpoint {
             guard previous.settings == settings else {
                 throw JobError.cannotResume(output: output, reason: "the settings differ from the interrupted run's")
             }
-            if let start = try continuing(previous, job: job) { return start }
+            if let start = try continuing(previous, job: job, plan: plan) { return start }
         }
         for segment in previous?.segments ?? [] { try? FileManager.default.removeItem(atPath: segment.path) }
         state = ResumeState(input: identity, settings: settings)
@@ -59,7 +59,7 @@ final class JobCheckpoint {
     }
 
     /// The resume proper; nil when nothing usable was written (then the run starts over).
-    private func continuing(_ previous: ResumeState, job: VideoJob) throws -> Start? {
+    private func continuing(_ previous: ResumeState, job: VideoJob, plan: JobPlan) throws -> Start? {
         var segments = previous.segments.filter { FileManager.default.fileExists(atPath: $0.path) }
         if FileManager.default.fileExists(atPath: output), try MP4Boxes.trimToComplete(path: output) > 0,
            let frames = try? MP4Join.videoTimestamps(path: output).pts.count, frames > 0 {
@@ -74,8 +74,7 @@ final class JobCheckpoint {
             jsonText = FileManager.default.contents(atPath: json) ?? Data()
             resultsFrames.append(ResumePoint.lines(jsonText!, keep: 0).complete)
         }
-        let every = Int(job.options["detector.detect-every"] ?? "1") ?? 1
-        let skip = ResumePoint.frame(video: video, results: resultsFrames, keyframeEvery: job.chain.contains("detector") ? every : 1)
+        let skip = ResumePoint.frame(video: video, results: resultsFrames, keyframeEvery: plan.keyframeEvery)
         guard skip > 0, previous.origin != nil else {
             for segment in segments { try? FileManager.default.removeItem(atPath: segment.path) }
             return nil
@@ -95,7 +94,7 @@ final class JobCheckpoint {
             try cut(path, to: ResumePoint.trackLines(FileManager.default.contents(atPath: path) ?? Data(), keep: skip))
         }
         var start = Start(skip: skip, origin: previous.origin)
-        start.warmup = ResumePoint.warmup(chain: job.chain, haveResults: job.results.json != nil && job.leadingStages.isEmpty)
+        start.warmup = ResumePoint.warmup(traits: plan.traits, haveResults: job.results.json != nil && job.leadingStages.isEmpty)
         if case .replay = start.warmup, let json = job.results.json { start.saved = try ResultsReader.load(path: json) }
         var next = previous
         next.segments = kept

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Preview
 import VideoIO
 
 /// How a job reads its input: frame policy (nil = by input kind), reconnecting and read timeout of live sources,
@@ -23,6 +24,21 @@ public struct LiveSettings: Sendable {
         self.readTimeout = readTimeout
         self.serve = serve
         self.serveToken = serveToken
+    }
+
+    /// One-line errors for out-of-range timeouts, a bad preview address or token, a token without a server.
+    public func check() throws {
+        guard reconnectTimeout.isFinite, reconnectTimeout >= 0 else {
+            throw JobError.invalidSetting(name: "reconnect-timeout", value: "\(reconnectTimeout)", expected: "a number ≥ 0")
+        }
+        guard readTimeout.isFinite, readTimeout > 0 else {
+            throw JobError.invalidSetting(name: "read-timeout", value: "\(readTimeout)", expected: "a number > 0")
+        }
+        if let serve { _ = try PreviewServer.parse(serve) }
+        if let serveToken {
+            guard serve != nil else { throw JobError.tokenWithoutServer }
+            try PreviewAccess.check(token: serveToken)
+        }
     }
 
     /// The policy for `input`: the one set, else `latest` for live inputs and `lossless` for files.

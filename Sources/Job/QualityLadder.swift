@@ -1,8 +1,9 @@
 import Pipeline
 
 /// The one quality ladder a frame-rate controller moves along, best first. Each rung changes one setting of the
-/// rung above, in this fixed order: precision fp32 → bf16 (only with `bf16`), proposals → 300, keyframe interval
-/// 1 → 2 → 3 (only with `keyframes`), then short side 800 → 640 → 512 → 480 → 416 → 320, never below `floor`.
+/// rung above, in this fixed order, each only when the controlled stage lists it as adjustable: precision fp32 →
+/// bf16, proposals → 300, keyframe interval 1 → 2 → 3, then short side 800 → 640 → 512 → 480 → 416 → 320, never
+/// below `floor`.
 /// Rung 0 is the user's own settings. Also gives each rung's a-priori relative cost (`estimatedCost`), used until
 /// the rung has been measured. A plain value.
 public struct QualityLadder: Sendable, Equatable {
@@ -15,23 +16,29 @@ public struct QualityLadder: Sendable, Equatable {
     /// The largest keyframe interval the ladder uses.
     public static let maxKeyframeInterval = 3
 
-    public init(start: FrameSettings, bf16: Bool = false, keyframes: Bool = true, floor: Int = 320) {
+    public init(start: FrameSettings, adjustable: Set<FrameSettings.Field> = [.shortSide, .proposals, .keyframeInterval],
+                floor: Int = 320) {
+        // Rung 0 is `start`; an adjustable field it leaves unset starts at torchvision's value.
         var rung = start
-        rung.precision = start.precision ?? "fp32"
-        rung.shortSide = start.shortSide ?? 800
-        rung.proposals = start.proposals ?? 1000
-        rung.keyframeInterval = start.keyframeInterval ?? 1
+        if adjustable.contains(.precision) { rung.precision = start.precision ?? .fp32 }
+        if adjustable.contains(.shortSide) { rung.shortSide = start.shortSide ?? 800 }
+        if adjustable.contains(.proposals) { rung.proposals = start.proposals ?? 1000 }
+        if adjustable.contains(.keyframeInterval) { rung.keyframeInterval = start.keyframeInterval ?? 1 }
         var rungs = [rung]
         func step(_ change: (inout FrameSettings) -> Void) {
             change(&rung)
             rungs.append(rung)
         }
-        if bf16, rung.precision == "fp32" { step { $0.precision = "bf16" } }
-        if rung.proposals! > Self.fewProposals { step { $0.proposals = Self.fewProposals } }
-        if keyframes {
-            while rung.keyframeInterval! < Self.maxKeyframeInterval { step { $0.keyframeInterval! += 1 } }
+        if rung.precision == .fp32, adjustable.contains(.precision) { step { $0.precision = .bf16 } }
+        if let proposals = rung.proposals, proposals > Self.fewProposals, adjustable.contains(.proposals) {
+            step { $0.proposals = Self.fewProposals }
         }
-        for side in Self.shortSides where side < rung.shortSide! && side >= floor { step { $0.shortSide = side } }
+        while let k = rung.keyframeInterval, k < Self.maxKeyframeInterval, adjustable.contains(.keyframeInterval) {
+            step { $0.keyframeInterval = k + 1 }
+        }
+        if let side = rung.shortSide, adjustable.contains(.shortSide) {
+            for smaller in Self.shortSides where smaller < side && smaller >= floor { step { $0.shortSide = smaller } }
+        }
         self.rungs = rungs
     }
 
@@ -48,6 +55,6 @@ public struct QualityLadder: Sendable, Equatable {
         let k = Double(max(s.keyframeInterval ?? 1, 1))
         let convs = area * (85 + 30 / k)
         let box = 29 * Double(s.proposals ?? 1000) / 1000 * ((k - 1) / k * 0.1 + 1 / k)   // regressed boxes: ~100
-        return (s.precision == "bf16" ? convs / 2.5 : convs) + box
+        return (s.precision == .bf16 ? convs / 2.5 : convs) + box
     }
 }

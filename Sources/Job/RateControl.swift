@@ -25,24 +25,20 @@ final class RateControl: @unchecked Sendable {
         self.log = log
     }
 
-    /// Puts the dial and the read time on a frame just read.
-    static let readTime = FeatureKey<ContinuousClock.Instant>("read-time")
-    func stamp(_ record: inout FrameRecord) {
-        record.features[SettingsDial.key] = dial
-        record.features[Self.readTime] = .now
-    }
+    /// Puts the dial on a frame just read.
+    func stamp(_ record: inout FrameRecord) { record.dial = dial }
 
     /// A finished frame reached the sink.
     func finished(_ record: FrameRecord) {
         let now = ContinuousClock.now
         defer { lastDelivery = now }
-        let frameSettings = record.features[FrameSettings.key]
+        let frameSettings = record.settings
         if frameSettings == controller.settings {
             if heldSince == nil { heldSince = now }
             heldLast = now
             heldFrames += 1
         }
-        let since = policy == .latest ? record.features[Self.readTime] : lastDelivery
+        let since = policy == .latest ? record.timing.readAt : lastDelivery
         guard let since else { return }
         guard let change = controller.observe(frameSettings, seconds: since.duration(to: now).inSeconds) else { return }
         changes += 1

@@ -1,14 +1,8 @@
 import Foundation
+import Pipeline
 
 /// Where a resumed run continues and what it may skip before that point; pure functions.
 public enum ResumePoint {
-    /// Stages that compute each frame from that frame alone (the detector also in keyframe mode, once the resume
-    /// point is a keyframe): frames before the resume point need not go through them again.
-    public static let perFrame: Set<String> = ["detector", "mask", "keypoints", "render"]
-    /// Stages that keep state across frames but change the instances only by adding track ids: their state is
-    /// rebuilt by replaying the saved results of the frames before the resume point through them.
-    public static let replayable: Set<String> = ["tracker", "render"]
-
     /// The frame to continue from: the fewest frames any output holds whole (video frames, results frames),
     /// rounded down to a multiple of the detector's keyframe interval.
     public static func frame(video: Int, results: [Int], keyframeEvery: Int) -> Int {
@@ -28,11 +22,13 @@ public enum ResumePoint {
         case recompute
     }
 
-    /// The warm-up for `chain`; `haveResults` when the JSON Lines of the frames before the resume point exist.
-    public static func warmup(chain: [String], haveResults: Bool) -> Warmup {
-        let prefix = chain.prefix { perFrame.contains($0) }.count
-        if prefix == chain.count { return .skip }
-        guard haveResults, chain[prefix...].allSatisfy({ replayable.contains($0) }) else { return .recompute }
+    /// The warm-up for a chain whose stages have `traits` (in order): per-frame stages at its head are bypassed,
+    /// replayable ones after them rebuild their state from the saved results; `haveResults` when the JSON Lines of
+    /// the frames before the resume point exist.
+    public static func warmup(traits: [StageTraits], haveResults: Bool) -> Warmup {
+        let prefix = traits.prefix(while: \.perFrame).count
+        if prefix == traits.count { return .skip }
+        guard haveResults, traits[prefix...].allSatisfy(\.replayable) else { return .recompute }
         return .replay(prefix: prefix)
     }
 

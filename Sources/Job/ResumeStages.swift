@@ -34,7 +34,7 @@ final class ResumeBypass: Stage {
 
     /// `plan` with its stage wrapped.
     static func wrap(_ plan: StagePlan, before: Int) -> StagePlan {
-        StagePlan(name: plan.name) { ResumeBypass(inner: try plan.make(), before: before) }
+        StagePlan(name: plan.name, waits: plan.waits) { ResumeBypass(inner: try plan.make(), before: before) }
     }
 
     func process(_ batch: inout [FrameRecord]) throws {

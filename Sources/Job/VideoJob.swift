@@ -31,6 +31,8 @@ public struct VideoJob {
     /// Stages run before the registry's chain (e.g. a `ReplayStage` of saved results), and what they provide.
     public var leadingStages: [StagePlan] = []
     public var leadingProvide: Set<Capability> = []
+    /// Files the job reads besides the input (e.g. saved results a leading stage replays): never overwritten.
+    public var protectedInputs: [String] = []
     /// Runtime plugins (.so paths) whose stages join the registry.
     public var plugins: [String] = []
     /// Where the model stages find the official checkpoints when no weights are named.
@@ -60,10 +62,18 @@ public struct VideoJob {
         self.options = options
     }
 
+    /// Sets option `key` of `stage` to `value`, written as the option reads it back (`set(TrackerPlugin.maxAge, 60,
+    /// on: "tracker")`); the same as assigning its text in `options`.
+    public mutating func set<Value>(_ key: OptionKey<Value>, _ value: Value, on stage: String) {
+        options["\(stage).\(key.name)"] = key.format(value)
+    }
+
     /// Refuses outputs that would overwrite the input or each other, or that cannot be created.
     public func checkPaths() throws {
         let outputs = (output.map { [$0] } ?? []) + results.all
-        for path in outputs where OutputPaths.same(input, path) { throw JobError.outputIsInput(path) }
+        for path in outputs where ([input] + protectedInputs).contains(where: { OutputPaths.same($0, path) }) {
+            throw JobError.outputIsInput(path)
+        }
         for path in results.all { try OutputPaths.checkWritable(path) }
         if Set(outputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < outputs.count {
             throw JobError.outputsCollide
@@ -71,30 +81,16 @@ public struct VideoJob {
     }
 
     /// Runs the job to the end of the input, the frame limit or `stop`; throws the first error (the outputs then
-    /// keep what was written, and a video with no frame is removed).
+    /// keep what was written, and a video with no frame is removed). Everything `check()` checks fails before any
+    /// file is written or any server started.
     public func run() async throws -> JobReport {
-        try checkPaths()
-        let registry = try StageCatalog.makeRegistry(plugins: plugins, cache: cacheDirectory)
-        let options = HeadCut.apply(to: options, chain: chain, leading: !leadingStages.isEmpty, results: results,
-                                    registry: registry)
-        // One gate per chain; made here so the report can say how long the model computed.
-        let shared = SharedResources()
-        let gate = shared.value(ComputeGate.sharedKey) { ComputeGate() }
-        let plans = try registry.plans(for: chain, options: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                                       upstream: leadingProvide, shared: shared)
-        let control = try targetFPS.map { fps in
-            RateControl(ladder: try ladder(options), targetFPS: fps, policy: live.policy(for: input), log: log)
-        }
-        let provided = registry.provided(by: chain, upstream: leadingProvide)
-        for (file, path, needs) in [("MOT", results.mot, [Capability.trackIDs]), ("MOTS", results.mots, [.trackIDs, .masks])]
-        where path != nil {
-            for need in needs where !provided.contains(need) { throw JobError.resultsNeed(file: file, capability: need) }
-        }
+        let plan = try plan()
+        let control = plan.ladder.map { RateControl(ladder: $0, targetFPS: targetFPS ?? 1, policy: live.policy(for: input), log: log) }
         // The preview serves at once ("waiting for the source"); a live stream may take seconds to give a picture.
         let session = try LiveSession(input: input, serve: live.serve, token: live.serveToken, log: log)
         try await session.start()
         do {
-            return try await process(plans, session: session, control: control, gate: gate)
+            return try await process(plan, session: session, control: control)
         } catch {
             await session.stop()
             throw error
@@ -102,16 +98,16 @@ public struct VideoJob {
     }
 
     /// Opens the source and the outputs, runs the chain, finalises the outputs; `session` is already serving.
-    private func process(_ plans: [StagePlan], session: LiveSession, control: RateControl?,
-                         gate: ComputeGate) async throws -> JobReport {
+    private func process(_ plan: JobPlan, session: LiveSession, control: RateControl?) async throws -> JobReport {
         let source = try live.openSource(input, log: log)
         defer { source.close() }
         session.source = source
         let info = source.info
         // Crash-safe outputs: the sidecar state first, then a fragmented MP4 and results appended frame by frame.
         let checkpoint = output.map(JobCheckpoint.init)
-        let start = try checkpoint?.begin(self, resume: resume) ?? JobCheckpoint.Start()
-        let stages = try await StageChain.start(checkpoint?.plans(leadingStages + plans, start: start) ?? leadingStages + plans)
+        let start = try checkpoint?.begin(self, resume: resume, plan: plan) ?? JobCheckpoint.Start()
+        let plans = leadingStages + plan.plans
+        let stages = try await StageChain.start(checkpoint?.plans(plans, start: start) ?? plans)
         session.interruptOnStop(stop)
         let sink = try output.map { output in
             try VideoSink(path: output, width: info.width, height: info.height,
@@ -136,8 +132,8 @@ public struct VideoJob {
                 var record = finished
                 let encodeStart = ContinuousClock.now
                 try sink?.write(rgb: record.image.pixels, pts: record.pts)
-                FrameTiming.record("encode", ms: encodeStart.duration(to: .now).inSeconds * 1000, in: &record)
-                for part in record.features[FrameTiming.key]?.parts ?? [] { busy.add(part.name, ms: part.ms) }
+                record.timing.add("encode", ms: encodeStart.duration(to: .now).inSeconds * 1000)
+                for part in record.timing.parts { busy.add(part.name, ms: part.ms) }
                 control?.finished(record)
                 if written == start.skip { try checkpoint?.noteOrigin(sink?.origin) }
                 try writers.write(record)
@@ -170,33 +166,8 @@ public struct VideoJob {
         var report = JobReport(summary: summary, interrupted: stop.isSet, output: output, results: results.all,
                                liveLines: session.summaryLines(summary))
         report.busy = busy
-        report.modelSeconds = plans.contains { ["detector", "mask", "keypoints"].contains($0.name) } ? gate.busySeconds : nil
-        if let control { report.controlLines = control.summaryLines + [precisionLine(options)].compactMap { $0 } }
+        report.modelSeconds = plan.gate.hasMembers ? plan.gate.busySeconds : nil
+        if let control { report.controlLines = control.summaryLines + [plan.controlNote.map { "  " + $0 }].compactMap { $0 } }
         return report
-    }
-}
-
-extension VideoJob {
-    /// The model stage whose options a controller's ladder starts from: `detector`, else `keypoints`.
-    var modelStage: String? { ["detector", "keypoints"].first(where: chain.contains) }
-
-    /// The controller's ladder for this job: rung 0 from the model stage's options (short side, proposals,
-    /// keyframe interval, precision), keyframe rungs only with `detector` (the keypoint model has no keyframe mode).
-    func ladder(_ options: [String: String]) throws -> QualityLadder {
-        guard let model = modelStage else { throw JobError.targetNeedsModel }
-        let start = FrameSettings(shortSide: options["\(model).min-size"].flatMap { Int($0) } ?? 800,
-                                  proposals: options["\(model).proposals"].flatMap { Int($0) } ?? 1000,
-                                  keyframeInterval: options["detector.detect-every"].flatMap { Int($0) } ?? 1,
-                                  precision: options["\(model).precision"].map { $0 == "auto" ? "fp32" : $0 } ?? "fp32")
-        return QualityLadder(start: start, bf16: DetectorPlugin.ladderMaySwitchToBF16(precision: options["\(model).precision"]),
-                             keyframes: model == "detector", floor: minSizeFloor)
-    }
-
-    /// With `precision auto` under a controller: whether the ladder could use bf16 on this CPU, and why.
-    func precisionLine(_ options: [String: String]) -> String? {
-        guard let model = modelStage, options["\(model).precision"] == "auto" else { return nil }
-        return DetectorPlugin.ladderMaySwitchToBF16(precision: "auto")
-            ? "  precision auto: the ladder's first step is fp32 → bf16 (\(DetectorPlugin.automaticPrecisionReason))"
-            : "  precision auto: fp32 on every rung: \(DetectorPlugin.automaticPrecisionReason), so bf16 would run no faster"
     }
 }

@@ -1,7 +1,8 @@
-/// The per-frame record that flows through the stages: decoded frame + timestamp + typed features + instances.
+/// The per-frame record that flows through the stages: decoded frame + timestamp + typed features + instances, and
+/// what the host keeps per frame in fields of their own: the quality settings it is computed with and its timing.
 ///
 /// `features` holds payloads a stage leaves for later ones (a detector's pyramid, so heads reuse one backbone
-/// pass), by typed key; the runner never reads them.
+/// pass), by typed key; the host never reads or writes them.
 public struct FrameRecord: Sendable {
     /// 0-based position of the frame in the source.
     public var index: Int
@@ -12,14 +13,24 @@ public struct FrameRecord: Sendable {
     public var image: RGBImage
     public var features: Features
     public var instances: [Instance]
+    /// The settings fixed for this frame (see `resolveSettings()`); nil while none are.
+    public var settings: FrameSettings?
+    /// The controller's dial the frame takes its settings from, until a stage fixes them; set by the host.
+    public var dial: SettingsDial?
+    /// Where the frame's time went; kept by the host (stages leave it alone).
+    public var timing: FrameTiming
 
     public init(index: Int, pts: Int64, time: Double, image: RGBImage, features: Features = Features(),
-                instances: [Instance] = []) {
+                instances: [Instance] = [], settings: FrameSettings? = nil, dial: SettingsDial? = nil,
+                timing: FrameTiming = FrameTiming()) {
         self.index = index
         self.pts = pts
         self.time = time
         self.image = image
         self.features = features
         self.instances = instances
+        self.settings = settings
+        self.dial = dial
+        self.timing = timing
     }
 }

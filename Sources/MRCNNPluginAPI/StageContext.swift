@@ -1,44 +1,34 @@
-import Foundation
-
-/// What a stage factory gets: its stage's option values (declared defaults filled in, types already checked),
-/// the capabilities earlier stages provide, and a store for resources shared by the stages of one chain (e.g. a
-/// loaded model). Factories run on their stages' threads, possibly at the same time.
+/// What a stage factory gets: its own stage's checked option values (read typed with `try context[key]`), the
+/// capabilities earlier stages provide, a store for resources shared by the stages of one chain (e.g. a loaded
+/// model), and where to report time spent waiting. Factories run on their stages' threads, one after the other
+/// in chain order, so a stage finds in `shared` what an earlier stage's factory put there.
 public struct StageContext: Sendable {
     /// The stage being built.
-    public let stage: String
+    public var stage: String { options.stage }
+    /// Its checked option values.
+    public let options: OptionValues
     /// What the stages before it in the chain provide.
     public let upstream: Set<Capability>
     public let shared: SharedResources
-    /// Option values by stage, then option name.
-    let values: [String: [String: String]]
+    private let waits: StageWaits
 
-    public init(stage: String, values: [String: [String: String]] = [:], upstream: Set<Capability> = [],
-                shared: SharedResources = SharedResources()) {
-        self.stage = stage
-        self.values = values
+    public init(options: OptionValues, upstream: Set<Capability> = [], shared: SharedResources = SharedResources(),
+                waits: StageWaits = StageWaits()) {
+        self.options = options
         self.upstream = upstream
         self.shared = shared
+        self.waits = waits
     }
 
-    /// The value of option `name` of `stage` (default: this stage); nil when unset and without default.
-    public func string(_ name: String, of stage: String? = nil) -> String? { values[stage ?? self.stage]?[name] }
-
-    public func int(_ name: String, of stage: String? = nil) throws -> Int {
-        try parse(name, of: stage, Int.init)
+    /// The value of this stage's option `key`.
+    public subscript<Value>(key: OptionKey<Value>) -> Value {
+        get throws { try options[key] }
     }
 
-    public func float(_ name: String, of stage: String? = nil) throws -> Float {
-        try parse(name, of: stage) { Float($0).flatMap { $0.isFinite ? $0 : nil } }
-    }
-
-    public func bool(_ name: String, of stage: String? = nil) throws -> Bool {
-        try parse(name, of: stage, Bool.init)
-    }
-
-    private func parse<T>(_ name: String, of stage: String?, _ make: (String) -> T?) throws -> T {
-        let owner = stage ?? self.stage
-        guard let text = values[owner]?[name] else { throw StageError.undeclaredOption(stage: owner, option: name) }
-        guard let value = make(text) else { throw StageError.invalidOption(key: "\(owner).\(name)", value: text, expected: "\(T.self)") }
-        return value
+    /// Reports time the stage's `process` spent waiting rather than working (call it from `process`, e.g. around
+    /// a shared lock), so the run's per-stage timing and a frame-rate controller see the stage's own cost.
+    public var reportWait: @Sendable (Duration) -> Void {
+        let waits = self.waits
+        return { waits.add($0) }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
+import Synchronization
 
-/// Stages by name, each with what it needs, reads and provides, and the options it declares. Checks chains and
-/// option assignments (one-line `StageError`s) and turns a chain into `StagePlan`s. Thread-safe.
-public final class StageRegistry: @unchecked Sendable {
+/// Stages by name, each with what it needs, reads and provides, the options it declares and its traits. Checks
+/// chains and option values (one-line `StageError`s) and turns a chain into `StagePlan`s. Thread-safe.
+public final class StageRegistry: Sendable {
     /// One registered stage kind.
     public struct Entry: Sendable {
         public let name: String
@@ -12,34 +13,34 @@ public final class StageRegistry: @unchecked Sendable {
         /// Used when present: every stage that provides them must come earlier.
         public let reads: [Capability]
         public let provides: [Capability]
-        public let options: [StageOption]
+        public let options: [any StageOption]
+        public let traits: StageTraits
         public let factory: @Sendable (StageContext) throws -> any Stage
     }
 
-    private let lock = NSLock()
-    private var entries: [Entry] = []
+    private let entries = Mutex<[Entry]>([])
 
     public init() {}
 
     /// Registers (or replaces) the stage `name`.
     public func register(_ name: String, summary: String, needs: [Capability] = [], reads: [Capability] = [],
-                         provides: [Capability] = [], options: [StageOption] = [],
+                         provides: [Capability] = [], options: [any StageOption] = [], traits: StageTraits = StageTraits(),
                          factory: @escaping @Sendable (StageContext) throws -> any Stage) {
         let entry = Entry(name: name, summary: summary, needs: needs, reads: reads, provides: provides, options: options,
-                          factory: factory)
-        lock.withLock {
-            if let i = entries.firstIndex(where: { $0.name == name }) { entries[i] = entry } else { entries.append(entry) }
+                          traits: traits, factory: factory)
+        entries.withLock { all in
+            if let i = all.firstIndex(where: { $0.name == name }) { all[i] = entry } else { all.append(entry) }
         }
     }
 
     /// Registered names in registration order.
-    public var names: [String] { lock.withLock { entries.map(\.name) } }
+    public var names: [String] { all.map(\.name) }
 
     /// Registered entries in registration order (for listings).
-    public var all: [Entry] { lock.withLock { entries } }
+    public var all: [Entry] { entries.withLock { $0 } }
 
     /// The entry for `name`, if registered.
-    public func entry(_ name: String) -> Entry? { lock.withLock { entries.first { $0.name == name } } }
+    public func entry(_ name: String) -> Entry? { all.first { $0.name == name } }
 
     /// What the chain provides after its last stage (plus `upstream`).
     public func provided(by chain: [String], upstream: Set<Capability> = []) -> Set<Capability> {
@@ -72,15 +73,16 @@ public final class StageRegistry: @unchecked Sendable {
         }
     }
 
-    /// Option values by stage for `assignments` ("STAGE.OPTION" → value, later ones win), with every declared
-    /// default filled in; unknown keys and values of the wrong type are one-line errors.
-    public func resolveOptions(_ assignments: [(key: String, value: String)]) throws -> [String: [String: String]] {
+    /// Checked, typed option values of every registered stage for `assignments` ("STAGE.OPTION" → text, later ones
+    /// win), declared defaults filled in. Unknown keys and values an option does not accept are one-line errors.
+    public func resolve(_ assignments: [(key: String, value: String)]) throws -> ChainOptions {
         let known = all
-        var values: [String: [String: String]] = [:]
+        var texts: [String: String] = [:]
+        var values: [String: [String: any Sendable]] = [:], explicit: [String: Set<String>] = [:]
         for entry in known {
-            values[entry.name] = entry.options.reduce(into: [:]) { $0[$1.name] = $1.defaultValue }
+            values[entry.name] = Dictionary(entry.options.map { ($0.name, $0.defaultBoxed) }, uniquingKeysWith: { a, _ in a })
         }
-        for (key, value) in assignments {
+        for (key, text) in assignments {
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2 else {
                 throw StageError.unknownOption(key: key, hint: "write STAGE.OPTION=VALUE, e.g. tracker.max-age=30; `mrcnn stages` lists them")
@@ -93,25 +95,52 @@ public final class StageRegistry: @unchecked Sendable {
                 throw StageError.unknownOption(key: key, hint: names.isEmpty ? "stage '\(entry.name)' has no options"
                                                : "options of '\(entry.name)': \(names.joined(separator: ", "))")
             }
-            try option.check(value, key: key)
+            guard let value = option.checkedValue(text) else {
+                throw StageError.invalidOption(key: key, value: text, expected: option.expected)
+            }
             values[entry.name, default: [:]][option.name] = value
+            explicit[entry.name, default: []].insert(option.name)
+            texts[key] = text
         }
-        return values
+        let stages = Dictionary(uniqueKeysWithValues: values.map { name, v in
+            (name, OptionValues(stage: name, values: v, explicit: explicit[name] ?? []))
+        })
+        return ChainOptions(stages: stages, assignments: texts)
     }
 
-    /// Checks the chain and the options, then returns one plan per stage; each plan builds its stage with a
-    /// context holding the option values, what the earlier stages provide, and `shared`.
-    public func plans(for chain: [String], options assignments: [(key: String, value: String)] = [],
-                      upstream: Set<Capability> = [], shared: SharedResources = SharedResources()) throws -> [StagePlan] {
+    /// `resolve` for assignments given as a dictionary (order does not matter: each key once).
+    public func resolve(_ assignments: [String: String]) throws -> ChainOptions {
+        try resolve(assignments.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    /// Checks the chain, then returns one plan per stage; each plan builds its stage with a context holding its
+    /// checked option values, what the earlier stages provide, `shared`, and its `StageWaits`.
+    public func plans(for chain: [String], options: ChainOptions, upstream: Set<Capability> = [],
+                      shared: SharedResources = SharedResources()) throws -> [StagePlan] {
         try validate(chain, upstream: upstream)
-        let values = try resolveOptions(assignments)
         var available = upstream
         return chain.compactMap(entry).map { entry in
-            let context = StageContext(stage: entry.name, values: values, upstream: available, shared: shared)
+            let waits = StageWaits()
+            let context = StageContext(options: options[entry.name], upstream: available, shared: shared, waits: waits)
             available.formUnion(entry.provides)
             let factory = entry.factory
-            return StagePlan(name: entry.name) { try factory(context) }
+            return StagePlan(name: entry.name, waits: waits) { try factory(context) }
         }
+    }
+
+    /// `plans` with the options resolved from `assignments` ("STAGE.OPTION" → text) first.
+    public func plans(for chain: [String], options assignments: [(key: String, value: String)], upstream: Set<Capability> = [],
+                      shared: SharedResources = SharedResources()) throws -> [StagePlan] {
+        try plans(for: chain, options: resolve(assignments), upstream: upstream, shared: shared)
+    }
+
+    /// The checked values of one stage declaring `options`, from `assignments` ("STAGE.OPTION" → text): for a
+    /// host that computes what a stage would without building a chain (a still-image or benchmark job).
+    public static func values(of stage: String, declaring options: [any StageOption],
+                              from assignments: [String: String]) throws -> OptionValues {
+        let registry = StageRegistry()
+        registry.register(stage, summary: "", options: options) { _ in throw StageError.failed(stage: stage, message: "not built here") }
+        return try registry.resolve(assignments)[stage]
     }
 
     /// Splits a comma-separated list ("detector, mask,render") into trimmed, non-empty names.

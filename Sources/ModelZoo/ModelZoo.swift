@@ -16,11 +16,21 @@ public enum ModelZoo {
     public static var defaultCacheDirectory: URL { cacheDirectory() }
 
     /// The state of a cached file.
-    public enum CacheState: Equatable, Sendable {
+    public enum CacheState: Equatable, Sendable, CustomStringConvertible {
         case missing
         case verified(sha256: String)
         /// Present, but its SHA-256 does not start with the name's prefix.
         case mismatch(sha256: String, expectedPrefix: String)
+
+        /// "missing", "present, verified" or "present, HASH MISMATCH (…)".
+        public var description: String {
+            switch self {
+            case .missing: return "missing"
+            case .verified: return "present, verified"
+            case let .mismatch(digest, prefix):
+                return "present, HASH MISMATCH (sha256 starts \(digest.prefix(prefix.count)), expected \(prefix))"
+            }
+        }
     }
 
     /// Whether `file` is in `directory` and matches its hash prefix.
@@ -36,6 +46,17 @@ public enum ModelZoo {
         /// The file was already there and verified; nothing downloaded.
         case alreadyPresent(path: String, sha256: String)
         case downloaded(path: String, bytes: Int64, seconds: Double, verifiedPrefix: String)
+
+        /// One line saying what happened to `file`.
+        public func line(file: String) -> String {
+            switch self {
+            case let .alreadyPresent(path, digest):
+                return "\(file): already present and verified (sha256 \(digest.prefix(16))…), not downloading: \(path)"
+            case let .downloaded(path, bytes, seconds, prefix):
+                let mb = Double(bytes) / 1_048_576
+                return String(format: "%@: %.1f MB in %.1f s (%.1f MB/s), sha256 prefix %@ verified: %@", file, mb, seconds, mb / seconds, prefix, path)
+            }
+        }
     }
 
     /// What `fetch` is about to do, for a caller that reports it.

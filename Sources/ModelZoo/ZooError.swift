@@ -36,15 +36,15 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
         case let .wrongModel(path, found, wanted):
             let which: String
             switch found {
-            case .keypointRCNN: which = "it belongs to the keypoints stage (its weights option, --keypoint-weights)"
-            default: which = "it belongs to the detector stage (its weights option, --weights)"
+            case .keypointRCNN: which = "it belongs to the keypoints stage (keypoints.weights)"
+            default: which = "it belongs to the detector stage (detector.weights)"
             }
             return "\(path) is a \(found.displayName) checkpoint (torchvision's \(found.rawValue)), not \(wanted.displayName): \(which)"
         case let .badFileName(name): return "not a plain file name: '\(name)'"
         case let .noHashPrefix(file):
             return "'\(file)' has no torch.hub hash prefix (name-<lowercase hex>.ext); refusing an unverifiable download"
         case let .badBaseURL(base): return "bad base URL '\(base)' (expected http:// or https://)"
-        case let .insecureURL(base): return "refusing plain http to '\(base)': use https, a loopback mirror, or --insecure-http"
+        case let .insecureURL(base): return "refusing plain http to '\(base)': use https, a loopback mirror, or allow insecure downloads"
         case let .insecureRedirect(from, to): return "\(from): refusing a redirect from https to plain http (\(to))"
         case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
         case let .http(url, status, reason): return "\(url): HTTP \(status)\(reason.isEmpty ? "" : " \(reason)")"

@@ -47,15 +47,15 @@ final class StageWorker: Sendable {
             case let .process(records, reply):
                 var batch = records
                 reply.resume(with: Result {
-                    _ = StageWaits.take()
+                    _ = plan.waits.take()
                     let start = ContinuousClock.now
                     do { try stage.process(&batch) } catch { throw Self.wrap(error, stage: name) }
                     guard batch.count == records.count else {
                         throw StageError.failed(stage: name, message: "returned \(batch.count) frames for a batch of \(records.count)")
                     }
-                    // The stage's own work, shared evenly over the batch's frames (waiting for the gate excluded).
-                    let busy = max(0, start.duration(to: .now).inSeconds - StageWaits.take())
-                    for i in batch.indices { FrameTiming.record(name, ms: busy * 1000 / Double(batch.count), in: &batch[i]) }
+                    // The stage's own work, shared evenly over the batch's frames (the waits it reported excluded).
+                    let busy = max(0, start.duration(to: .now).inSeconds - plan.waits.take())
+                    for i in batch.indices { batch[i].timing.add(name, ms: busy * 1000 / Double(batch.count)) }
                     return batch
                 })
             case let .finish(reply):
@@ -85,7 +85,16 @@ final class StageWorker: Sendable {
     func close() { submit(.close) }
 
     static func wrap(_ error: any Error, stage: String) -> any Error {
-        if error is StageError || error is CancellationError { return error }
-        return StageError.failed(stage: stage, message: String(describing: error))
+        if error is StageError || error is CancellationError || error is StageFailure { return error }
+        return StageFailure(stage: stage, underlying: error)
     }
+}
+
+/// An error a stage threw that is not a `StageError`, with the stage it came from; `description` is one line:
+/// "stage 'NAME' failed: <the error>". A host may describe `underlying` in its own words.
+public struct StageFailure: Error, CustomStringConvertible {
+    public let stage: String
+    public let underlying: any Error
+
+    public var description: String { "stage '\(stage)' failed: \(underlying)" }
 }

@@ -25,12 +25,12 @@ public struct PreviewAccess: Sendable, Equatable {
         return HostAddress.isLoopback(host) ? PreviewAccess(token: nil) : PreviewAccess(token: randomToken())
     }
 
-    /// A `--serve-token` value is usable in a URL and long enough to resist guessing: 16–128 characters of
+    /// A preview token is usable in a URL and long enough to resist guessing: 16–128 characters of
     /// `[A-Za-z0-9_-]`; a one-line reason otherwise.
     public static func check(token: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
         guard (16...128).contains(token.count), token.allSatisfy({ allowed.contains($0) }) else {
-            throw PreviewError("--serve-token must be 16-128 characters of letters, digits, '-' or '_' (got \(token.count) characters)")
+            throw PreviewError(.token, "must be 16-128 characters of letters, digits, '-' or '_' (got \(token.count) characters)")
         }
     }
 

@@ -37,11 +37,11 @@ public final class PreviewServer: @unchecked Sendable {
 
     /// Splits and checks `HOST:PORT`; a one-line error otherwise.
     public static func parse(_ address: String) throws -> (host: String, port: Int) {
-        guard let colon = address.lastIndex(of: ":") else { throw PreviewError("--serve expects HOST:PORT, e.g. 127.0.0.1:8080 (got '\(address)')") }
+        guard let colon = address.lastIndex(of: ":") else { throw PreviewError(.address, "expects HOST:PORT, e.g. 127.0.0.1:8080 (got '\(address)')") }
         var host = String(address[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
-            throw PreviewError("--serve expects HOST:PORT with a port 0-65535, e.g. 127.0.0.1:8080 (got '\(address)')")
+            throw PreviewError(.address, "expects HOST:PORT with a port 0-65535, e.g. 127.0.0.1:8080 (got '\(address)')")
         }
         return (host, port)
     }
@@ -69,9 +69,9 @@ public final class PreviewServer: @unchecked Sendable {
         let task = Task {
             do {
                 try await app.run()
-                started.fulfil(.failure(PreviewError("preview server at \(address) stopped before it started")))
+                started.fulfil(.failure(PreviewError(.server, "preview server at \(address) stopped before it started")))
             } catch {
-                started.fulfil(.failure(PreviewError("cannot serve the preview at \(address) (\(error))")))
+                started.fulfil(.failure(PreviewError(.server, "cannot serve the preview at \(address) (\(error))")))
                 throw error
             }
         }
@@ -159,10 +159,28 @@ struct TokenGate<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// A one-line preview error (bad `--serve` address, port in use).
+/// A one-line preview error: a bad address or token (what they are wrong in, `problem`, says what is expected
+/// and names no command-line flag), or a server that cannot start.
 public struct PreviewError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    /// What the error is about.
+    public enum Subject: Sendable { case address, token, server }
+
+    public let subject: Subject
+    /// The complaint without its subject, e.g. "expects HOST:PORT, e.g. 127.0.0.1:8080 (got '8080')".
+    public let problem: String
+
+    public init(_ subject: Subject, _ problem: String) {
+        self.subject = subject
+        self.problem = problem
+    }
+
+    public var description: String {
+        switch subject {
+        case .address: return "the preview address " + problem
+        case .token: return "the preview token " + problem
+        case .server: return problem
+        }
+    }
 }
 
 /// A value set once and awaited by one caller.

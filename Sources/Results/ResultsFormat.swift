@@ -32,12 +32,13 @@ public enum ResultsFormat {
         var fields: [(key: String, value: String)] = [("frame", "\(record.index)"), ("pts", "\(record.pts)"),
                                                       ("time", JSONText.number(record.time)),
                                                       ("width", "\(width)"), ("height", "\(height)")]
-        if let settings = record.features[FrameSettings.key] {
+        if let settings = record.settings {
             fields.append(("settings", JSONText.object(settings.fields.map { f in
                 (f.key, f.key == "precision" ? JSONText.string(f.value) : f.value)
             })))
         }
-        if timing, let parts = record.features[FrameTiming.key]?.parts {
+        if timing, !record.timing.parts.isEmpty {
+            let parts = record.timing.parts
             fields.append(("timing", JSONText.object(parts.map { ($0.name, String(format: "%.3f", $0.ms)) })))
         }
         fields.append(("instances", JSONText.array(instances)))

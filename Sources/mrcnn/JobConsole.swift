@@ -1,43 +1,39 @@
 import ArgumentParser
 import Foundation
 import Job
-import Pipeline
 
-/// Runs a `VideoJob` for a command: SIGINT/SIGTERM ask it to stop, progress and reconnect notes go to stderr,
-/// the closing report is printed; a failure is one `mrcnn: error:` line. Exit status 130 when interrupted.
+/// How commands run jobs and report failures: jobs through `ConsoleRun` on stderr; any failure is one
+/// `mrcnn: error:` line (library errors in the tool's words, `StandardError.describe`) and exit status 1; an
+/// interrupted job exits with 130.
 enum JobConsole {
+    static let console = ConsoleRun(write: StandardError.write, isTerminal: isatty(STDERR_FILENO) != 0) { exit(130) }
+
+    /// Runs one job to its end; exit status 130 when interrupted.
     static func run(_ job: VideoJob, after: (JobReport) -> Void = { _ in }) async throws {
-        var job = job
-        let trap = SignalTrap(stop: job.stop)
-        defer { trap.cancel() }
-        job.log = { line in
-            let newline = isatty(STDERR_FILENO) != 0 ? "\n" : ""
-            StandardError.write(newline + "mrcnn: " + line + "\n")
-        }
-        var progress: ProgressReporter?
-        job.onProgress = { done, total in
-            if progress == nil { progress = ProgressReporter(total: total) }
-            progress?.update(done: done)
-        }
-        let report: JobReport
-        do {
-            report = try await job.run()
-        } catch {
-            progress?.finish()
-            StandardError.report(error)
-            throw ExitCode.failure
-        }
-        progress?.finish()
-        StandardError.write(report.lines.joined(separator: "\n") + "\n")
+        let report = try await checked { try await console.run(job) }
         after(report)
         if report.interrupted { throw ExitCode(130) }
     }
 
-    /// Runs `check`; a failure is printed as one `mrcnn: error:` line and ends the command (exit status 1).
-    static func reportingErrors(_ check: () throws -> Void) throws {
-        do { try check() } catch {
+    /// Runs `body`; a failure is printed as one `mrcnn: error:` line and ends the command (exit status 1).
+    @discardableResult static func checked<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let exit as ExitCode { throw exit } catch {
             StandardError.report(error)
             throw ExitCode.failure
         }
     }
+
+    /// The same for synchronous work.
+    @discardableResult static func checked<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let exit as ExitCode { throw exit } catch {
+            StandardError.report(error)
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// A user-facing failure of the command-line tool; its description is one line.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,16 +1,13 @@
 import ArgumentParser
 
-/// The options `run` and `render` share: the input video, the annotated output, what to draw, how many frames,
-/// and the JSON Lines results.
+/// The options `run` and `render` share: the input video, the annotated output, how many frames, and the JSON Lines
+/// results. (What to draw is the `render` stage's `--min-score`, a generated flag.)
 struct JobOptions: ParsableArguments {
     @Argument(help: "Input video: a file, a stream URL or /dev/videoN (for `render`: the video the results were made from).")
     var input: String
 
     @Option(name: [.short, .customLong("output")], help: "Output MP4 path (never the input); for `run`, a directory (DIR/) takes a list of inputs (a directory of videos, a glob, a .txt list) and writes DIR/NAME.mp4 + DIR/NAME.jsonl for each.")
     var output: String
-
-    @Option(help: "Drawing threshold: draw only instances scoring at least this (results files keep every instance the detector kept; the detector's own cut is --score-threshold).")
-    var minScore: Double = 0.5
 
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
@@ -20,8 +17,6 @@ struct JobOptions: ParsableArguments {
 
     /// One-line errors for out-of-range values.
     func check() throws {
-        guard minScore.isFinite, (0...1).contains(minScore) else { throw CLIError("--min-score must be a score from 0 to 1 (got \(minScore))") }
-        if let maxFrames, maxFrames < 1 { throw CLIError("--max-frames must be at least 1 (got \(maxFrames))") }
         guard !output.isEmpty else { throw CLIError("--output must not be empty") }
     }
 }

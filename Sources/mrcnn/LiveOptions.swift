@@ -1,6 +1,5 @@
 import ArgumentParser
 import Job
-import Preview
 
 /// `mrcnn run`'s live-input options: frame policy, reconnecting, read timeout and the preview server.
 struct LiveOptions: ParsableArguments {
@@ -22,16 +21,9 @@ struct LiveOptions: ParsableArguments {
     @Option(help: "The preview's access token (16-128 letters, digits, '-', '_') instead of a random one per run; also required on loopback when given.")
     var serveToken: String?
 
-    /// One-line errors for contradicting or out-of-range values.
+    /// One-line error for contradicting flags (the values are checked by `LiveSettings.check`).
     func check() throws {
         if lossless && latest { throw CLIError("--lossless and --latest contradict each other; give one") }
-        guard reconnectTimeout.isFinite, reconnectTimeout >= 0 else { throw CLIError("--reconnect-timeout must be a number ≥ 0 (got \(reconnectTimeout))") }
-        guard readTimeout.isFinite, readTimeout > 0 else { throw CLIError("--read-timeout must be a number > 0 (got \(readTimeout))") }
-        if let serve { _ = try PreviewServer.parse(serve) }
-        if let serveToken {
-            guard serve != nil else { throw CLIError("--serve-token needs --serve HOST:PORT") }
-            try PreviewAccess.check(token: serveToken)
-        }
     }
 
     /// The library's settings.

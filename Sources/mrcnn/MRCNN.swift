@@ -20,8 +20,13 @@ struct MRCNN: AsyncParsableCommand {
             return
         }
         MemoryTuning.keepLargeAllocations()
+        let arguments: [String]
+        do { arguments = try expandFlags(Array(CommandLine.arguments.dropFirst())) } catch {
+            StandardError.report(error)
+            exit(withError: ExitCode.failure)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -31,4 +36,30 @@ struct MRCNN: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+
+    /// The arguments with the stages' generated flags of the subcommand rewritten (see `ShorthandFlags`).
+    static func expandFlags(_ arguments: [String]) throws -> [String] {
+        let flags: [String: ShorthandFlags] = ["run": RunCommand.flags, "detect": DetectCommand.flags, "render": RenderCommand.flags,
+                                             "bench": BenchCommand.flags]
+        guard let name = arguments.first, let table = flags[name] else { return arguments }
+        return [name] + (try table.expand(Array(arguments.dropFirst())))
+    }
+}
+
+/// What `mrcnn --version` prints: the version, the commit it was built from (stamped at build time), and
+/// the compute engine in use on this CPU (sgemm kernels, oneDNN's ISA, the CPU's vector features).
+enum VersionText {
+    static let version = "0.4.0"
+
+    static var text: String {
+        let cpu = CPUFeatures.current
+        return """
+        mrcnn \(version) (\(commit))
+        compute: sgemm \(GEMM.kernels); oneDNN ISA \(cpu.onednnISA); layers \(ComputeEngine(backend: .auto, precision: .fp32).description)
+        cpu: \(cpu.summary)
+        """
+    }
+
+    /// The commit stamped at build time (see BuildPlugins/CommitStamp), or "commit unknown" outside a git checkout.
+    static var commit: String { BuildStamp.commit.map { "commit \($0)" } ?? "commit unknown" }
 }

@@ -6,9 +6,14 @@ import Results
 
 /// `mrcnn render INPUT --results RESULTS.jsonl -o OUT.mp4`: re-draws a video from saved results, without the model.
 struct RenderCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "render",
-        abstract: "Draw saved results (mrcnn run --json) onto a video, with no model: frames matched by timestamp.")
+    /// The `render` stage's own options as flags (`--min-score`, `--mask-alpha`).
+    static let flags = ShorthandFlags(stages: ["render"])
+
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "render",
+                             abstract: "Draw saved results (mrcnn run --json) onto a video, with no model: frames matched by timestamp.",
+                             discussion: flags.help)
+    }
 
     @OptionGroup var job: JobOptions
 
@@ -18,42 +23,44 @@ struct RenderCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated classes to draw, by COCO name or id (e.g. person,car or 1,3). Default: all. Also filters --json.")
     var classes: String?
 
+    @Option(name: .customLong("stage-option"), help: .hidden)
+    var flagOptions: [String] = []
+
+    /// The classes to replay; a one-line error naming the flag.
+    func classIDs() throws -> Set<Int>? {
+        let key = OptionKey<Set<Int>?>.classes("classes", default: nil, help: "")
+        guard let text = classes else { return nil }
+        guard let ids = key.parse(text) else { throw CLIError("--classes must be \(key.expected) (got '\(text)')") }
+        return ids
+    }
+
+    func makeJob() throws -> VideoJob {
+        var video = VideoJob(input: job.input, output: job.output, chain: ["render"], options: try ShorthandFlags.assignments(flagOptions))
+        video.maxFrames = job.maxFrames
+        video.results.json = job.json
+        video.leadingProvide = ReplayStage.provides
+        video.protectedInputs = [results]
+        return video
+    }
+
     func validate() throws {
-        try JobConsole.reportingErrors {
+        try JobConsole.checked {
             try job.check()
-            _ = try classes.map(Self.parseClasses)
-            for path in [job.output] + (job.json.map { [$0] } ?? []) where OutputPaths.same(results, path) {
-                throw CLIError("output '\(path)' is the results file; refusing to overwrite it")
-            }
+            _ = try classIDs()
+            try makeJob().check()
         }
     }
 
     func run() async throws {
-        let replay: ReplayStage
-        do {
-            replay = ReplayStage(frames: try ResultsReader.load(path: results), classes: try classes.map(Self.parseClasses),
-                                 path: results)
-        } catch {
-            StandardError.report(error)
-            throw ExitCode.failure
+        let replay = try JobConsole.checked {
+            ReplayStage(frames: try ResultsReader.load(path: results), classes: try classIDs(), path: results)
         }
-        var video = VideoJob(input: job.input, output: job.output, chain: ["render"], options: ["render.min-score": String(job.minScore)])
-        video.maxFrames = job.maxFrames
-        video.results.json = job.json
+        var video = try makeJob()
         video.leadingStages = [replay.plan]
-        video.leadingProvide = ReplayStage.provides
         try await JobConsole.run(video) { _ in
             if replay.matched == 0 {
                 StandardError.write("mrcnn: warning: no frame of \(job.input) matched a line of \(results) by timestamp\n")
             }
-        }
-    }
-
-    /// COCO category ids from "person,car" or "1,3"; a one-line error naming the flag.
-    static func parseClasses(_ text: String) throws -> Set<Int> {
-        switch COCOCategories.ids(text) {
-        case .success(let ids): return ids
-        case .failure(let error): throw CLIError("--classes: \(error)")
         }
     }
 }

@@ -31,7 +31,7 @@ struct WeightsCommand: ParsableCommand {
         var quiet = false
 
         func validate() throws {
-            try JobConsole.reportingErrors {
+            try JobConsole.checked {
                 guard let fileName else { return }
                 guard model == nil else { throw CLIError("give a model name or --file, not both") }
                 guard !fileName.isEmpty, !fileName.contains("/"), fileName != ".", fileName != ".." else {
@@ -41,9 +41,9 @@ struct WeightsCommand: ParsableCommand {
         }
 
         func run() throws {
-            try JobConsole.reportingErrors {
+            try JobConsole.checked {
                 let file = try fileName ?? HubCheckpoint.file(ofModel: model ?? HubCheckpoint.known[0].model)
-                let reporter = quiet ? nil : ByteProgress()
+                let reporter = quiet ? nil : DownloadProgress(isTerminal: isatty(STDERR_FILENO) != 0, write: StandardError.write)
                 let progress: (@Sendable (Int64, Int64) -> Void)? = reporter.map { r in { @Sendable in r.update(done: $0, total: $1) } }
                 let outcome = try ModelZoo.fetch(file: file, base: HubCheckpoint.baseURL(override: baseURL, mirror: ToolEnvironment.weightsMirror),
                                                    into: ToolEnvironment.cacheDirectory,
@@ -56,14 +56,7 @@ struct WeightsCommand: ParsableCommand {
                     }
                 }, progress: progress)
                 reporter?.finish()
-                switch outcome {
-                case let .alreadyPresent(path, digest):
-                    print("\(file): already present and verified (sha256 \(digest.prefix(16))…), not downloading: \(path)")
-                case let .downloaded(path, bytes, seconds, prefix):
-                    let mb = Double(bytes) / 1_048_576
-                    print(String(format: "%@: %.1f MB in %.1f s (%.1f MB/s), sha256 prefix %@ verified: %@",
-                                 file, mb, seconds, mb / seconds, prefix, path))
-                }
+                print(outcome.line(file: file))
             }
         }
     }
@@ -73,18 +66,13 @@ struct WeightsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the known checkpoints and their state in the cache directory.")
 
         func run() throws {
-            try JobConsole.reportingErrors {
+            try JobConsole.checked {
                 let dir = ToolEnvironment.cacheDirectory
                 print("cache directory: \(dir.path)")
                 let width = HubCheckpoint.known.map(\.model.count).max() ?? 0
                 for entry in HubCheckpoint.known {
-                    let state: String
-                    switch try ModelZoo.state(of: entry.file, in: dir) {
-                    case .missing: state = "missing (mrcnn weights fetch \(entry.model))"
-                    case .verified: state = "present, verified"
-                    case let .mismatch(digest, prefix):
-                        state = "present, HASH MISMATCH (sha256 starts \(digest.prefix(prefix.count)), expected \(prefix))"
-                    }
+                    let found = try ModelZoo.state(of: entry.file, in: dir)
+                    let state = found == .missing ? "missing (mrcnn weights fetch \(entry.model))" : found.description
                     let path = dir.appendingPathComponent(entry.file).path
                     print("\(entry.model.padding(toLength: width, withPad: " ", startingAt: 0))  \(path)  \(state)")
                 }
@@ -100,7 +88,7 @@ struct WeightsCommand: ParsableCommand {
         var files: [String]
 
         func run() throws {
-            try JobConsole.reportingErrors {
+            try JobConsole.checked {
                 for file in files { print("\(try FileDigest.sha256(ofFileAt: file))  \(file)") }
             }
         }

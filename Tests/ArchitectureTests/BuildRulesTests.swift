@@ -65,4 +65,15 @@ struct BuildRulesTests {
             Issue.record("\(stale) no longer reads the environment: remove it from BuildRulesTests.engineExceptions")
         }
     }
+
+    @Test("the tool stays a shell that parses, validates and prints: Sources/mrcnn holds at most 700 lines")
+    func thinTool() throws {
+        let folder = Self.root.appendingPathComponent("Sources/mrcnn")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
+        let lines = try files.reduce(0) { total, file in
+            total + (try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)).split(separator: "\n", omittingEmptySubsequences: false).count - 1
+        }
+        #expect(files.count >= 10 && lines > 300, "Sources/mrcnn not read right: \(files.count) files, \(lines) lines")
+        #expect(lines <= 700, "Sources/mrcnn has \(lines) lines: move logic into the library modules")
+    }
 }

@@ -7,14 +7,15 @@ import Testing
 struct ExternalPluginTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Builds the example plugin (optionally pretending to target another API version) into `dir`.
-    static func buildPlugin(into dir: URL, fakeOldAPI: Bool = false) throws -> URL {
+    /// Builds an external plugin package (by default the PersonBlur example, optionally pretending to target
+    /// another API version) into `dir`.
+    static func buildPlugin(into dir: URL, package: String = "PersonBlur", fakeOldAPI: Bool = false) throws -> URL {
         var args = ["swift", "build", "-c", "release", "--package-path",
-                    root.appendingPathComponent("Plugins/External/PersonBlur").path, "--scratch-path", dir.path]
+                    root.appendingPathComponent("Plugins/External/\(package)").path, "--scratch-path", dir.path]
         if fakeOldAPI { args += ["-Xswiftc", "-DMRCNN_PLUGIN_FAKE_OLD_API"] }
         let result = try CLIHarness.run(URL(fileURLWithPath: "/usr/bin/env"), args, in: dir.deletingLastPathComponent(), timeout: 600)
         guard result.status == 0 else { throw CLIHarness.Failure(description: "plugin build failed: \(result.stderr)\(result.stdout)") }
-        return dir.appendingPathComponent("release/libPersonBlur.so")
+        return dir.appendingPathComponent("release/lib\(package).so")
     }
 
     /// Raw RGB24 of every frame of a video.
@@ -50,6 +51,35 @@ struct ExternalPluginTests {
         #expect(pa.count == pb.count && pa.count == 160 * 120 * 3 * 3)
         let changed = zip(pa, pb).filter { abs(Int($0) - Int($1)) > 8 }.count
         #expect(changed > 1000, "blur changed only \(changed) bytes")
+    }
+
+    @Test("a plugin built against the plugin API alone takes part in --target-fps: its frames carry the settings it applied")
+    func takesPartInTargetFPS() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let plugin = try Self.buildPlugin(into: dir.appendingPathComponent("build-probe"), package: "SettingsProbe")
+        let input = dir.appendingPathComponent("clip.mp4"), json = dir.appendingPathComponent("out.jsonl")
+        try CLIHarness.makeClip(input, seconds: 2, rate: 10, audio: false)
+        // 10 ms a frame at 480 px can never hold 1000 fps: the controller must step down the probe's short side.
+        let r = try CLIHarness.mrcnn(["run", input.path, "-o", dir.appendingPathComponent("out.mp4").path, "--json", json.path,
+                                      "--plugin", plugin.path, "--stages", "probe", "--option", "probe.cost-ms=10",
+                                      "--target-fps", "1000", "--min-size-floor", "96"], in: dir)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("target: 1000.00 fps (throughput); settled on short side"), "stderr: \(r.stderr)")
+        let sides = try CLIHarness.read(json).split(separator: "\n").map { line -> (asked: Int?, applied: Int?) in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let asked = (object?["settings"] as? [String: Any])?["short_side"] as? Int
+            let box = ((object?["instances"] as? [[String: Any]])?.first?["bbox"] as? [Double])
+            return (asked, box.map { Int($0[2]) })
+        }
+        #expect(sides.count == 20)
+        #expect(sides.allSatisfy { $0.asked != nil && $0.asked == $0.applied }, "\(sides)")
+        #expect(sides.first?.asked == 480, "rung 0 is the stage's own option")
+        #expect(sides.contains { ($0.asked ?? 480) < 480 }, "the controller stepped the plugin's short side down")
+        // Without the settings trait there is nothing to adjust: the refusal names the stages that take settings.
+        let none = try CLIHarness.mrcnn(["run", input.path, "-o", dir.appendingPathComponent("o2.mp4").path, "--stages", "render",
+                                         "--plugin", plugin.path, "--target-fps", "5"], in: dir)
+        #expect(none.status != 0 && none.stderr.contains("(detector or keypoints or probe)"), "stderr: \(none.stderr)")
     }
 
     @Test("a plugin built for another API version is refused in one line")

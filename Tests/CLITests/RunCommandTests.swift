@@ -69,12 +69,13 @@ struct RunCommandTests {
         let result = try CLIHarness.mrcnn(["stages"], in: dir)
         #expect(result.status == 0)
         #expect(result.stdout.contains("render"))
-        // Every declared option is listed as --option STAGE.OPTION=TYPE with its help and default.
-        for option in ["detector.weights=STRING", "detector.score-threshold=FLOAT", "detector.min-size=INT",
+        // Every declared option is listed as --option STAGE.OPTION=VALUE with its help, default and flag.
+        for option in ["detector.weights=FILE|seeded:N", "detector.precision=fp32|bf16|auto|bf16-emulated", "detector.score-threshold=FLOAT", "detector.min-size=INT",
                        "detector.detect-every=INT", "keypoints.keypoint-threshold=FLOAT", "tracker.max-age=INT",
                        "tracker.use-masks=BOOL", "render.min-score=FLOAT", "render.mask-alpha=FLOAT"] {
             #expect(result.stdout.contains("--option \(option)"), "\(option) not listed: \(result.stdout)")
         }
         #expect(result.stdout.contains("mask (needs boxes, maskrcnn features)"))
+        #expect(result.stdout.contains("(default: 1000, or --proposals)") && result.stdout.contains("--track-boxes-only (sets false)"))
     }
 }

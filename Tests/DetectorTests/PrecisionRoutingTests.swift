@@ -18,11 +18,11 @@ import Testing
         }
         #expect(builds.withLock { $0 } == [.fp32])
         #expect(try models.model(for: nil).precision == .fp32)
-        #expect(try models.model(for: "fp32").precision == .fp32)
-        #expect(try models.model(for: "bf16-emulated").precision == .bf16Emulated)
-        #expect(try models.model(for: "bf16-emulated").precision == .bf16Emulated)
+        #expect(try models.model(for: .fp32).precision == .fp32)
+        #expect(try models.model(for: .bf16Emulated).precision == .bf16Emulated)
+        #expect(try models.model(for: .bf16Emulated).precision == .bf16Emulated)
         // bf16 without bf16 units is the fp32 model, not a second copy of it.
-        let bf16 = try models.model(for: "bf16").precision
+        let bf16 = try models.model(for: .bf16).precision
         #expect(bf16 == (CPUFeatures.current.hasBF16Units ? .bf16 : .fp32))
         #expect(builds.withLock { $0 }.count == (CPUFeatures.current.hasBF16Units ? 3 : 2))
     }
@@ -34,10 +34,11 @@ import Testing
     }
 
     @Test func autoIsBF16OnlyWithBF16Units() {
-        #expect(Precision.named("auto") == (CPUFeatures.current.hasBF16Units ? .bf16 : .fp32))
-        #expect(Precision.named("fp16") == nil)
-        #expect(DetectorPlugin.ladderMaySwitchToBF16(precision: "auto") == CPUFeatures.current.hasBF16Units)
-        #expect(!DetectorPlugin.ladderMaySwitchToBF16(precision: "fp32"))
+        let key = ModelOptionKeys.precision
+        #expect(key.parse("auto") == .some(nil) && key.parse("fp16") == nil && key.parse("bf16") == .some(.bf16))
+        #expect(key.format(nil) == "auto" && key.format(.bf16Emulated) == "bf16-emulated")
+        #expect(ModelOptionKeys.maySwitchToBF16(nil) == CPUFeatures.current.hasBF16Units)
+        #expect(!ModelOptionKeys.maySwitchToBF16(.fp32))
     }
 
     /// A 160×120 frame with a few flat shapes on a gradient (seeded weights detect something on anything).
@@ -51,7 +52,7 @@ import Testing
             }
         }
         var record = FrameRecord(index: index, pts: Int64(index), time: Double(index), image: RGBImage(width: 160, height: 120, pixels: pixels))
-        if let settings { record.features[FrameSettings.key] = settings }
+        record.settings = settings
         return record
     }
 
@@ -59,9 +60,9 @@ import Testing
     static func run(precision: String, _ frames: [FrameRecord]) throws -> [[[Float]]] {
         let registry = StageRegistry()
         DetectorPlugin.register(in: registry)
-        let plans = try registry.plans(for: ["detector", "mask"], options: [
+        let plans = try registry.plans(for: ["detector", "mask"], options: registry.resolve([
             ("detector.weights", "seeded:0"), ("detector.min-size", "160"), ("detector.score-threshold", "0"),
-            ("detector.precision", precision), ("detector.proposals", "200"), ("detector.detections", "20")])
+            ("detector.precision", precision), ("detector.proposals", "200"), ("detector.detections", "20")]))
         let stages = try plans.map { try $0.make() }
         var batch = frames
         for stage in stages { try stage.process(&batch) }
@@ -75,7 +76,7 @@ import Testing
     @Test func aFramesPrecisionSettingPicksItsModel() throws {
         // One batch: frame 0 at the stage's fp32, frame 1 asking for bf16-emulated.
         let mixed = try Self.run(precision: "fp32", [Self.frame(0, settings: nil),
-                                                     Self.frame(1, settings: FrameSettings(precision: "bf16-emulated"))])
+                                                     Self.frame(1, settings: FrameSettings(precision: .bf16Emulated))])
         let fp32 = try Self.run(precision: "fp32", [Self.frame(0, settings: nil)])
         let emulated = try Self.run(precision: "bf16-emulated", [Self.frame(1, settings: nil)])
         try #require(!fp32[0].isEmpty)

@@ -49,7 +49,7 @@ struct FrameRateControllerTests {
         #expect(ladder.rungs.map(\.proposals!) == [1000, 300, 300, 300, 300, 300, 300, 300, 300])
         #expect(ladder.rungs.map(\.keyframeInterval!) == [1, 1, 2, 3, 3, 3, 3, 3, 3])
         #expect(ladder.rungs.map(\.shortSide!) == [800, 800, 800, 800, 640, 512, 480, 416, 320])
-        let bf16 = QualityLadder(start: ladder[0], bf16: true, keyframes: false, floor: 480)
+        let bf16 = QualityLadder(start: ladder[0], adjustable: [.precision, .proposals, .shortSide], floor: 480)
         #expect(bf16.rungs.map(\.precision!) == ["fp32", "bf16", "bf16", "bf16", "bf16", "bf16"])
         #expect(bf16.rungs.map(\.shortSide!) == [800, 800, 800, 640, 512, 480])
         #expect(QualityLadder(start: FrameSettings(shortSide: 480, proposals: 200)).rungs.map(\.shortSide!) == [480, 480, 480, 416, 320])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Job
+import Pipeline
 
 /// The pure parts of `--resume`: where to continue, how to warm stateful stages up, how results files are cut.
 @Suite struct ResumePointTests {
@@ -11,12 +12,19 @@ import Job
         #expect(ResumePoint.frame(video: 3, results: [], keyframeEvery: 5) == 0)
     }
 
-    @Test func warmupDependsOnTheChain() {
-        #expect(ResumePoint.warmup(chain: ["detector", "mask", "render"], haveResults: false) == .skip)
-        #expect(ResumePoint.warmup(chain: ["render"], haveResults: false) == .skip)
-        #expect(ResumePoint.warmup(chain: ["detector", "mask", "tracker", "render"], haveResults: true) == .replay(prefix: 2))
-        #expect(ResumePoint.warmup(chain: ["detector", "tracker"], haveResults: false) == .recompute)
-        #expect(ResumePoint.warmup(chain: ["detector", "blur", "tracker"], haveResults: true) == .recompute)
+    /// The traits the stages of `chain` declare (the built-in stages, and `blur`: a plugin that declares none).
+    static func traits(_ chain: [String]) throws -> [StageTraits] {
+        let registry = try StageCatalog.makeRegistry()
+        registry.register("blur", summary: "a plugin that says nothing") { _ in throw StageError.failed(stage: "blur", message: "unused") }
+        return chain.map { registry.entry($0)?.traits ?? StageTraits() }
+    }
+
+    @Test func warmupDependsOnTheStagesTraits() throws {
+        #expect(ResumePoint.warmup(traits: try Self.traits(["detector", "mask", "render"]), haveResults: false) == .skip)
+        #expect(ResumePoint.warmup(traits: try Self.traits(["render"]), haveResults: false) == .skip)
+        #expect(ResumePoint.warmup(traits: try Self.traits(["detector", "mask", "tracker", "render"]), haveResults: true) == .replay(prefix: 2))
+        #expect(ResumePoint.warmup(traits: try Self.traits(["detector", "tracker"]), haveResults: false) == .recompute)
+        #expect(ResumePoint.warmup(traits: try Self.traits(["detector", "blur", "tracker"]), haveResults: true) == .recompute)
     }
 
     @Test func resultsAreCutAtWholeLines() {

@@ -115,7 +115,7 @@ struct TrackingScenarioTests {
         try stage.process(&batch)
         #expect(batch.map { $0.instances.map(\.trackID) } == [[1, nil], [1, nil], [1, nil]])
 
-        #expect(throws: StageError.invalidOption(key: "tracker.min-hits", value: "x", expected: "int")) {
+        #expect(throws: StageError.invalidOption(key: "tracker.min-hits", value: "x", expected: "an integer ≥ 1")) {
             try Self.config(["tracker.min-hits": "x"])
         }
         #expect(throws: StageError.self) { try Self.config(["tracker.use-masks": "maybe"]) }
@@ -136,8 +136,7 @@ struct TrackingScenarioTests {
     static func config(_ options: [String: String]) throws -> TrackerConfig {
         let registry = StageRegistry()
         TrackerPlugin.register(in: registry)
-        let values = try registry.resolveOptions(options.map { ($0.key, $0.value) })
-        return try TrackerPlugin.config(from: StageContext(stage: "tracker", values: values))
+        return try TrackerPlugin.config(from: registry.resolve(options)["tracker"])
     }
 
     /// Two thin diagonal objects ("\" and "/") walk into the same box, stand there together, then turn back.

@@ -1,19 +1,26 @@
 import Foundation
 import Synchronization
 
-/// Download progress on stderr (bytes, %, MB/s): redrawn in place on a terminal, else a line per 10 %.
-/// Called from URLSession's delegate queue; the state is behind a lock.
-final class ByteProgress: Sendable {
+/// Download progress as console text (bytes, %, MB/s): redrawn in place on a terminal, else a line per 10 %;
+/// `write` gets the text. Called from URLSession's delegate queue (pass `update` as `fetch`'s progress); the state
+/// is behind a lock.
+public final class DownloadProgress: Sendable {
     private struct State {
         var lastDraw = Date.distantPast
         var lastDecile = 0
         var drew = false
     }
-    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private let isTerminal: Bool
+    private let write: @Sendable (String) -> Void
     private let started = Date()
     private let state = Mutex(State())
 
-    func update(done: Int64, total: Int64) {
+    public init(isTerminal: Bool, write: @escaping @Sendable (String) -> Void) {
+        self.isTerminal = isTerminal
+        self.write = write
+    }
+
+    public func update(done: Int64, total: Int64) {
         let now = Date()
         let text: String? = state.withLock { s in
             if isTerminal {
@@ -27,12 +34,12 @@ final class ByteProgress: Sendable {
             s.lastDecile = decile
             return "progress: " + line(done, total, now) + "\n"
         }
-        if let text { StandardError.write(text) }
+        if let text { write(text) }
     }
 
     /// Ends the in-place line so later output starts on a fresh line.
-    func finish() {
-        if state.withLock({ s in defer { s.drew = false }; return s.drew }) { StandardError.write("\n") }
+    public func finish() {
+        if state.withLock({ s in defer { s.drew = false }; return s.drew }) { write("\n") }
     }
 
     private func line(_ done: Int64, _ total: Int64, _ now: Date) -> String {

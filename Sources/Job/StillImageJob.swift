@@ -1,0 +1,77 @@
+import Detector
+import Foundation
+import Pipeline
+import Results
+import VideoIO
+
+/// Detection on still images written as one COCO results JSON array (bbox, score, category, RLE mask or
+/// keypoints): the model from the `detector` stage's options (`options`, "detector.OPTION" → value, checked against
+/// its declarations), every image read as PIL reads it, `image_id` the 1-based position or, with `imageIDFromName`,
+/// the file name's number. A value you configure, `check()` (before anything is read or written) and `run()`.
+public struct StillImageJob {
+    public var images: [String]
+    /// The COCO results file.
+    public var json: String
+    /// Detector options as "detector.OPTION" → value: weights, score-threshold, min-size, max-size, precision,
+    /// backend, proposals, detections, classes.
+    public var options: [String: String]
+    public var imageIDFromName = false
+    /// How the images are read (EXIF orientation applied, a JPEG cut short refused, by default).
+    public var imageOptions = StillImageOptions()
+    /// Where unset weights are found.
+    public var cacheDirectory = ModelZoo.defaultCacheDirectory
+    /// Called after each image with its path, the number of instances and the seconds it took.
+    public var onImage: (_ path: String, _ instances: Int, _ seconds: Double) -> Void = { _, _, _ in }
+
+    public init(images: [String], json: String, options: [String: String] = [:]) {
+        self.images = images
+        self.json = json
+        self.options = options
+    }
+
+    /// What a finished job reports.
+    public struct Report: Sendable {
+        public let images: Int
+        public let instances: Int
+        public let seconds: Double
+    }
+
+    /// 139 for ".../000000000139.jpg"; nil when the name (without extension) is not a number.
+    public static func numericID(_ path: String) -> Int? {
+        Int(((path as NSString).lastPathComponent as NSString).deletingPathExtension)
+    }
+
+    /// Checks the options and the paths without reading an image or writing anything; the detector's values.
+    @discardableResult
+    public func check() throws -> OptionValues {
+        let values = try StageRegistry.values(of: "detector", declaring: StillImageDetector.options, from: options)
+        guard !images.isEmpty else { throw JobError.noImages }
+        for path in images where !FileManager.default.isReadableFile(atPath: path) { throw JobError.noSuchInput(path) }
+        if imageIDFromName, let path = images.first(where: { Self.numericID($0) == nil }) { throw JobError.noNumberInName(path) }
+        try OutputPaths.checkWritable(json)
+        for path in images where OutputPaths.same(path, json) { throw JobError.outputIsInput(json) }
+        return values
+    }
+
+    /// Loads the model, detects on every image in order and writes the results file.
+    public func run() throws -> Report {
+        let detector = try StillImageDetector(options: try check(), cache: cacheDirectory)
+        var results: [COCOResult] = []
+        let start = ContinuousClock.now
+        for (i, path) in images.enumerated() {
+            let image = try ImageFile.read(path: path, options: imageOptions)
+            let t0 = ContinuousClock.now
+            let instances = detector.detect(RGBImage(width: image.width, height: image.height, pixels: image.rgb))
+            onImage(path, instances.count, t0.duration(to: .now).inSeconds)
+            results += instances.map { instance in
+                var r = COCOResult(imageID: imageIDFromName ? Self.numericID(path) ?? i + 1 : i + 1,
+                                   fileName: (path as NSString).lastPathComponent, instance: instance,
+                                   height: image.height, width: image.width)
+                if !detector.hasMasks { r.segmentation = nil }   // Faster/Keypoint R-CNN: no (empty) masks
+                return r
+            }
+        }
+        try COCOResults.write(results, to: json)
+        return Report(images: images.count, instances: results.count, seconds: start.duration(to: .now).inSeconds)
+    }
+}
