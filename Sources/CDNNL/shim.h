@@ -1,15 +1,247 @@
-// oneDNN's C API (Debian's libdnnl-dev 2.6, JIT kernels per ISA) for the Tensor module's oneDNN backend.
-// Cast macros do not import into Swift; the inline functions below stand in for them.
+// oneDNN's C API for the Tensor module, the same to Swift for oneDNN 2.x (Debian's libdnnl-dev 2.6: op descriptors,
+// memory descriptors as structs) and 3.x (PyPI's onednn-devel-cpu-gomp 3.2: *_primitive_desc_create, memory
+// descriptors as opaque handles): memory descriptors are `mrcnn_md` handles the caller destroys, primitive
+// descriptors come from one function per primitive kind. Cast macros (DNNL_MEMORY_ALLOCATE) do not import into
+// Swift; the inline functions below stand in for them.
 #ifndef MRCNN_CDNNL_SHIM_H
 #define MRCNN_CDNNL_SHIM_H
 #include <oneapi/dnnl/dnnl.h>
 #include <dlfcn.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-/// DNNL_MEMORY_ALLOCATE: let the library allocate a memory object's buffer.
-static inline void *mrcnn_dnnl_memory_allocate(void) { return DNNL_MEMORY_ALLOCATE; }
-/// DNNL_MEMORY_NONE: a memory object without a buffer (set one later).
-static inline void *mrcnn_dnnl_memory_none(void) { return DNNL_MEMORY_NONE; }
+#if DNNL_VERSION_MAJOR >= 3
+typedef dnnl_memory_desc_t mrcnn_md_impl;
+#define MRCNN_MD(m) ((dnnl_memory_desc_t)(m))
+#else
+typedef dnnl_memory_desc_t *mrcnn_md_impl;
+#define MRCNN_MD(m) ((const dnnl_memory_desc_t *)(m))
+#endif
+
+/// A memory descriptor owned by the caller (release with mrcnn_md_destroy); NULL when oneDNN refused it.
+typedef void *mrcnn_md;
+
+/// "2.6.3" / "3.2.0": the oneDNN this process runs.
+static inline const char *mrcnn_dnnl_version(void) {
+    static char text[32];
+    const dnnl_version_t *v = dnnl_version();
+    snprintf(text, sizeof text, "%d.%d.%d", v->major, v->minor, v->patch);
+    return text;
+}
+
+static inline mrcnn_md mrcnn_md_tag(int ndims, const int64_t *dims, dnnl_data_type_t type, dnnl_format_tag_t tag) {
+#if DNNL_VERSION_MAJOR >= 3
+    dnnl_memory_desc_t md = NULL;
+    return dnnl_memory_desc_create_with_tag(&md, ndims, dims, type, tag) == dnnl_success ? (mrcnn_md)md : NULL;
+#else
+    dnnl_memory_desc_t *md = (dnnl_memory_desc_t *)calloc(1, sizeof *md);
+    if (dnnl_memory_desc_init_by_tag(md, ndims, dims, type, tag) == dnnl_success) return md;
+    free(md);
+    return NULL;
+#endif
+}
+
+static inline mrcnn_md mrcnn_md_strides(int ndims, const int64_t *dims, dnnl_data_type_t type, const int64_t *strides) {
+#if DNNL_VERSION_MAJOR >= 3
+    dnnl_memory_desc_t md = NULL;
+    return dnnl_memory_desc_create_with_strides(&md, ndims, dims, type, strides) == dnnl_success ? (mrcnn_md)md : NULL;
+#else
+    dnnl_memory_desc_t *md = (dnnl_memory_desc_t *)calloc(1, sizeof *md);
+    if (dnnl_memory_desc_init_by_strides(md, ndims, dims, type, strides) == dnnl_success) return md;
+    free(md);
+    return NULL;
+#endif
+}
+
+/// A copy of a descriptor oneDNN returned (a query result).
+static inline mrcnn_md mrcnn_md_clone(const void *md) {
+#if DNNL_VERSION_MAJOR >= 3
+    dnnl_memory_desc_t out = NULL;
+    return dnnl_memory_desc_clone(&out, (const_dnnl_memory_desc_t)md) == dnnl_success ? (mrcnn_md)out : NULL;
+#else
+    dnnl_memory_desc_t *out = (dnnl_memory_desc_t *)malloc(sizeof *out);
+    memcpy(out, md, sizeof *out);
+    return out;
+#endif
+}
+
+static inline void mrcnn_md_destroy(mrcnn_md md) {
+#if DNNL_VERSION_MAJOR >= 3
+    dnnl_memory_desc_destroy((dnnl_memory_desc_t)md);
+#else
+    free(md);
+#endif
+}
+
+static inline int mrcnn_md_equal(mrcnn_md a, mrcnn_md b) { return dnnl_memory_desc_equal(MRCNN_MD(a), MRCNN_MD(b)); }
+static inline size_t mrcnn_md_size(mrcnn_md md) { return dnnl_memory_desc_get_size(MRCNN_MD(md)); }
+
+static inline int mrcnn_md_ndims(mrcnn_md md) {
+#if DNNL_VERSION_MAJOR >= 3
+    int n = 0;
+    dnnl_memory_desc_query(MRCNN_MD(md), dnnl_query_ndims_s32, &n);
+    return n;
+#else
+    return ((const dnnl_memory_desc_t *)md)->ndims;
+#endif
+}
+
+/// Writes the descriptor's dimensions (ndims values) to `out`.
+static inline void mrcnn_md_dims(mrcnn_md md, int64_t *out) {
+#if DNNL_VERSION_MAJOR >= 3
+    const dnnl_dims_t *dims = NULL;
+    dnnl_memory_desc_query(MRCNN_MD(md), dnnl_query_dims, &dims);
+    memcpy(out, *dims, sizeof(int64_t) * mrcnn_md_ndims(md));
+#else
+    memcpy(out, ((const dnnl_memory_desc_t *)md)->dims, sizeof(int64_t) * mrcnn_md_ndims(md));
+#endif
+}
+
+static inline dnnl_data_type_t mrcnn_md_data_type(mrcnn_md md) {
+#if DNNL_VERSION_MAJOR >= 3
+    dnnl_data_type_t t = dnnl_data_type_undef;
+    dnnl_memory_desc_query(MRCNN_MD(md), dnnl_query_data_type, &t);
+    return t;
+#else
+    return ((const dnnl_memory_desc_t *)md)->data_type;
+#endif
+}
+
+/// Post-ops: a sum onto the destination's previous contents (scale 1), then ReLU, each when asked for.
+static inline dnnl_primitive_attr_t mrcnn_attr(int sum, int relu) {
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t ops = NULL;
+    dnnl_primitive_attr_create(&attr);
+    dnnl_post_ops_create(&ops);
+#if DNNL_VERSION_MAJOR >= 3
+    if (sum) dnnl_post_ops_append_sum(ops, 1.f, 0, dnnl_data_type_undef);
+    if (relu) dnnl_post_ops_append_eltwise(ops, dnnl_eltwise_relu, 0.f, 0.f);
+#else
+    if (sum) dnnl_post_ops_append_sum(ops, 1.f);
+    if (relu) dnnl_post_ops_append_eltwise(ops, 1.f, dnnl_eltwise_relu, 0.f, 0.f);
+#endif
+    dnnl_primitive_attr_set_post_ops(attr, ops);
+    dnnl_post_ops_destroy(ops);
+    return attr;
+}
+
+/// A convolution (or, with `deconv`, a transposed convolution) for inference; `bias` may be NULL.
+static inline dnnl_status_t mrcnn_conv_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, int deconv, mrcnn_md src,
+                                          mrcnn_md weights, mrcnn_md bias, mrcnn_md dst, const int64_t *strides,
+                                          const int64_t *padding, const_dnnl_primitive_attr_t attr) {
+#if DNNL_VERSION_MAJOR >= 3
+    const int64_t dilation[2] = {0, 0};
+    if (deconv)
+        return dnnl_deconvolution_forward_primitive_desc_create(pd, engine, dnnl_forward_inference,
+            dnnl_deconvolution_direct, MRCNN_MD(src), MRCNN_MD(weights), bias ? MRCNN_MD(bias) : NULL, MRCNN_MD(dst),
+            strides, dilation, padding, padding, attr);
+    return dnnl_convolution_forward_primitive_desc_create(pd, engine, dnnl_forward_inference, dnnl_convolution_direct,
+        MRCNN_MD(src), MRCNN_MD(weights), bias ? MRCNN_MD(bias) : NULL, MRCNN_MD(dst), strides, dilation, padding,
+        padding, attr);
+#else
+    dnnl_convolution_desc_t desc;   // dnnl_deconvolution_desc_t is the same struct
+    dnnl_status_t s = deconv
+        ? dnnl_deconvolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_deconvolution_direct, MRCNN_MD(src),
+              MRCNN_MD(weights), bias ? MRCNN_MD(bias) : NULL, MRCNN_MD(dst), strides, padding, padding)
+        : dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, MRCNN_MD(src),
+              MRCNN_MD(weights), bias ? MRCNN_MD(bias) : NULL, MRCNN_MD(dst), strides, padding, padding);
+    if (s != dnnl_success) return s;
+    return dnnl_primitive_desc_create(pd, &desc, attr, engine, NULL);
+#endif
+}
+
+/// A fully connected layer for inference.
+static inline dnnl_status_t mrcnn_inner_product_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src,
+                                                   mrcnn_md weights, mrcnn_md bias, mrcnn_md dst,
+                                                   const_dnnl_primitive_attr_t attr) {
+#if DNNL_VERSION_MAJOR >= 3
+    return dnnl_inner_product_forward_primitive_desc_create(pd, engine, dnnl_forward_inference, MRCNN_MD(src),
+        MRCNN_MD(weights), MRCNN_MD(bias), MRCNN_MD(dst), attr);
+#else
+    dnnl_inner_product_desc_t desc;
+    dnnl_status_t s = dnnl_inner_product_forward_desc_init(&desc, dnnl_forward_inference, MRCNN_MD(src),
+        MRCNN_MD(weights), MRCNN_MD(bias), MRCNN_MD(dst));
+    return s != dnnl_success ? s : dnnl_primitive_desc_create(pd, &desc, attr, engine, NULL);
+#endif
+}
+
+/// A (batched) matrix product, no bias.
+static inline dnnl_status_t mrcnn_matmul_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src,
+                                            mrcnn_md weights, mrcnn_md dst) {
+#if DNNL_VERSION_MAJOR >= 3
+    return dnnl_matmul_primitive_desc_create(pd, engine, MRCNN_MD(src), MRCNN_MD(weights), NULL, MRCNN_MD(dst), NULL);
+#else
+    dnnl_matmul_desc_t desc;
+    dnnl_status_t s = dnnl_matmul_desc_init(&desc, MRCNN_MD(src), MRCNN_MD(weights), NULL, MRCNN_MD(dst));
+    return s != dnnl_success ? s : dnnl_primitive_desc_create(pd, &desc, NULL, engine, NULL);
+#endif
+}
+
+/// Max pooling (padding counts as −∞).
+static inline dnnl_status_t mrcnn_max_pool_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src,
+                                              mrcnn_md dst, const int64_t *strides, const int64_t *kernel,
+                                              const int64_t *padding) {
+#if DNNL_VERSION_MAJOR >= 3
+    const int64_t dilation[2] = {0, 0};
+    return dnnl_pooling_forward_primitive_desc_create(pd, engine, dnnl_forward_inference, dnnl_pooling_max,
+        MRCNN_MD(src), MRCNN_MD(dst), strides, kernel, dilation, padding, padding, NULL);
+#else
+    dnnl_pooling_desc_t desc;
+    dnnl_status_t s = dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_pooling_max, MRCNN_MD(src),
+        MRCNN_MD(dst), strides, kernel, padding, padding);
+    return s != dnnl_success ? s : dnnl_primitive_desc_create(pd, &desc, NULL, engine, NULL);
+#endif
+}
+
+/// Nearest-neighbour resampling to the destination's size.
+static inline dnnl_status_t mrcnn_nearest_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src, mrcnn_md dst) {
+#if DNNL_VERSION_MAJOR >= 3
+    return dnnl_resampling_forward_primitive_desc_create(pd, engine, dnnl_forward_inference, dnnl_resampling_nearest,
+        NULL, MRCNN_MD(src), MRCNN_MD(dst), NULL);
+#else
+    dnnl_resampling_desc_t desc;
+    dnnl_status_t s = dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_resampling_nearest, NULL,
+        MRCNN_MD(src), MRCNN_MD(dst));
+    return s != dnnl_success ? s : dnnl_primitive_desc_create(pd, &desc, NULL, engine, NULL);
+#endif
+}
+
+static inline dnnl_status_t mrcnn_reorder_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src, mrcnn_md dst) {
+    return dnnl_reorder_primitive_desc_create(pd, MRCNN_MD(src), engine, MRCNN_MD(dst), engine, NULL);
+}
+
+/// The descriptor of `what` (dnnl_query_src_md, …) of a primitive descriptor, as a new handle.
+static inline mrcnn_md mrcnn_pd_md(const_dnnl_primitive_desc_t pd, dnnl_query_t what) {
+    return mrcnn_md_clone(dnnl_primitive_desc_query_md(pd, what, 0));
+}
+
+/// A memory object over `handle` (NULL: oneDNN allocates and owns the buffer).
+static inline dnnl_status_t mrcnn_memory(dnnl_memory_t *memory, mrcnn_md md, dnnl_engine_t engine, void *handle) {
+    return dnnl_memory_create(memory, MRCNN_MD(md), engine, handle ? handle : DNNL_MEMORY_ALLOCATE);
+}
+
+/// oneDNN's most capable ISA on this CPU (respecting DNNL_MAX_CPU_ISA), by its oneDNN name.
+static inline const char *mrcnn_effective_isa(void) {
+    switch (dnnl_get_effective_cpu_isa()) {
+#if DNNL_VERSION_MAJOR >= 3
+    case dnnl_cpu_isa_avx512_core_amx_fp16: return "avx512_core_amx_fp16";
+    case dnnl_cpu_isa_avx512_core_fp16: return "avx512_core_fp16";
+    case dnnl_cpu_isa_avx2_vnni_2: return "avx2_vnni_2";
+#endif
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_sse41: return "sse41";
+    default: return "other";
+    }
+}
 
 /// OpenMP's omp_set_num_threads / omp_get_max_threads, looked up in the process (oneDNN's libgomp) so that no
 /// OpenMP development package is needed; -1 / no-op when the process has no OpenMP runtime.

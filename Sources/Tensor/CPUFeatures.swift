@@ -3,50 +3,49 @@ import Glibc
 #endif
 import CDNNL
 
-/// The CPU's vector and matrix features, read once at run time from /proc/cpuinfo's flags and oneDNN's ISA query.
+/// The CPU's vector and matrix features and model, read once at run time from /proc/cpuinfo and oneDNN's ISA query.
 public struct CPUFeatures: Sendable {
     public let flags: Set<String>
-    /// oneDNN's most capable ISA on this CPU, e.g. "avx2", "avx512_core_bf16", "avx512_core_amx".
+    /// oneDNN's most capable ISA on this CPU, e.g. "avx2", "avx512_core_bf16", "avx512_core_amx" (capped by
+    /// DNNL_MAX_CPU_ISA when that is set).
     public let onednnISA: String
+    /// /proc/cpuinfo's "model name", e.g. "AMD EPYC 9B14".
+    public let modelName: String
+    /// "family 25 model 17 stepping 1" (the numbers /proc/cpuinfo gives).
+    public let modelID: String
 
     public static let current = CPUFeatures()
 
     init() {
-        var flags = Set<String>()
+        var fields: [String: String] = [:]
         if let f = fopen("/proc/cpuinfo", "r") {
             defer { fclose(f) }
             var line: UnsafeMutablePointer<CChar>? = nil
             var cap = 0
+            // The first processor's block: up to its empty line.
             while getline(&line, &cap, f) > 0 {
                 let s = String(cString: line!)
-                if s.hasPrefix("flags") || s.hasPrefix("Features") {
-                    flags = Set(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == ":" }).map(String.init))
-                    break
-                }
+                if s == "\n" { break }
+                guard let colon = s.firstIndex(of: ":") else { continue }
+                let key = s[..<colon].trimmingCharacters(in: " \t"), value = s[s.index(after: colon)...].trimmingCharacters(in: " \t\n")
+                if fields[key] == nil { fields[key] = value }
             }
             free(line)
         }
-        self.flags = flags
-        switch dnnl_get_effective_cpu_isa() {
-        case dnnl_cpu_isa_avx512_core_amx: onednnISA = "avx512_core_amx"
-        case dnnl_cpu_isa_avx512_core_bf16: onednnISA = "avx512_core_bf16"
-        case dnnl_cpu_isa_avx512_core_vnni: onednnISA = "avx512_core_vnni"
-        case dnnl_cpu_isa_avx512_core: onednnISA = "avx512_core"
-        case dnnl_cpu_isa_avx2_vnni: onednnISA = "avx2_vnni"
-        case dnnl_cpu_isa_avx2: onednnISA = "avx2"
-        case dnnl_cpu_isa_avx: onednnISA = "avx"
-        case dnnl_cpu_isa_sse41: onednnISA = "sse41"
-        default: onednnISA = "other"
-        }
+        flags = Set((fields["flags"] ?? fields["Features"] ?? "").split(separator: " ").map(String.init))
+        modelName = fields["model name"] ?? fields["CPU part"] ?? "unknown CPU"
+        modelID = "family \(fields["cpu family"] ?? "?") model \(fields["model"] ?? "?") stepping \(fields["stepping"] ?? "?")"
+        onednnISA = String(cString: mrcnn_effective_isa())
     }
 
     public var hasAVX2: Bool { flags.contains("avx2") && flags.contains("fma") }
     public var hasAVX512: Bool { ["avx512f", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains) }
     public var hasAVX512BF16: Bool { flags.contains("avx512_bf16") }
     public var hasAMX: Bool { flags.contains("amx_bf16") && flags.contains("amx_tile") }
-    /// bf16 matrix units oneDNN 2.6 has kernels for: AMX or AVX512-BF16 (and oneDNN agrees).
+    /// bf16 matrix units oneDNN has kernels for: AMX or AVX512-BF16 (and oneDNN agrees).
     public var hasBF16Units: Bool {
-        (hasAMX || hasAVX512BF16) && (onednnISA == "avx512_core_bf16" || onednnISA == "avx512_core_amx")
+        (hasAMX || hasAVX512BF16) && (onednnISA.hasPrefix("avx512_core_bf16") || onednnISA.hasPrefix("avx512_core_amx")
+                                      || onednnISA == "avx512_core_fp16")
     }
 
     /// e.g. "AVX2+FMA, oneDNN ISA avx2".
@@ -58,5 +57,14 @@ public struct CPUFeatures: Sendable {
         if hasAVX2 { parts.append("AVX2+FMA") }
         if parts.isEmpty { parts.append("no AVX2") }
         return parts.joined(separator: ", ") + ", oneDNN ISA \(onednnISA)"
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -1,4 +1,8 @@
-/// A transposed 2-D convolution as GEMM + col2im: weights in PyTorch's [Cin, Cout, k, k] layout, input/output NCHW.
+/// A transposed 2-D convolution: weights in PyTorch's [Cin, Cout, k, k] layout. With kernel = stride and no padding
+/// (the mask head's 2×2/2) each input pixel writes its own k×k output patch, so it runs as a 1×1 `Conv2D` to k²·Cout
+/// channels whose outputs are the sub-pixel images (`subpixels`), at a convolution's speed on every backend; other
+/// shapes (the keypoint predictor's 4×4/2) run as GEMM + col2im on OpenBLAS, or oneDNN's deconvolution (`onednn`,
+/// and `auto` in bf16). `decision`: outputs written in fp32. Immutable, thread-safe.
 public struct ConvTranspose2D: Sendable {
     public let inChannels: Int
     public let outChannels: Int
@@ -7,15 +11,16 @@ public struct ConvTranspose2D: Sendable {
     public let padding: Int
     public let weight: [Float]
     public let bias: [Float]
-
     public let engine: ComputeEngine
+    /// The sub-pixel form (kernel = stride, no padding): a 1×1 convolution to kernel²·Cout channels.
+    let subpixel: Conv2D?
+    /// oneDNN's deconvolution for the other shapes, when the engine runs it there.
     let onednn: DNNLLayer?
-    /// On oneDNN when kernel = stride and no padding (the mask head's 2×2/2): a 1×1 convolution to k²·Cout channels
-    /// whose outputs are the k×k output pixels of each input pixel (`blockedSubpixels`), instead of oneDNN's deconv.
-    let subpixel: DNNLLayer?
+    /// The weights the col2im path multiplies (rounded to bf16 in the emulation).
+    let products: [Float]
 
     public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int = 0,
-                engine: ComputeEngine = .reference) {
+                rois: Bool = true, decision: Bool = false, engine: ComputeEngine = .reference) {
         precondition(weight.count == inChannels * outChannels * kernel * kernel, "deconv weight size")
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -23,46 +28,64 @@ public struct ConvTranspose2D: Sendable {
         self.stride = stride
         self.padding = padding
         self.engine = engine
-        self.weight = engine.emulatesBF16 ? BF16.round(weight) : weight
-        self.bias = bias ?? [Float](repeating: 0, count: outChannels)
-        // `auto` takes oneDNN for the sub-pixel form only (its deconv kernel measured 3× slower than OpenBLAS).
-        let disjoint = kernel == stride && padding == 0
-        let useOneDNN = engine.backend(for: .deconv) == .onednn && (disjoint || engine.requestedBackend != .auto)
-        subpixel = useOneDNN && disjoint
-            ? ConvTranspose2D.subpixelLayer(weight: self.weight, bias: self.bias, inChannels: inChannels,
-                                            outChannels: outChannels, kernel: kernel, bf16: engine.precision == .bf16)
-            : nil
-        onednn = useOneDNN && !disjoint
-            ? DNNLLayer(op: .deconv(kernel: kernel, stride: stride, padding: padding), weights: self.weight, bias: self.bias,
-                        inC: inChannels, outC: outChannels, bf16: engine.precision == .bf16)
-            : nil
+        self.weight = weight
+        let bias = bias ?? [Float](repeating: 0, count: outChannels)
+        self.bias = bias
+        products = engine.emulatesBF16 ? BF16.round(weight) : weight
+        if kernel == stride && padding == 0 {
+            // Row (ky·k + kx)·Cout + co of the 1×1 layer is output pixel (ky, kx) of channel co.
+            var w = [Float](repeating: 0, count: weight.count)
+            for ci in 0..<inChannels {
+                for co in 0..<outChannels {
+                    for s in 0..<(kernel * kernel) {
+                        w[(s * outChannels + co) * inChannels + ci] = weight[(ci * outChannels + co) * kernel * kernel + s]
+                    }
+                }
+            }
+            subpixel = Conv2D(weight: w, bias: (0..<(kernel * kernel)).flatMap { _ in bias }, outChannels: kernel * kernel * outChannels,
+                              inChannels: inChannels, kernel: 1, rois: rois, decision: decision, engine: engine)
+            onednn = nil
+        } else {
+            subpixel = nil
+            let useOneDNN = engine.backend == .onednn || (engine.backend == .auto && engine.precision == .bf16)
+            onednn = useOneDNN
+                ? DNNLLayer(op: .deconv(kernel: kernel, stride: stride, padding: padding), weights: weight, bias: bias,
+                            inC: inChannels, outC: outChannels, compute: engine.precision == .bf16 ? .bf16 : .f32, store: .f32)
+                : nil
+        }
     }
 
     /// The implementation that runs this layer.
     public var implementation: String {
-        if let subpixel { return "oneDNN \(subpixel.implementation) (1×1 to \(kernel * kernel)·C + pixel shuffle)" }
-        return onednn.map { "oneDNN " + $0.implementation } ?? "OpenBLAS sgemm+col2im"
+        if let subpixel { return "\(subpixel.implementation) (1×1 to \(kernel * kernel)·C + pixel shuffle)" }
+        let name = onednn.map { "oneDNN \($0.implementation)" } ?? "OpenBLAS sgemm+col2im"
+        return engine.emulatesBF16 ? "\(name), bf16 emulated" : name
     }
 
-    /// y = relu?(deconv(x) + bias) for x [N, Cin, H, W] → [N, Cout, (H−1)·s − 2p + k, (W−1)·s − 2p + k].
+    /// relu?(deconv(x) + bias) as sub-pixel images [N·k², Cout, H, W] in the kernel's layout (image i·k² + ky·k + kx
+    /// holds output pixels (k·y + ky, k·x + kx)); `FeatureMap.tensor(interleavingSubpixels: k)` assembles them, after
+    /// any per-pixel layers (the mask logits) ran on them. Only for kernel = stride, no padding.
+    public func subpixels(_ x: FeatureMap, relu: Bool = false, workspace: Workspace) -> FeatureMap {
+        guard let subpixel else { preconditionFailure("ConvTranspose2D.subpixels needs kernel = stride and no padding") }
+        return subpixel(x, relu: relu, workspace: workspace).splittingChannels(into: kernel * kernel)
+    }
+
+    /// y = relu?(deconv(x) + bias) for x [N, Cin, H, W] → dense fp32 [N, Cout, (H−1)·s − 2p + k, (W−1)·s − 2p + k].
+    public func callAsFunction(_ x: FeatureMap, relu: Bool = false, workspace: Workspace) -> Tensor {
+        precondition(x.c == inChannels, "deconv expects [N,\(inChannels),H,W], got \(x.shape)")
+        if subpixel != nil { return subpixels(x, relu: relu, workspace: workspace).tensor(interleavingSubpixels: kernel) }
+        let dense = engine.emulatesBF16 ? BF16.round(x.tensor()) : x.tensor()
+        if let onednn { return onednn.run(dense, relu: relu) }
+        return col2im(dense, relu: relu, workspace: workspace)
+    }
+
+    /// The same on a dense NCHW fp32 tensor.
     public func callAsFunction(_ x: Tensor, relu: Bool = false, workspace: Workspace) -> Tensor {
-        precondition(x.rank == 4 && x.c == inChannels, "deconv expects [N,\(inChannels),H,W], got \(x.shape)")
-        let x = engine.emulatesBF16 ? BF16.round(x) : x
-        if let onednn { return onednn.run(x, relu: relu, residual: nil, workspace: workspace) }
-        if let subpixel {
-            // Power-of-two chunks of RoIs (as DNNLLayer.run), so few primitives serve any batch size.
-            var parts: [Tensor] = [], start = 0
-            if x.n == 0 { return Tensor(zeros: [0, outChannels, x.h * kernel, x.w * kernel]) }
-            while start < x.n {
-                var c = x.n == 1 ? 1 : DNNLLayer.convChunk
-                while c > x.n - start { c /= 2 }
-                let chunk = c == x.n ? x : x.slice(start, start + c)
-                parts.append(subpixel.runBlocked(BlockedTensor(chunk), relu: relu).splittingChannels(into: kernel * kernel)
-                    .tensor(interleavingSubpixels: kernel))
-                start += c
-            }
-            return parts.count == 1 ? parts[0] : Tensor.concat(parts)
-        }
+        self(FeatureMap(x), relu: relu, workspace: workspace)
+    }
+
+    /// GEMM into per-pixel columns, then each column added into its k×k output patch.
+    private func col2im(_ x: Tensor, relu: Bool, workspace: Workspace) -> Tensor {
         let h = x.h, w = x.w, n = x.n
         let oh = (h - 1) * stride - 2 * padding + kernel
         let ow = (w - 1) * stride - 2 * padding + kernel
@@ -78,13 +101,13 @@ public struct ConvTranspose2D: Sendable {
         }
         let cols = workspace.buffer(1, count: rows * h * w)
         x.data.withUnsafeBufferPointer { xp in
-            weight.withUnsafeBufferPointer { wp in
+            products.withUnsafeBufferPointer { wp in
                 out.data.withUnsafeMutableBufferPointer { op in
                     for img in 0..<n {
                         // cols[(co·k+ky)·k+kx, y·W+x] = Σ_ci W[ci, co, ky, kx] · x[ci, y, x]
-                        GEMM.multiply(m: rows, n: h * w, k: inChannels, a: wp.baseAddress!, lda: rows, transA: true,
-                                      b: xp.baseAddress! + img * inChannels * h * w, ldb: h * w,
-                                      c: cols, ldc: h * w)
+                        GEMM.multiply(using: engine.sgemmLibrary, m: rows, n: h * w, k: inChannels, a: wp.baseAddress!, lda: rows,
+                                      transA: true, b: xp.baseAddress! + img * inChannels * h * w, ldb: h * w, transB: false,
+                                      c: cols, ldc: h * w, accumulate: false)
                         let dst = op.baseAddress! + img * cout * oh * ow
                         for co in 0..<cout {
                             for ky in 0..<k {
@@ -103,57 +126,6 @@ public struct ConvTranspose2D: Sendable {
                                 }
                             }
                         }
-                    }
-                }
-            }
-        }
-        if relu { out.relu() }
-        return out
-    }
-}
-
-/// A fully connected layer y = x·Wᵀ + b: weights [out, in] (PyTorch's layout), input [N, in], output [N, out].
-public struct Linear: Sendable {
-    public let inFeatures: Int
-    public let outFeatures: Int
-    public let weight: [Float]
-    public let bias: [Float]
-
-    public let engine: ComputeEngine
-    let onednn: DNNLLayer?
-
-    public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, engine: ComputeEngine = .reference) {
-        precondition(weight.count == inFeatures * outFeatures && bias.count == outFeatures, "linear sizes")
-        self.inFeatures = inFeatures
-        self.outFeatures = outFeatures
-        self.engine = engine
-        self.weight = engine.emulatesBF16 ? BF16.round(weight) : weight
-        self.bias = bias
-        onednn = engine.backend(for: .linear) == .onednn
-            ? DNNLLayer(op: .linear, weights: self.weight, bias: bias, inC: inFeatures, outC: outFeatures,
-                        bf16: engine.precision == .bf16)
-            : nil
-    }
-
-    /// The implementation that runs this layer.
-    public var implementation: String { onednn.map { "oneDNN " + $0.implementation } ?? "OpenBLAS sgemm" }
-
-    /// y = relu?(x·Wᵀ + b) for x [N, in] (any shape of N·in values) → [N, out]; `workspace` is used by oneDNN only.
-    public func callAsFunction(_ x: Tensor, relu: Bool = false, workspace: Workspace? = nil) -> Tensor {
-        let n = x.count / inFeatures
-        precondition(n * inFeatures == x.count, "linear expects [N,\(inFeatures)], got \(x.shape)")
-        let x = engine.emulatesBF16 ? BF16.round(x) : x
-        if let onednn { return onednn.run(x.reshaped([n, inFeatures]), relu: relu, residual: nil, workspace: workspace ?? Workspace()) }
-        var out = Tensor(shape: [n, outFeatures]) { o in
-            for r in 0..<n { for j in 0..<outFeatures { o[r * outFeatures + j] = bias[j] } }
-        }
-        if n > 0 {
-            x.data.withUnsafeBufferPointer { xp in
-                weight.withUnsafeBufferPointer { wp in
-                    out.data.withUnsafeMutableBufferPointer { op in
-                        GEMM.multiply(m: n, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures,
-                                      b: wp.baseAddress!, ldb: inFeatures, transB: true,
-                                      c: op.baseAddress!, ldc: outFeatures, accumulate: true)
                     }
                 }
             }

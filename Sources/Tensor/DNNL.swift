@@ -3,7 +3,8 @@ import Glibc
 #endif
 import CDNNL
 
-/// The process's oneDNN CPU engine and the small helpers every oneDNN layer uses; any thread.
+/// The process's oneDNN CPU engine and the small helpers every oneDNN kernel uses (oneDNN 2.x or 3.x alike, through
+/// the CDNNL shim); any thread.
 enum DNNL {
     /// The engine handle; oneDNN engines are thread-safe.
     private struct Handle: @unchecked Sendable { let raw: OpaquePointer }
@@ -15,46 +16,35 @@ enum DNNL {
     }()
     static var engine: OpaquePointer { handle.raw }
 
+    /// The oneDNN this process runs, e.g. "2.6.3".
+    static var version: String { String(cString: mrcnn_dnnl_version()) }
+
     static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
         precondition(status == dnnl_success, "oneDNN: \(what()) failed with status \(status.rawValue)")
     }
 
-    /// A memory descriptor of `dims` in a named layout (or `dnnl_format_tag_any`).
-    static func md(_ dims: [Int], _ type: dnnl_data_type_t, _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
-        var md = dnnl_memory_desc_t()
-        let d = dims.map { dnnl_dim_t($0) }
-        d.withUnsafeBufferPointer { check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), $0.baseAddress!, type, tag), "memory desc \(dims)") }
-        return md
-    }
-
     /// A memory object over `handle` (nil: oneDNN allocates and owns the buffer).
-    static func memory(_ md: dnnl_memory_desc_t, _ handle: UnsafeMutableRawPointer?) -> OpaquePointer {
+    static func memory(_ md: MemoryDesc, _ handle: UnsafeMutableRawPointer?) -> OpaquePointer {
         var m: dnnl_memory_t? = nil
-        var desc = md
-        check(dnnl_memory_create(&m, &desc, engine, handle ?? mrcnn_dnnl_memory_allocate()), "memory")
+        check(mrcnn_memory(&m, md.handle, engine, handle), "memory \(md.dims)")
         return m!
     }
 
-    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
-        var a = a, b = b
-        return dnnl_memory_desc_equal(&a, &b) != 0
-    }
-
-    static func bytes(_ md: dnnl_memory_desc_t) -> Int {
-        var m = md
-        return dnnl_memory_desc_get_size(&m)
-    }
-
-    /// A reorder primitive from one layout/type to another.
-    static func reorder(_ from: dnnl_memory_desc_t, _ to: dnnl_memory_desc_t) -> OpaquePointer {
-        var f = from, t = to
+    /// A primitive from a descriptor that `make` fills in; nil (and nothing leaked) when oneDNN has no implementation.
+    static func primitiveDesc(_ make: (UnsafeMutablePointer<dnnl_primitive_desc_t?>) -> dnnl_status_t) -> OpaquePointer? {
         var pd: dnnl_primitive_desc_t? = nil
-        check(dnnl_reorder_primitive_desc_create(&pd, &f, engine, &t, engine, nil), "reorder")
-        defer { dnnl_primitive_desc_destroy(pd) }
+        guard make(&pd) == dnnl_success, let pd else { return nil }
+        return pd
+    }
+
+    static func primitive(_ pd: OpaquePointer) -> OpaquePointer {
         var p: dnnl_primitive_t? = nil
-        check(dnnl_primitive_create(&p, pd), "reorder primitive")
+        check(dnnl_primitive_create(&p, pd), "primitive")
         return p!
     }
+
+    /// The descriptor of `what` (src, weights, dst) of a primitive descriptor.
+    static func md(_ pd: OpaquePointer, _ what: dnnl_query_t) -> MemoryDesc { MemoryDesc(owning: mrcnn_pd_md(pd, what)) }
 
     /// Runs `primitive` with `args` (argument id, memory) on a fresh in-order CPU stream and waits.
     static func execute(_ primitive: OpaquePointer, _ args: [(Int32, OpaquePointer)]) {
@@ -66,19 +56,27 @@ enum DNNL {
         check(dnnl_stream_wait(stream), "stream wait")
     }
 
-    /// Reorders `count` floats at `src` (layout `from`) into `to` at `dst`.
-    static func reorder(_ r: OpaquePointer, from: dnnl_memory_desc_t, _ src: UnsafeRawPointer,
-                        to: dnnl_memory_desc_t, _ dst: UnsafeMutableRawPointer) {
-        let a = memory(from, UnsafeMutableRawPointer(mutating: src)), b = memory(to, dst)
-        defer { dnnl_memory_destroy(a); dnnl_memory_destroy(b) }
-        execute(r, [(DNNL_ARG_FROM, a), (DNNL_ARG_TO, b)])
+    /// Runs `primitive` on buffers: each argument id with its descriptor and data.
+    static func execute(_ primitive: OpaquePointer, _ args: [(Int32, MemoryDesc, UnsafeMutableRawPointer)]) {
+        let memories = args.map { ($0.0, memory($0.1, $0.2)) }
+        defer { for m in memories { dnnl_memory_destroy(m.1) } }
+        execute(primitive, memories)
+    }
+
+    /// A reorder primitive from one layout/type to another.
+    static func reorder(_ from: MemoryDesc, _ to: MemoryDesc) -> OpaquePointer {
+        guard let pd = primitiveDesc({ mrcnn_reorder_pd($0, engine, from.handle, to.handle) }) else {
+            preconditionFailure("oneDNN: no reorder \(from) → \(to)")
+        }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        return primitive(pd)
     }
 
     /// Reorders the values at `src` (layout `from`) into `to` at `dst` with a primitive made for this one call.
-    static func reorder(from: dnnl_memory_desc_t, _ src: UnsafeRawPointer, to: dnnl_memory_desc_t, _ dst: UnsafeMutableRawPointer) {
+    static func reorder(from: MemoryDesc, _ src: UnsafeRawPointer, to: MemoryDesc, _ dst: UnsafeMutableRawPointer) {
         let r = reorder(from, to)
         defer { dnnl_primitive_destroy(r) }
-        reorder(r, from: from, src, to: to, dst)
+        execute(r, [(DNNL_ARG_FROM, from, UnsafeMutableRawPointer(mutating: src)), (DNNL_ARG_TO, to, dst)])
     }
 
     /// The implementation name of a primitive descriptor, e.g. "jit:avx2", "brgconv:avx512_core_amx".
@@ -97,4 +95,56 @@ enum DNNL {
                            beta, c, dnnl_dim_t(ldc))
         check(s, "sgemm")
     }
+}
+
+/// The element types activations and weights are stored in.
+public enum DataType: Sendable {
+    case f32, bf16
+
+    var dnnl: dnnl_data_type_t { self == .f32 ? dnnl_f32 : dnnl_bf16 }
+    /// Bytes per element.
+    public var size: Int { self == .f32 ? 4 : 2 }
+}
+
+/// A oneDNN memory descriptor (dimensions, element type, layout), owned; immutable, any thread.
+final class MemoryDesc: @unchecked Sendable, Equatable, CustomStringConvertible {
+    let handle: UnsafeMutableRawPointer
+
+    init(owning handle: UnsafeMutableRawPointer?) {
+        guard let handle else { preconditionFailure("oneDNN refused a memory descriptor") }
+        self.handle = handle
+    }
+
+    /// `dims` in a named layout (or `dnnl_format_tag_any`).
+    convenience init(_ dims: [Int], _ type: DataType, _ tag: dnnl_format_tag_t) {
+        let d = dims.map { Int64($0) }
+        self.init(owning: d.withUnsafeBufferPointer { mrcnn_md_tag(Int32(dims.count), $0.baseAddress!, type.dnnl, tag) })
+    }
+
+    /// `dims` with explicit element strides.
+    convenience init(_ dims: [Int], _ type: DataType, strides: [Int]) {
+        let d = dims.map { Int64($0) }, s = strides.map { Int64($0) }
+        self.init(owning: d.withUnsafeBufferPointer { dp in
+            s.withUnsafeBufferPointer { mrcnn_md_strides(Int32(dims.count), dp.baseAddress!, type.dnnl, $0.baseAddress!) }
+        })
+    }
+
+    deinit { mrcnn_md_destroy(handle) }
+
+    var dims: [Int] {
+        let n = Int(mrcnn_md_ndims(handle))
+        var d = [Int64](repeating: 0, count: max(n, 1))
+        d.withUnsafeMutableBufferPointer { mrcnn_md_dims(handle, $0.baseAddress!) }
+        return d.prefix(n).map { Int($0) }
+    }
+
+    var type: DataType { mrcnn_md_data_type(handle) == dnnl_bf16 ? .bf16 : .f32 }
+    var bytes: Int { mrcnn_md_size(handle) }
+
+    /// The same dimensions and layout with another element type (layouts given by a tag only).
+    func with(_ type: DataType, tag: dnnl_format_tag_t) -> MemoryDesc { MemoryDesc(dims, type, tag) }
+
+    static func == (a: MemoryDesc, b: MemoryDesc) -> Bool { a === b || mrcnn_md_equal(a.handle, b.handle) != 0 }
+
+    var description: String { "\(dims) \(type)" }
 }

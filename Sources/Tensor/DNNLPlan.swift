@@ -3,82 +3,70 @@ import Glibc
 #endif
 import CDNNL
 
-/// One primitive for one input shape, with the reorders around it.
+/// One primitive of a `DNNLLayer` for one input shape (and, for dense fp32 input and output, the reorders around it).
 final class DNNLPlan {
     let primitive: OpaquePointer
     let implementation: String
-    let userSrc: dnnl_memory_desc_t, userDst: dnnl_memory_desc_t
-    let src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t
+    /// The primitive's source and destination layouts.
+    let src: MemoryDesc, dst: MemoryDesc
+    /// Dense fp32 NCHW / [N, C] layouts of the caller when `Key.plainIO`.
+    let userSrc: MemoryDesc, userDst: MemoryDesc
     let toSrc: OpaquePointer?, toDst: OpaquePointer?, fromDst: OpaquePointer?
     let weights: OpaquePointer, ownsWeights: Bool
-    let biasMD: dnnl_memory_desc_t
+    let biasMD: MemoryDesc
     unowned let layer: DNNLLayer
 
     init(layer: DNNLLayer, key: DNNLLayer.Key) {
         self.layer = layer
-        let n = key.n, dt = layer.bf16 ? dnnl_bf16 : dnnl_f32
-        let (oh, ow) = layer.outputSize(h: key.h, w: key.w, stride: key.stride)
-        var weightsAny: dnnl_memory_desc_t
-        var srcAny: dnnl_memory_desc_t, dstAny: dnnl_memory_desc_t
-        var biasMD = DNNL.md([layer.outC], dnnl_f32, dnnl_x)
-        // The op descriptor, typed per op (they differ in size).
-        var ipDesc = dnnl_inner_product_desc_t(), convDesc = dnnl_convolution_desc_t()
-        var isLinear = false
+        let n = key.n, (oh, ow) = layer.outputSize(h: key.h, w: key.w, stride: key.stride)
+        let compute = layer.compute, any = dnnl_format_tag_any
+        // The destination keeps the layer's store type even in plain mode (reordered to fp32 NCHW after).
+        let biasMD = MemoryDesc([layer.outC], .f32, dnnl_x)
+        let srcAny: MemoryDesc, dstAny: MemoryDesc, weightsAny: MemoryDesc
+        var pd: OpaquePointer?
+        let attr = mrcnn_attr(key.residual ? 1 : 0, key.relu ? 1 : 0)
+        defer { dnnl_primitive_attr_destroy(attr) }
         switch layer.op {
         case .linear:
-            userSrc = DNNL.md([n, layer.inC], dnnl_f32, dnnl_nc)
-            userDst = DNNL.md([n, layer.outC], dnnl_f32, dnnl_nc)
-            srcAny = DNNL.md([n, layer.inC], dt, dnnl_format_tag_any)
-            dstAny = userDst
-            weightsAny = DNNL.md([layer.outC, layer.inC], dt, dnnl_format_tag_any)
-            isLinear = true
-            DNNL.check(dnnl_inner_product_forward_desc_init(&ipDesc, dnnl_forward_inference, &srcAny, &weightsAny, &biasMD, &dstAny),
-                       "inner product desc")
+            userSrc = MemoryDesc([n, layer.inC], .f32, dnnl_nc)
+            userDst = MemoryDesc([n, layer.outC], .f32, dnnl_nc)
+            srcAny = MemoryDesc([n, layer.inC], compute, any)
+            dstAny = MemoryDesc([n, layer.outC], layer.store, dnnl_nc)
+            weightsAny = MemoryDesc([layer.outC, layer.inC], compute, any)
+            pd = DNNL.primitiveDesc { mrcnn_inner_product_pd($0, DNNL.engine, srcAny.handle, weightsAny.handle, biasMD.handle, dstAny.handle, attr) }
         case .conv(let k, var s, let p), .deconv(let k, var s, let p):
             if key.stride > 0 { s = key.stride }
-            userSrc = DNNL.md([n, layer.inC, key.h, key.w], dnnl_f32, dnnl_nchw)
-            userDst = DNNL.md([n, layer.outC, oh, ow], dnnl_f32, dnnl_nchw)
-            srcAny = DNNL.md([n, layer.inC, key.h, key.w], dt, dnnl_format_tag_any)
-            dstAny = DNNL.md([n, layer.outC, oh, ow], dnnl_f32, dnnl_format_tag_any)
-            weightsAny = DNNL.md([layer.outC, layer.inC, k, k], dt, dnnl_format_tag_any)
-            let strides: [dnnl_dim_t] = [dnnl_dim_t(s), dnnl_dim_t(s)], pads: [dnnl_dim_t] = [dnnl_dim_t(p), dnnl_dim_t(p)]
-            var isDeconv = false
-            if case .deconv = layer.op { isDeconv = true }
-            // dnnl_deconvolution_desc_t is the same struct as dnnl_convolution_desc_t.
-            if isDeconv {
-                DNNL.check(dnnl_deconvolution_forward_desc_init(&convDesc, dnnl_forward_inference, dnnl_deconvolution_direct,
-                    &srcAny, &weightsAny, &biasMD, &dstAny, strides, pads, pads), "deconvolution desc")
-            } else {
-                DNNL.check(dnnl_convolution_forward_desc_init(&convDesc, dnnl_forward_inference, dnnl_convolution_direct,
-                    &srcAny, &weightsAny, &biasMD, &dstAny, strides, pads, pads), "convolution desc")
+            userSrc = MemoryDesc([n, layer.inC, key.h, key.w], .f32, dnnl_nchw)
+            userDst = MemoryDesc([n, layer.outC, oh, ow], .f32, dnnl_nchw)
+            srcAny = MemoryDesc([n, layer.inC, key.h, key.w], compute, any)
+            dstAny = MemoryDesc([n, layer.outC, oh, ow], layer.store, any)
+            weightsAny = MemoryDesc([layer.outC, layer.inC, k, k], compute, any)
+            var deconv: Int32 = 0
+            if case .deconv = layer.op { deconv = 1 }
+            let strides: [Int64] = [Int64(s), Int64(s)], pads: [Int64] = [Int64(p), Int64(p)]
+            pd = DNNL.primitiveDesc { out in
+                strides.withUnsafeBufferPointer { sp in pads.withUnsafeBufferPointer { pp in
+                    mrcnn_conv_pd(out, DNNL.engine, deconv, srcAny.handle, weightsAny.handle, biasMD.handle, dstAny.handle,
+                                  sp.baseAddress!, pp.baseAddress!, attr)
+                } }
             }
         }
-        self.biasMD = biasMD
-        // Post-ops: residual sum (dst holds the residual before the primitive runs), then ReLU.
-        var attr: dnnl_primitive_attr_t? = nil, postOps: dnnl_post_ops_t? = nil
-        DNNL.check(dnnl_primitive_attr_create(&attr), "attr")
-        DNNL.check(dnnl_post_ops_create(&postOps), "post ops")
-        if key.residual { DNNL.check(dnnl_post_ops_append_sum(postOps, 1), "sum post-op") }
-        if key.relu { DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "relu post-op") }
-        DNNL.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "set post ops")
-        var pd: dnnl_primitive_desc_t? = nil
-        let status = isLinear ? dnnl_primitive_desc_create(&pd, &ipDesc, attr, DNNL.engine, nil)
-                              : dnnl_primitive_desc_create(&pd, &convDesc, attr, DNNL.engine, nil)
-        DNNL.check(status, "primitive desc (\(layer.op), \(key))")
-        dnnl_post_ops_destroy(postOps)
-        dnnl_primitive_attr_destroy(attr)
+        guard let pd else { preconditionFailure("oneDNN: no primitive for \(layer.op), \(key), \(compute) → \(layer.store)") }
         defer { dnnl_primitive_desc_destroy(pd) }
-        implementation = DNNL.implementation(pd!)
-        src = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0).pointee
-        dst = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0).pointee
-        let wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0).pointee
-        var p: dnnl_primitive_t? = nil
-        DNNL.check(dnnl_primitive_create(&p, pd), "primitive")
-        primitive = p!
-        toSrc = DNNL.equal(src, userSrc) ? nil : DNNL.reorder(userSrc, src)
-        let plainDst = DNNL.equal(dst, userDst)
-        fromDst = plainDst ? nil : DNNL.reorder(dst, userDst)
-        toDst = plainDst || !key.residual ? nil : DNNL.reorder(userDst, dst)
+        self.biasMD = biasMD
+        implementation = DNNL.implementation(pd)
+        src = DNNL.md(pd, dnnl_query_src_md)
+        dst = DNNL.md(pd, dnnl_query_dst_md)
+        let wmd = DNNL.md(pd, dnnl_query_weights_md)
+        primitive = DNNL.primitive(pd)
+        if key.plainIO {
+            toSrc = src == userSrc ? nil : DNNL.reorder(userSrc, src)
+            let plainDst = dst == userDst
+            fromDst = plainDst ? nil : DNNL.reorder(dst, userDst)
+            toDst = plainDst || !key.residual ? nil : DNNL.reorder(userDst, dst)
+        } else {
+            toSrc = nil; toDst = nil; fromDst = nil
+        }
         (weights, ownsWeights) = layer.weightsMemory(for: wmd)
     }
 
@@ -88,33 +76,42 @@ final class DNNLPlan {
         if ownsWeights { dnnl_memory_destroy(weights) }
     }
 
-    /// One chunk: `src` and `dst` (and `residual`) in the user layouts.
-    func execute(src srcPtr: UnsafePointer<Float>, dst dstPtr: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-                 workspace: Workspace) {
+    /// The whole batch: `src` and `dst` (and `residual`) dense fp32 in the user layouts.
+    func execute(src srcPtr: UnsafePointer<Float>, dst dstPtr: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
         var srcData = UnsafeMutableRawPointer(mutating: srcPtr)
+        var srcBuffer: FeatureMap?
         if let toSrc {
-            let buf = UnsafeMutableRawPointer(workspace.buffer(2, count: DNNL.bytes(src) / 4 + 16))
-            DNNL.reorder(toSrc, from: userSrc, srcPtr, to: src, buf)
-            srcData = buf
+            let buffer = FeatureMap(md: src)
+            execute(toSrc, from: userSrc, srcData, to: src, buffer.data)
+            srcData = buffer.data
+            srcBuffer = buffer
         }
         var dstData = UnsafeMutableRawPointer(dstPtr)
-        if fromDst != nil { dstData = UnsafeMutableRawPointer(workspace.buffer(3, count: DNNL.bytes(dst) / 4 + 16)) }
-        if let residual {
-            if let toDst { DNNL.reorder(toDst, from: userDst, residual, to: dst, dstData) }
-            else { dstData.copyMemory(from: residual, byteCount: DNNL.bytes(userDst)) }
+        var dstBuffer: FeatureMap?
+        if fromDst != nil {
+            let buffer = FeatureMap(md: dst)
+            dstData = buffer.data
+            dstBuffer = buffer
         }
-        let s = DNNL.memory(src, srcData), d = DNNL.memory(dst, dstData)
-        let b = layer.withBias { DNNL.memory(biasMD, UnsafeMutableRawPointer(mutating: $0)) }
-        DNNL.execute(primitive, [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, b), (DNNL_ARG_DST, d)])
-        dnnl_memory_destroy(s); dnnl_memory_destroy(d); dnnl_memory_destroy(b)
-        if let fromDst { DNNL.reorder(fromDst, from: dst, dstData, to: userDst, dstPtr) }
+        if let residual {
+            if let toDst { execute(toDst, from: userDst, UnsafeMutableRawPointer(mutating: residual), to: dst, dstData) }
+            else { dstData.copyMemory(from: residual, byteCount: userDst.bytes) }
+        }
+        execute(blockedSrc: srcData, dst: dstData)
+        if let fromDst { execute(fromDst, from: dst, dstData, to: userDst, UnsafeMutableRawPointer(dstPtr)) }
+        withExtendedLifetime((srcBuffer, dstBuffer)) {}
+    }
+
+    private func execute(_ reorder: OpaquePointer, from: MemoryDesc, _ a: UnsafeMutableRawPointer, to: MemoryDesc,
+                         _ b: UnsafeMutableRawPointer) {
+        DNNL.execute(reorder, [(DNNL_ARG_FROM, from, a), (DNNL_ARG_TO, to, b)])
     }
 
     /// The whole batch with `src` and `dst` already in the primitive's layouts (`dst` holds the residual if any).
     func execute(blockedSrc srcData: UnsafeMutableRawPointer, dst dstData: UnsafeMutableRawPointer) {
         let s = DNNL.memory(src, srcData), d = DNNL.memory(dst, dstData)
         let b = layer.withBias { DNNL.memory(biasMD, UnsafeMutableRawPointer(mutating: $0)) }
+        defer { dnnl_memory_destroy(s); dnnl_memory_destroy(d); dnnl_memory_destroy(b) }
         DNNL.execute(primitive, [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, b), (DNNL_ARG_DST, d)])
-        dnnl_memory_destroy(s); dnnl_memory_destroy(d); dnnl_memory_destroy(b)
     }
 }

@@ -1,112 +1,81 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Which library runs sgemm in this process, decided once at first use and proven by a numeric self-check.
-///
-/// Debian's OpenBLAS (DYNAMIC_ARCH) picks its kernels when it loads and falls back to old SSE3 "Prescott" kernels on
-/// CPUs it does not know (new Xeons: 22 GFLOP/s instead of ~200). No environment variable can change that after
-/// load, so when the loaded core is weak for this CPU's features, sgemm goes to oneDNN's JIT sgemm (kernels generated
-/// for the CPU at run time) instead. Either choice must pass the self-check (sgemm on awkward shapes against a double
-/// reference); when it fails, the other library is checked and used. `MRCNN_SGEMM=openblas|onednn` forces one.
-public struct SGEMMKernels: Sendable, CustomStringConvertible {
-    public enum Library: String, Sendable { case openblas = "OpenBLAS", onednn = "oneDNN" }
-
-    public let library: Library
-    /// OpenBLAS's core name, e.g. "Zen", "Haswell", "SkylakeX", "Prescott".
-    public let openblasCore: String
-    /// Whether OpenBLAS's core uses the widest vector unit this CPU has (AVX2+FMA or AVX-512).
-    public let openblasCoreFits: Bool
-    /// Whether the chosen library passed the self-check.
-    public let verified: Bool
-
-    public static let chosen = SGEMMKernels()
-
-    /// Cores that use AVX2 + FMA (Haswell kernels and newer), and those that use AVX-512.
-    static let avx2Cores: Set<String> = ["Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids"]
-    static let avx512Cores: Set<String> = ["SkylakeX", "Cooperlake", "SapphireRapids"]
-
-    /// Whether OpenBLAS core `core` is as wide as the CPU (arm64 and other architectures: OpenBLAS's choice stands).
-    public static func coreFits(_ core: String, cpu: CPUFeatures) -> Bool {
-        #if arch(x86_64)
-        if cpu.hasAVX512 { return avx512Cores.contains(core) }
-        if cpu.hasAVX2 { return avx2Cores.contains(core) }
-        return true
-        #else
-        return true
-        #endif
+/// What computes one layer: the algorithm and the precision of its products — fp32 direct, fp32 Winograd
+/// F(4×4,3×3), bf16 direct (oneDNN's bf16 kernels, fp32 accumulation) or bf16 Winograd (fp32 transforms, bf16
+/// batched GEMMs). A value; its text form ("bf16 Winograd") is what reports and the plan cache hold.
+public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
+    public enum Algorithm: String, Sendable, CaseIterable {
+        case direct
+        case winograd = "Winograd"
     }
 
-    init() {
-        let core = GEMM.coreName
-        openblasCore = core
-        openblasCoreFits = SGEMMKernels.coreFits(core, cpu: CPUFeatures.current)
-        var order: [Library] = openblasCoreFits ? [.openblas, .onednn] : [.onednn, .openblas]
-        if let forced = getenv("MRCNN_SGEMM").map({ String(cString: $0).lowercased() }) {
-            if forced == "openblas" { order = [.openblas, .onednn] }
-            if forced == "onednn" { order = [.onednn, .openblas] }
-        }
-        for lib in order where SGEMMKernels.selfCheckPasses(lib) {
-            library = lib
-            verified = true
-            return
-        }
-        library = order[0]
-        verified = false
-        StandardErrorLine.write("mrcnn: warning: no sgemm passed the self-check; results may be wrong")
+    public let algorithm: Algorithm
+    /// Whether the products take bf16 operands (fp32 accumulation).
+    public let bf16: Bool
+
+    public init(_ algorithm: Algorithm, bf16: Bool) {
+        self.algorithm = algorithm
+        self.bf16 = bf16
     }
 
-    public var description: String {
-        let state = verified ? "verified" : "FAILED self-check"
-        switch library {
-        case .openblas: return "OpenBLAS \(openblasCore) (\(state))"
-        case .onednn:
-            let why = openblasCoreFits ? "" : "; OpenBLAS loaded weak \(openblasCore) kernels"
-            return "oneDNN sgemm \(CPUFeatures.current.onednnISA) (\(state)\(why))"
-        }
-    }
+    public static let fp32Direct = KernelChoice(.direct, bf16: false)
+    public static let fp32Winograd = KernelChoice(.winograd, bf16: false)
+    public static let bf16Direct = KernelChoice(.direct, bf16: true)
+    public static let bf16Winograd = KernelChoice(.winograd, bf16: true)
 
-    /// sgemm on shapes with tails in every dimension and both transpositions, against a double reference.
-    static func selfCheckPasses(_ library: Library) -> Bool {
-        var rng = SplitMix(seed: 0x5eed)
-        for (m, n, k, ta, tb, acc) in [(37, 129, 67, false, false, false), (256, 196, 576, false, false, false),
-                                       (91, 1001, 1024, false, true, true), (100, 33, 17, true, false, false),
-                                       (1, 7, 300, false, false, true)] {
-            let a = (0..<(m * k)).map { _ in rng.nextFloat() }
-            let b = (0..<(k * n)).map { _ in rng.nextFloat() }
-            let c0 = (0..<(m * n)).map { _ in rng.nextFloat() }
-            var c = c0
-            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
-                GEMM.multiply(using: library, m: m, n: n, k: k, a: ap.baseAddress!, lda: ta ? m : k, transA: ta,
-                              b: bp.baseAddress!, ldb: tb ? k : n, transB: tb, c: cp.baseAddress!, ldc: n, accumulate: acc)
-            } } }
-            for i in 0..<m {
-                for j in stride(from: 0, to: n, by: max(1, n / 17)) {
-                    var ref = acc ? Double(c0[i * n + j]) : 0, mag = abs(ref)
-                    for p in 0..<k {
-                        let av = Double(ta ? a[p * m + i] : a[i * k + p]), bv = Double(tb ? b[j * k + p] : b[p * n + j])
-                        ref += av * bv
-                        mag += abs(av * bv)
-                    }
-                    let v = Double(c[i * n + j])
-                    if !v.isFinite || abs(v - ref) > 1e-5 * (mag + 1) { return false }
-                }
-            }
-        }
-        return true
+    public var description: String { "\(bf16 ? "bf16" : "fp32") \(algorithm.rawValue)" }
+
+    /// A choice by its text form ("fp32 direct", "bf16 Winograd", …); nil for others.
+    public init?(_ text: String) {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, parts[0] == "fp32" || parts[0] == "bf16",
+              let a = Algorithm.allCases.first(where: { $0.rawValue.lowercased() == parts[1].lowercased() }) else { return nil }
+        self.init(a, bf16: parts[0] == "bf16")
     }
 }
 
-/// A small deterministic generator for self-checks (values in [-1, 1)).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+/// How a model's layers get their `KernelChoice`: `measured` (the default) times the candidates of each shape class
+/// on this CPU at first use and keeps the fastest (cached per CPU and library version, see `KernelPlanCache`);
+/// `direct` and `winograd` fix the algorithm (Winograd where a layer takes it, direct elsewhere) in the model's
+/// precision; `plan` takes the choices of a `KernelPlan` (another model's, to emulate exactly what it runs), and
+/// measures the shape classes it lacks.
+public enum KernelPolicy: Sendable, Equatable, CustomStringConvertible {
+    case measured
+    case direct
+    case winograd
+    case plan(KernelPlan)
+
+    /// A policy by its command-line name: measured, direct or winograd; nil for others.
+    public static func named(_ name: String) -> KernelPolicy? {
+        ["measured": .measured, "direct": .direct, "winograd": .winograd][name]
     }
-    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+
+    public var description: String {
+        switch self {
+        case .measured: return "measured"
+        case .direct: return "direct"
+        case .winograd: return "winograd"
+        case .plan(let p): return "plan of \(p.choices.count) shape classes"
+        }
+    }
+}
+
+/// The choices of a model instance by shape class (`ShapeClass.key`, e.g. "bf16 conv3x3/1 256→256 maps"). A value.
+public struct KernelPlan: Sendable, Equatable {
+    public var choices: [String: KernelChoice]
+    public init(_ choices: [String: KernelChoice] = [:]) { self.choices = choices }
+}
+
+/// The shapes one measured choice serves: convolution kernel size and stride, channels in and out, single maps (a
+/// frame's levels) or RoI batches, and the chain's precision (fp32 chains store fp32, bf16 chains bf16). Layers of
+/// one class share one measurement (ResNet layer 3's 3×3 convs, the FPN outputs and the RPN conv are one class).
+struct ShapeClass: Hashable, Sendable {
+    let kernel: Int, stride: Int, inChannels: Int, outChannels: Int
+    let rois: Bool
+    let bf16Chain: Bool
+
+    var key: String {
+        "\(bf16Chain ? "bf16" : "fp32") conv\(kernel)x\(kernel)/\(stride) \(inChannels)→\(outChannels) \(rois ? "rois" : "maps")"
+    }
+
+    /// Whether Winograd F(4×4,3×3) can run it: 3×3, stride 1, channels in groups of 8.
+    var takesWinograd: Bool { kernel == 3 && stride == 1 && inChannels % 8 == 0 && outChannels % 8 == 0 }
 }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convolutions: 16 GEMMs over 4×4 input tiles replace one GEMM over
 /// im2col columns, 2.25× fewer multiplies (Lavin & Gray, 2016). Weights are transformed once at load
 /// (U = G g Gᵀ, [16, Cout, Cin]); input tiles V = Bᵀ d B and outputs Y = Aᵀ M A are computed per block of tiles.
@@ -10,12 +6,6 @@ struct Winograd: Sendable {
     let inChannels: Int
     /// U[ξ][co][ci] for the 16 tile positions ξ.
     let u: [Float]
-
-    /// Off when the environment sets MRCNN_WINOGRAD=0 (for A/B measurements).
-    static let enabled: Bool = {
-        guard let v = getenv("MRCNN_WINOGRAD") else { return true }
-        return String(cString: v) != "0"
-    }()
 
     /// Tiles per GEMM block: keeps V and M blocks (16·C·tiles floats each) near the cache.
     static let tileBlock = 768
@@ -134,7 +124,7 @@ struct Winograd: Sendable {
     }
 
     /// out[N, Cout, H, W] (GEMM result only; the caller's epilogue adds bias/residual/ReLU) for x [N, Cin, H, W].
-    func run(_ x: Tensor, into out: UnsafeMutablePointer<Float>, workspace: Workspace) {
+    func run(_ x: Tensor, into out: UnsafeMutablePointer<Float>, library: SGEMMKernels.Library, workspace: Workspace) {
         let n = x.n, h = x.h, w = x.w, c = inChannels, k = outChannels
         let th = (h + 1) / 2, tw = (w + 1) / 2, perImage = th * tw, total = n * perImage
         let block = Winograd.tileBlock
@@ -214,9 +204,9 @@ struct Winograd: Sendable {
                     }
                     // M[ξ] = U[ξ] · V[ξ]: [Cout × Cin] · [Cin × tiles].
                     for xi in 0..<16 {
-                        GEMM.multiply(m: k, n: count, k: c, a: up.baseAddress! + xi * k * c, lda: c,
-                                      b: vBuf.base + xi * c * count, ldb: count,
-                                      c: mBuf.base + xi * k * count, ldc: count)
+                        GEMM.multiply(using: library, m: k, n: count, k: c, a: up.baseAddress! + xi * k * c, lda: c,
+                                      transA: false, b: vBuf.base + xi * c * count, ldb: count, transB: false,
+                                      c: mBuf.base + xi * k * count, ldc: count, accumulate: false)
                     }
                     // Y = Aᵀ M A, written into the 2×2 output block of each tile.
                     fast.withUnsafeBufferPointer { fp in

@@ -1,5 +1,6 @@
 /// The per-tile transforms of `WinogradF4`, 8 channels per SIMD vector: Bᵀ d B on a 6×6 input tile (zeros outside
-/// the map: the convolution's padding) and Aᵀ M A + bias (ReLU) onto the tile's 4×4 output pixels inside the map.
+/// the map: the convolution's padding), read from fp32 or bf16, written to V as fp32, bf16 or fp32 rounded to bf16;
+/// and Aᵀ M A + bias (ReLU) onto the tile's 4×4 output pixels inside the map, stored as fp32 or bf16.
 extension WinogradF4 {
     typealias Lane = SIMD8<Float>
 
@@ -25,42 +26,68 @@ extension WinogradF4 {
         return (m0 + a + c, b + Lane(repeating: 2) * d, a + Lane(repeating: 4) * c, b + Lane(repeating: 8) * d + m5)
     }
 
-    /// V for every channel of the tiles `first + t`, t in `tiles`: tile t's value at position ξ, channel c is
-    /// written at `dst + (t·36 + ξ)·channels + c`. Channel group by channel group, so the reads run along map rows.
-    static func inputTiles(_ src: UnsafeMutablePointer<Float>, _ g: Geometry, channels: Int, first: Int, tiles: Range<Int>,
-                           into v: UnsafeMutablePointer<Float>) {
-        let pixel = g.block, line = g.w * g.block, stride = channels
+    /// 8 values at `p` (element offset `i`) of `type` as fp32.
+    @inline(__always)
+    static func load(_ p: UnsafeRawPointer, _ i: Int, _ type: DataType) -> Lane {
+        if type == .f32 { return p.loadUnaligned(fromByteOffset: i * 4, as: Lane.self) }
+        let half = p.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<UInt16>.self)
+        return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: half) &<< 16, to: Lane.self)
+    }
+
+    /// The bf16 bits of 8 fp32 values, rounded to nearest even (finite values).
+    @inline(__always)
+    static func bf16Bits(_ v: Lane) -> SIMD8<UInt16> {
+        let bits = unsafeBitCast(v, to: SIMD8<UInt32>.self)
+        return SIMD8<UInt16>(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16)
+    }
+
+    /// 8 fp32 values rounded to bf16 and kept as fp32.
+    @inline(__always)
+    static func rounded(_ v: Lane) -> Lane { unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: bf16Bits(v)) &<< 16, to: Lane.self) }
+
+    /// Stores 8 values at `p` (element offset `i`) as `type`; `round`: fp32 values rounded to bf16 first.
+    @inline(__always)
+    static func store(_ v: Lane, _ p: UnsafeMutableRawPointer, _ i: Int, _ type: DataType, round: Bool) {
+        if type == .bf16 { p.storeBytes(of: bf16Bits(v), toByteOffset: i * 2, as: SIMD8<UInt16>.self); return }
+        p.storeBytes(of: round ? rounded(v) : v, toByteOffset: i * 4, as: Lane.self)
+    }
+
+    /// V for every channel of the tiles `first + t`, t in `tiles`: tile t's value at position ξ, channel c goes to
+    /// element (ξ·blockTiles + t)·Cin + c of `v`. Channel group by channel group, so the reads run along map rows.
+    static func inputTiles(_ src: Plane, _ grid: TileGrid, first: Int, tiles: Range<Int>, blockTiles: Int,
+                           into v: WinogradGEMM.Operand) {
+        let pixel = src.block, line = src.w * src.block, channels = src.channels, plane = blockTiles * channels
+        let base = UnsafeRawPointer(src.base), type = src.type
         withUnsafeTemporaryAllocation(of: Lane.self, capacity: 36) { e in
             let e = e.baseAddress!
             for group in 0..<(channels / 8) {
             for t in tiles {
-                let tile = first + t, img = tile / g.perImage, r = tile % g.perImage
-                let y0 = (r / g.tilesPerRow) * 4 - 1, x0 = (r % g.tilesPerRow) * 4 - 1
+                let (img, oy, ox) = grid.locate(first + t)
+                let y0 = oy - 1, x0 = ox - 1
                 var rows = 0, cols = 0
                 for i in 0..<6 {
-                    if y0 + i >= 0 && y0 + i < g.h { rows |= 1 << i }
-                    if x0 + i >= 0 && x0 + i < g.w { cols |= 1 << i }
+                    if y0 + i >= 0 && y0 + i < src.h { rows |= 1 << i }
+                    if x0 + i >= 0 && x0 + i < src.w { cols |= 1 << i }
                 }
-                let dst = v + t * 36 * channels
-                let corner = g.offset(img: img, channels: channels, group: group, y: 0, x: 0) + y0 * line + x0 * pixel
-                @inline(__always) func load(_ i: Int, _ j: Int) -> Lane {
+                let corner = src.offset(img: img, group: group, y: 0, x: 0) + y0 * line + x0 * pixel
+                @inline(__always) func at(_ i: Int, _ j: Int) -> Lane {
                     guard rows & (1 << i) != 0 && cols & (1 << j) != 0 else { return Lane() }
-                    return UnsafeRawPointer(src + corner + i * line + j * pixel).loadUnaligned(as: Lane.self)
+                    return load(base, corner + i * line + j * pixel, type)
                 }
                 // Along x for each of the 6 rows, then along y for each of the 6 columns.
                 for i in 0..<6 {
-                    let t = forward(load(i, 0), load(i, 1), load(i, 2), load(i, 3), load(i, 4), load(i, 5))
-                    e[i * 6] = t.0; e[i * 6 + 1] = t.1; e[i * 6 + 2] = t.2
-                    e[i * 6 + 3] = t.3; e[i * 6 + 4] = t.4; e[i * 6 + 5] = t.5
+                    let r = forward(at(i, 0), at(i, 1), at(i, 2), at(i, 3), at(i, 4), at(i, 5))
+                    e[i * 6] = r.0; e[i * 6 + 1] = r.1; e[i * 6 + 2] = r.2
+                    e[i * 6 + 3] = r.3; e[i * 6 + 4] = r.4; e[i * 6 + 5] = r.5
                 }
-                let out = dst + group * 8
-                @inline(__always) func store(_ xi: Int, _ value: Lane) {
-                    UnsafeMutableRawPointer(out + xi * stride).storeBytes(of: value, as: Lane.self)
+                let out = t * channels + group * 8
+                @inline(__always) func put(_ xi: Int, _ value: Lane) {
+                    store(value, v.base, xi * plane + out, v.type, round: v.rounded)
                 }
                 for b in 0..<6 {
-                    let t = forward(e[b], e[6 + b], e[12 + b], e[18 + b], e[24 + b], e[30 + b])
-                    store(b, t.0); store(6 + b, t.1); store(12 + b, t.2)
-                    store(18 + b, t.3); store(24 + b, t.4); store(30 + b, t.5)
+                    let r = forward(e[b], e[6 + b], e[12 + b], e[18 + b], e[24 + b], e[30 + b])
+                    put(b, r.0); put(6 + b, r.1); put(12 + b, r.2)
+                    put(18 + b, r.3); put(24 + b, r.4); put(30 + b, r.5)
                 }
             }
             }
@@ -68,37 +95,35 @@ extension WinogradF4 {
     }
 
     /// Y = Aᵀ M A + bias (ReLU) for every output channel of the tiles `first + t`, t in `tiles`, M of tile t at
-    /// position ξ, channel c read at `m + (t·36 + ξ)·channels + c`.
-    static func outputTiles(_ m: UnsafeMutablePointer<Float>, _ g: Geometry, channels: Int, first: Int, tiles: Range<Int>,
-                            bias: UnsafeMutablePointer<Float>, relu: Bool, into dst: UnsafeMutablePointer<Float>) {
-        let pixel = g.block, line = g.w * g.block, stride = channels
-        let zero = Lane()
+    /// position ξ, channel c read at element (ξ·blockTiles + t)·Cout + c of `m` (fp32).
+    static func outputTiles(_ m: UnsafeMutablePointer<Float>, _ grid: TileGrid, first: Int, tiles: Range<Int>,
+                            blockTiles: Int, bias: UnsafeMutablePointer<Float>, relu: Bool, round: Bool, into dst: Plane) {
+        let pixel = dst.block, line = dst.w * dst.block, channels = dst.channels, plane = blockTiles * channels
+        let zero = Lane(), type = dst.type
         withUnsafeTemporaryAllocation(of: Lane.self, capacity: 28) { s in
             let s = s.baseAddress!
             for group in 0..<(channels / 8) {
             for t in tiles {
-                let tile = first + t, img = tile / g.perImage, r = tile % g.perImage
-                let oy = (r / g.tilesPerRow) * 4, ox = (r % g.tilesPerRow) * 4
-                let rowsInside = min(4, g.h - oy), colsInside = min(4, g.w - ox)
-                let src = m + t * 36 * channels + group * 8
-                @inline(__always) func load(_ xi: Int) -> Lane {
-                    UnsafeRawPointer(src + xi * stride).loadUnaligned(as: Lane.self)
+                let (img, oy, ox) = grid.locate(first + t)
+                let rowsInside = min(4, dst.h - oy), colsInside = min(4, dst.w - ox)
+                let src = m + t * channels + group * 8
+                @inline(__always) func at(_ xi: Int) -> Lane {
+                    UnsafeRawPointer(src + xi * plane).loadUnaligned(as: Lane.self)
                 }
                 // Along the columns of each of the 6 rows, then along the rows of each of the 4 columns.
                 for a in 0..<6 {
-                    let t = backward(load(a * 6), load(a * 6 + 1), load(a * 6 + 2), load(a * 6 + 3), load(a * 6 + 4),
-                                     load(a * 6 + 5))
-                    s[a * 4] = t.0; s[a * 4 + 1] = t.1; s[a * 4 + 2] = t.2; s[a * 4 + 3] = t.3
+                    let r = backward(at(a * 6), at(a * 6 + 1), at(a * 6 + 2), at(a * 6 + 3), at(a * 6 + 4), at(a * 6 + 5))
+                    s[a * 4] = r.0; s[a * 4 + 1] = r.1; s[a * 4 + 2] = r.2; s[a * 4 + 3] = r.3
                 }
                 let b = UnsafeRawPointer(bias + group * 8).loadUnaligned(as: Lane.self)
-                let corner = g.offset(img: img, channels: channels, group: group, y: oy, x: ox)
+                let corner = dst.offset(img: img, group: group, y: oy, x: ox)
                 for j in 0..<colsInside {
-                    let t = backward(s[j], s[4 + j], s[8 + j], s[12 + j], s[16 + j], s[20 + j])
-                    s[24] = t.0; s[25] = t.1; s[26] = t.2; s[27] = t.3
+                    let r = backward(s[j], s[4 + j], s[8 + j], s[12 + j], s[16 + j], s[20 + j])
+                    s[24] = r.0; s[25] = r.1; s[26] = r.2; s[27] = r.3
                     for i in 0..<rowsInside {
                         var y = s[24 + i] + b
                         if relu { y = y.replacing(with: zero, where: y .< zero) }
-                        UnsafeMutableRawPointer(dst + corner + i * line + j * pixel).storeBytes(of: y, as: Lane.self)
+                        store(y, dst.base, corner + i * line + j * pixel, type, round: round)
                     }
                 }
             }

@@ -33,13 +33,9 @@ struct BuildRulesTests {
                 "the root manifest depends on a package by path: a package using mrcnn by version would not resolve")
     }
 
-    /// Reads of the process environment still in the compute engine, each (file, variable): the engine work
-    /// (issue 21) turns them into `ModelOptions` fields and removes them here. Nothing may be added.
-    static let engineExceptions: Set<String> = [
-        "Sources/Tensor/WinogradF4.swift MRCNN_WINOGRAD_F4", "Sources/Tensor/WinogradF4.swift MRCNN_WINOGRAD_TILES",
-        "Sources/Tensor/Winograd.swift MRCNN_WINOGRAD", "Sources/Tensor/KernelChoice.swift MRCNN_SGEMM",
-        "Sources/Tensor/ComputePool.swift MRCNN_THREADS",
-    ]
+    /// Reads of the process environment allowed in library modules, each "file VARIABLE": none (the compute engine's
+    /// MRCNN_* switches became `ModelOptions` fields). Nothing may be added.
+    static let engineExceptions: Set<String> = []
 
     @Test("no library module reads the process environment (the tool passes values)")
     func noEnvironmentInLibraries() throws {

@@ -1,0 +1,28 @@
+/// Arithmetic of the convolutions and linear layers. `fp32`: parity with torchvision. `bf16`: oneDNN's bf16 kernels
+/// (AMX or AVX512-BF16; fp32 accumulation, activations stored as bf16 between layers, the decision layers — box
+/// predictor, mask and keypoint logits, RPN objectness and deltas — writing fp32), each layer on the faster of the
+/// fp32 and bf16 candidates measured on this CPU (`KernelPolicy`); fp32 with one warning where the CPU has no bf16
+/// units. `bf16-emulated`: the same layers with every bf16 operand and every bf16 store rounded to bf16 (round to
+/// nearest even) and fp32 kernels computing — the numbers of bf16 on any CPU, for accuracy tests and comparisons.
+public enum Precision: String, Sendable, CaseIterable {
+    case fp32, bf16
+    case bf16Emulated = "bf16-emulated"
+
+    /// What `auto` means on this CPU: bf16 where it has bf16 units (its accuracy is bounded by the bf16 accuracy
+    /// test), fp32 elsewhere.
+    public static var automatic: Precision { CPUFeatures.current.hasBF16Units ? .bf16 : .fp32 }
+
+    /// A precision by its command-line name: fp32, bf16, bf16-emulated, or auto (`automatic`); nil for others.
+    public static func named(_ name: String) -> Precision? {
+        name == "auto" ? automatic : Precision(rawValue: name)
+    }
+
+    /// The precision that runs when this one is asked for: bf16 is fp32 on a CPU without bf16 units.
+    public var effective: Precision { self == .bf16 && !CPUFeatures.current.hasBF16Units ? .fp32 : self }
+
+    /// Why `auto` chooses what it chooses on this CPU, e.g. "this CPU has no bf16 units (AVX2+FMA, oneDNN ISA avx2)".
+    public static var automaticReason: String {
+        let cpu = CPUFeatures.current
+        return "this CPU has \(cpu.hasBF16Units ? "" : "no ")bf16 units (\(cpu.summary))"
+    }
+}
