@@ -22,7 +22,7 @@ public final class KeypointRCNN: Sendable {
     public func predictKeypoints(_ frames: [ImageFeatures], _ detections: inout [[Detection]], workspace: Workspace,
                                  trace: Tracer? = nil, timings: Timings? = nil) {
         let pooled = timings.measure("keypoint roi-align") {
-            Tensor.concat(zip(frames, detections).map { f, d in keypointPool(Array(f.pyramid.prefix(4)), boxes: d.map(\.resizedBox)) })
+            Tensor.concat(zip(frames, detections).map { f, d in keypointPool(f.pyramid, boxes: d.map(\.resizedBox)) })
         }
         guard pooled.n > 0 else { return }
         trace?("roi_heads.keypoint_roi_pool", pooled)

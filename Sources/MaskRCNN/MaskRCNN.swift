@@ -55,7 +55,7 @@ public final class MaskRCNN: Sendable {
                              trace: Tracer? = nil, timings: Timings? = nil) {
         guard let maskHead else { return }
         let pooled = timings.measure("mask roi-align") {
-            Tensor.concat(zip(frames, detections).map { f, d in maskPool(Array(f.pyramid.prefix(4)), boxes: d.map(\.resizedBox)) })
+            Tensor.concat(zip(frames, detections).map { f, d in maskPool(f.pyramid, boxes: d.map(\.resizedBox)) })
         }
         guard pooled.n > 0 else { return }
         trace?("roi_heads.mask_roi_pool", pooled)

@@ -13,26 +13,16 @@ struct ResNet50: Sendable {
         let downsample: Conv2D?
         let downStride: Int
 
-        func callAsFunction(_ x: Tensor, _ ws: Workspace) -> Tensor {
-            let identity = downsample.map { d in d(strided(x, downStride), workspace: ws) } ?? x
+        /// The block on a feature map: the shortcut conv runs strided, the residual sum and ReLU are post-ops of conv3
+        /// (which writes into the shortcut's buffer; `x` itself when there is no projection).
+        func callAsFunction(_ x: FeatureMap, _ ws: Workspace) -> FeatureMap {
+            let identity = downsample.map { $0(x, stride: downStride, workspace: ws) } ?? x
             let a = conv1(x, relu: true, workspace: ws)
             let b = conv2(a, relu: true, workspace: ws)
-            return conv3(b, relu: true, residual: identity, workspace: ws)
-        }
-
-        /// The same block in oneDNN's blocked layout: the shortcut conv runs strided, the residual sum and ReLU are
-        /// post-ops of conv3 (which writes into the shortcut's buffer; `x` itself when there is no projection).
-        func blocked(_ x: BlockedTensor) -> BlockedTensor {
-            let identity = downsample.map { $0.blocked(x, stride: downStride) } ?? x
-            let a = conv1.blocked(x, relu: true)
-            let b = conv2.blocked(a, relu: true)
-            return conv3.blocked(b, relu: true, accumulate: identity)
+            return conv3(b, relu: true, accumulate: identity, workspace: ws)
         }
 
         var convs: [Conv2D] { [conv1, conv2, conv3] + (downsample.map { [$0] } ?? []) }
-
-        /// A 1×1 stride-s convolution reads every s-th pixel: subsample first, then run it as a plain GEMM.
-        private func strided(_ x: Tensor, _ s: Int) -> Tensor { s == 1 ? x : Resample.maxPool(x, kernel: 1, stride: s, padding: 0) }
     }
 
     let stem: Conv2D
@@ -62,30 +52,14 @@ struct ResNet50: Sendable {
         self.layers = layers
     }
 
-    /// Whether every convolution runs on oneDNN in blocked layout (then `blocked` is the forward).
-    var runsBlocked: Bool { stem.runsBlocked && layers.allSatisfy { $0.allSatisfy { $0.convs.allSatisfy(\.runsBlocked) } } }
-
-    /// C2…C5 in oneDNN's blocked layout: one reorder of the image into the stem, none between layers.
-    func blocked(_ x: Tensor, trace: Tracer?) -> [BlockedTensor] {
-        var h = stem.blocked(BlockedTensor(x), relu: true)
+    /// C2…C5 for a normalised, padded image batch, in the layouts and type the kernels wrote (traced as NCHW).
+    func callAsFunction(_ x: Tensor, _ ws: Workspace, trace: Tracer?) -> [FeatureMap] {
+        var h = stem(FeatureMap(x), relu: true, workspace: ws)
         h = Resample.maxPool(h, kernel: 3, stride: 2, padding: 1)
-        var outs: [BlockedTensor] = []
-        for (i, blocks) in layers.enumerated() {
-            for block in blocks { h = block.blocked(h) }
-            if let trace { trace("body.\(i)", h.tensor()) }
-            outs.append(h)
-        }
-        return outs
-    }
-
-    /// C2…C5 for a normalised, padded image batch.
-    func callAsFunction(_ x: Tensor, _ ws: Workspace, trace: Tracer?) -> [Tensor] {
-        var h = stem(x, relu: true, workspace: ws)
-        h = Resample.maxPool(h, kernel: 3, stride: 2, padding: 1)
-        var outs: [Tensor] = []
+        var outs: [FeatureMap] = []
         for (i, blocks) in layers.enumerated() {
             for block in blocks { h = block(h, ws) }
-            trace?("body.\(i)", h)
+            if let trace { trace("body.\(i)", h.tensor()) }
             outs.append(h)
         }
         return outs

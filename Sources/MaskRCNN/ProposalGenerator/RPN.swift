@@ -2,12 +2,13 @@ import Foundation
 import Tensor
 
 /// torchvision's RegionProposalNetwork at inference: shared 3×3 conv + ReLU (two of them in v2), 1×1 objectness (3 anchors) and
-/// box deltas (12) per FPN level; per-level top-n by logit, sigmoid, clip, small-box removal, per-level NMS 0.7,
-/// top post-NMS-n overall. Proposals are in resized-image coordinates, by decreasing objectness.
+/// box deltas (12) per FPN level — run as one 1×1 convolution to 15 channels written in fp32 (decisions); per-level
+/// top-n by logit, sigmoid, clip, small-box removal, per-level NMS 0.7, top post-NMS-n overall. Proposals are in
+/// resized-image coordinates, by decreasing objectness.
 struct RPN: Sendable {
     let convs: [Conv2D]
-    let cls: Conv2D
-    let bbox: Conv2D
+    /// `rpn.head.cls_logits` (channels 0…2) and `rpn.head.bbox_pred` (3…14) as one layer.
+    let head: Conv2D
     let anchors = AnchorGenerator()
     let coder = BoxCoder(weights: (1, 1, 1, 1))
     var preNMSTopN = 1000
@@ -19,21 +20,23 @@ struct RPN: Sendable {
     /// `depth` 3×3 convs before the predictors: 1 in v1, 2 in v2 (`RPNHead(conv_depth=2)`).
     init(_ w: WeightSource, depth: Int = 1) throws {
         convs = try (0..<depth).map { i in try w.conv("rpn.head.conv.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1) }
-        cls = try w.conv("rpn.head.cls_logits", inC: 256, outC: 3, kernel: 1)
-        bbox = try w.conv("rpn.head.bbox_pred", inC: 256, outC: 12, kernel: 1)
+        let weights = try w.tensor("rpn.head.cls_logits.weight", [3, 256, 1, 1]) + w.tensor("rpn.head.bbox_pred.weight", [12, 256, 1, 1])
+        let bias = try w.tensor("rpn.head.cls_logits.bias", [3]) + w.tensor("rpn.head.bbox_pred.bias", [12])
+        head = Conv2D(weight: weights, bias: bias, outChannels: 15, inChannels: 256, kernel: 1, decision: true, engine: w.engine)
     }
 
     /// Proposals (boxes and objectness probabilities) for one image's pyramid.
-    func callAsFunction(_ features: [Tensor], image: TransformedImage, _ ws: Workspace, trace: Tracer?) -> (boxes: [BoxF], scores: [Float]) {
+    func callAsFunction(_ features: [FeatureMap], image: TransformedImage, _ ws: Workspace, trace: Tracer?) -> (boxes: [BoxF], scores: [Float]) {
         let ph = image.tensor.h, pw = image.tensor.w
         var boxes: [BoxF] = [], logits: [Float] = [], levels: [Int] = []
         for (l, f) in features.enumerated() {
             let t = convs.reduce(f) { x, conv in conv(x, relu: true, workspace: ws) }
-            let obj = cls(t, workspace: ws)
-            let deltas = bbox(t, workspace: ws)
+            let out = head(t, workspace: ws).tensor()
+            let gh = f.h, gw = f.w, hw = gh * gw, a = 3
+            let obj = Tensor(shape: [1, 3, gh, gw], data: Array(out.data[0..<(3 * hw)]))
+            let deltas = Tensor(shape: [1, 12, gh, gw], data: Array(out.data[(3 * hw)...]))
             trace?("rpn.objectness.\(l)", obj)
             trace?("rpn.pred_bbox_deltas.\(l)", deltas)
-            let gh = f.h, gw = f.w, hw = gh * gw, a = 3
             let levelAnchors = anchors.anchors(level: l, gridH: gh, gridW: gw, imageH: ph, imageW: pw)
             // Flattened order (y, x, anchor): element i = (pos = i / 3, anchor = i % 3).
             let n = hw * a

@@ -9,14 +9,19 @@ struct ConvFCHead: Sendable {
 
     /// Module indices in `roi_heads.box_head`: 0…3 the conv blocks, 4 the Flatten, 5 the Linear, 6 its ReLU.
     init(_ w: WeightSource) throws {
-        convs = try (0..<4).map { i in try w.convNorm("roi_heads.box_head.\(i)", inC: 256, outC: 256, kernel: 3, padding: 1) }
+        convs = try (0..<4).map { i in try w.convNorm("roi_heads.box_head.\(i)", inC: 256, outC: 256, kernel: 3, padding: 1, rois: true) }
         fc = try w.linear("roi_heads.box_head.5", inF: 256 * 7 * 7, outF: 1024)
     }
 
+    /// RoIs per convolution chain run.
+    static let chunk = 32
+
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace) -> Tensor {
-        guard pooled.n > 0 else { return Tensor(zeros: [0, 1024]) }
-        var x = pooled
-        for c in convs { x = c(x, relu: true, workspace: ws) }
-        return fc(x.reshaped([x.n, x.count / x.n]), relu: true)
+        let features = RoIChunks.map(pooled, limit: ConvFCHead.chunk, empty: Tensor(zeros: [0, 256, 7, 7])) { chunk in
+            var x = FeatureMap(chunk)
+            for c in convs { x = c(x, relu: true, workspace: ws) }
+            return x.tensor()
+        }
+        return fc(features.reshaped([features.shape[0], 256 * 7 * 7]), relu: true)
     }
 }

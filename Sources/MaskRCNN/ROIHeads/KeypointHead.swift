@@ -11,28 +11,32 @@ struct KeypointHead: Sendable {
         var inC = 256
         var convs: [Conv2D] = []
         for i in 0..<8 {
-            convs.append(try w.conv("roi_heads.keypoint_head.\(i * 2)", inC: inC, outC: 512, kernel: 3, padding: 1))
+            convs.append(try w.conv("roi_heads.keypoint_head.\(i * 2)", inC: inC, outC: 512, kernel: 3, padding: 1, rois: true))
             inC = 512
         }
         self.convs = convs
         deconv = ConvTranspose2D(weight: try w.tensor("roi_heads.keypoint_predictor.kps_score_lowres.weight", [512, keypoints, 4, 4]),
                                  bias: try w.tensor("roi_heads.keypoint_predictor.kps_score_lowres.bias", [keypoints]),
-                                 inChannels: 512, outChannels: keypoints, kernel: 4, stride: 2, padding: 1, engine: w.engine)
+                                 inChannels: 512, outChannels: keypoints, kernel: 4, stride: 2, padding: 1, decision: true,
+                                 engine: w.engine)
     }
 
+    /// RoIs per chain run.
+    static let chunk = 32
+
+    /// Chunk by chunk: the 8 convs, the predictor's transposed convolution (fp32 out), then ×2 bilinear.
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace, trace: Tracer?) -> Tensor {
-        var x = pooled
-        if convs.allSatisfy(\.runsBlocked) {
-            // One blocked chain over all RoIs (no reorders between the 8 convs).
-            var b = BlockedTensor(pooled)
-            for c in convs { b = c.blocked(b, relu: true) }
-            x = b.tensor()
-        } else {
+        var features: [Tensor] = []
+        let empty = Tensor(zeros: [0, deconv.outChannels, pooled.h * 4, pooled.w * 4])
+        let heatmaps = RoIChunks.map(pooled, limit: KeypointHead.chunk, empty: empty) { chunk in
+            var x = FeatureMap(chunk)
             for c in convs { x = c(x, relu: true, workspace: ws) }
+            if trace != nil { features.append(x.tensor()) }
+            let low = deconv(x, workspace: ws)
+            return Resample.bilinear(low, h: low.h * 2, w: low.w * 2)
         }
-        trace?("roi_heads.keypoint_head", x)
-        let low = deconv(x, workspace: ws)
-        return Resample.bilinear(low, h: low.h * 2, w: low.w * 2)
+        if let trace, !features.isEmpty { trace("roi_heads.keypoint_head", Tensor.concat(features)) }
+        return heatmaps
     }
 }
 

@@ -20,30 +20,22 @@ public struct MultiScaleRoIAlign: Sendable {
         return Int(min(max(target, 2), 5)) - 2
     }
 
-    /// Pools `boxes[i]` from `levels` (P2…P5, each [1, C, h, w]), where level l has spatial scale 1/2^(l+2).
-    /// Many boxes: levels are first transposed to channels-last so each bilinear tap is one contiguous vector
-    /// over channels (same arithmetic, same order, per channel as the CHW path).
+    /// Pools `boxes[i]` from `levels` (P2…P5, each channels-last [1, h, w, C] with C a multiple of 16), where level l
+    /// has spatial scale 1/2^(l+2). Each bilinear tap is one contiguous vector over channels (the arithmetic of the
+    /// CHW kernel, per channel, in the same order).
     public func callAsFunction(_ levels: [Tensor], boxes: [BoxF]) -> Tensor {
-        let c = levels[0].c, o = outputSize
+        let c = levels[0].shape[3], o = outputSize
+        precondition(c % 16 == 0, "RoIAlign reads channels in groups of 16, got \(c)")
         var out = Tensor(zeros: [boxes.count, c, o, o])
-        let assigned = boxes.map { Self.level(of: $0) }
-        let channelsLast = boxes.count >= 64 && c % 16 == 0
-        let hwc: [Tensor?] = channelsLast
-            ? levels.indices.map { l in assigned.contains(l) ? levels[l].channelsLast() : nil }
-            : []
         out.data.withUnsafeMutableBufferPointer { op in
             let base = SharedFloats(op.baseAddress!)
             let per = c * o * o
             Parallel.forEach(boxes.count) { r in
-                let l = assigned[r]
+                let l = Self.level(of: boxes[r])
                 let f = levels[l]
-                let taps = Taps(box: boxes[r], scale: 1 / Float(1 << (l + 2)), height: f.h, width: f.w,
+                let taps = Taps(box: boxes[r], scale: 1 / Float(1 << (l + 2)), height: f.shape[1], width: f.shape[2],
                                 output: o, sampling: samplingRatio)
-                if channelsLast, let t = hwc[l] {
-                    t.data.withUnsafeBufferPointer { fp in taps.poolChannelsLast(fp.baseAddress!, channels: c, into: base.base + r * per) }
-                } else {
-                    f.data.withUnsafeBufferPointer { fp in taps.pool(fp.baseAddress!, channels: c, plane: f.h * f.w, into: base.base + r * per) }
-                }
+                f.data.withUnsafeBufferPointer { fp in taps.poolChannelsLast(fp.baseAddress!, channels: c, into: base.base + r * per) }
             }
         }
         return out
