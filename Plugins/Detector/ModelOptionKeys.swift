@@ -30,6 +30,10 @@ public enum ModelOptionKeys {
     public static let backend = OptionKey<ComputeBackend>.choice(
         "backend", default: .auto, choices: ComputeBackend.allCases.map { ($0.rawValue, $0) },
         help: "which library runs the layers: auto (per layer kind, by measurement), openblas or onednn", flag: .value("backend"))
+    public static let kernels = OptionKey<KernelPolicy>.choice(
+        "kernels", default: .measured, choices: [("measured", .measured), ("direct", .direct), ("winograd", .winograd)],
+        help: "how backend auto picks each layer's kernel: measured (the fastest candidate on this CPU, measured once and kept in the cache directory), direct, or winograd (Winograd F(4×4,3×3) wherever a layer takes it)",
+        flag: .value("kernels"))
     public static let proposals = OptionKey<Int>.int(
         "proposals", default: 1000, atLeast: 1,
         help: "RPN proposals kept after NMS per frame (torchvision's rpn_post_nms_top_n_test; fewer is faster)", flag: .value("proposals"))
@@ -51,7 +55,7 @@ public enum ModelOptionKeys {
                                                           help: "heatmap logit above which a keypoint is visible")
 
     /// The options both model stages declare, after their weights.
-    public static let model: [any StageOption] = [scoreThreshold, minSize, maxSize, precision, backend, proposals, detections]
+    public static let model: [any StageOption] = [scoreThreshold, minSize, maxSize, precision, backend, kernels, proposals, detections]
 
     /// `ModelOptions` from a model stage's checked values (`auto` resolved for this CPU).
     public static func modelOptions(_ values: OptionValues) throws -> ModelOptions {
@@ -61,6 +65,7 @@ public enum ModelOptionKeys {
         options.maxSize = try values[maxSize]
         options.precision = try values[precision] ?? Precision.automatic
         options.backend = try values[backend]
+        options.kernels = try values[kernels]
         options.rpnPostNMSTopN = try values[proposals]
         options.detectionsPerImage = try values[detections]
         return options

@@ -68,6 +68,7 @@ public struct BenchJob {
                     options.rpnPostNMSTopN = proposalCount
                     options.precision = precision
                     options.blockedLayout = blockedLayout
+                    options.kernelCacheDirectory = ModelLoader.kernelCacheDirectory(in: cacheDirectory)
                     print("\nengine: \(options.engine)")
                     let r = try benchmark.run(options: options)
                     table.append((precision, minSize, proposalCount, r.endToEndMilliseconds))
@@ -103,18 +104,20 @@ public struct BenchJob {
         return lines
     }
 
-    /// Per layer kind: both backends at the model's shapes (short side 480), alternating, at each precision.
+    /// Per layer shape: every kernel `auto` chooses among at each precision (the choice marked "*", with each
+    /// candidate's error against fp32 in bf16) and the OpenBLAS reference, at the model's shapes (short side 480).
     public func layers(print: (String) -> Void) {
         print("CPU: \(CPUFeatures.current.summary); sgemm: \(GEMM.kernels); \(ComputePool.threads) threads")
         for p in precisions {
             print("\nprecision \(p.rawValue)")
-            print("  kind          shape                          backend   impl                               ms   GFLOP/s")
+            print("  kind          shape                          kernel (* auto)  impl                                          ms   GFLOP/s  rel. error")
             for r in LayerBenchmark.run(precision: p) {
-                print("  " + r.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0) + " "
-                      + r.shape.padding(toLength: 30, withPad: " ", startingAt: 0) + " "
-                      + r.backend.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
-                      + r.implementation.padding(toLength: 30, withPad: " ", startingAt: 0)
-                      + String(format: "%9.2f %9.1f", r.milliseconds, r.gflops))
+                let kernel = (r.chosen ? "* " : "  ") + r.candidate
+                let line = "  " + r.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                    + r.shape.padding(toLength: 30, withPad: " ", startingAt: 0) + " "
+                    + kernel.padding(toLength: 16, withPad: " ", startingAt: 0) + " "
+                    + r.implementation.padding(toLength: 42, withPad: " ", startingAt: 0)
+                print(line + String(format: "%9.2f %9.1f  %9.1e", r.milliseconds, r.gflops, r.error))
             }
         }
     }

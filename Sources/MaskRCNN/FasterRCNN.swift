@@ -16,16 +16,34 @@ public struct ModelOptions: Sendable {
     public var backend: ComputeBackend = .auto
     /// fp32 (parity with torchvision), bf16 (AMX / AVX512-BF16; fp32 with a warning elsewhere) or bf16-emulated.
     public var precision: Precision = .fp32
-    /// oneDNN layers keep activations in the kernels' blocked layout between them (see `ComputeEngine.blockedLayout`);
+    /// How `auto` picks each layer's kernel (measured on this CPU by default, see `KernelPolicy`).
+    public var kernels: KernelPolicy = .measured
+    /// Where measured kernel choices persist between processes (e.g. the model cache's `kernels` folder); nil: kept
+    /// in this process only.
+    public var kernelCacheDirectory: String?
+    /// oneDNN layers keep activations in the kernels' layouts between them (see `ComputeEngine.blockedLayout`);
     /// off: NCHW between every two layers (the engine before blocked chains, for comparison).
     public var blockedLayout = true
+    /// Compute threads (process-wide, applied when a model is built); nil: every online core.
+    public var threads: Int?
+    /// Forces the sgemm library (nil: the one `SGEMMKernels.chosen` verified).
+    public var sgemm: SGEMMKernels.Library?
+    /// Winograd F(2×2,3×3) on the OpenBLAS backend's wide 3×3 layers (off: im2col), for comparisons.
+    public var referenceWinograd = true
+    /// Tiles per Winograd F(4×4,3×3) GEMM block.
+    public var winogradTileBlock = 512
     public init() {}
 
     /// The compute engine these options describe.
-    public var engine: ComputeEngine { ComputeEngine(backend: backend, precision: precision, blocked: blockedLayout) }
+    public var engine: ComputeEngine {
+        ComputeEngine(backend: backend, precision: precision, kernels: kernels, blocked: blockedLayout, sgemm: sgemm,
+                      referenceWinograd: referenceWinograd, winogradTileBlock: winogradTileBlock,
+                      planCache: kernelCacheDirectory.map(KernelPlanCache.at))
+    }
 }
 
-/// What the detector keeps of one frame for the heads: the transformed image's sizes, the FPN pyramid and the proposals.
+/// What the detector keeps of one frame for the heads: the transformed image's sizes, the FPN levels P2…P5 as
+/// channels-last fp32 tensors [1, H, W, 256] (what RoIAlign reads) and the proposals.
 public struct ImageFeatures: Sendable {
     public let originalSize: (h: Int, w: Int)
     public let resizedSize: (h: Int, w: Int)
@@ -64,6 +82,7 @@ public final class FasterRCNN: Sendable {
         self.options = options
         self.numClasses = numClasses
         isV2 = v2
+        if let threads = options.threads { ComputePool.limit(to: threads) }
         transform = ImageTransform(minSize: options.minSize, maxSize: options.maxSize)
         backbone = try ResNet50(w, eps: v2 ? BatchNormEps.v2 : BatchNormEps.v1)
         fpn = try FPN(w, normalized: v2)
@@ -87,11 +106,8 @@ public final class FasterRCNN: Sendable {
         if let proposals { rpn.postNMSTopN = proposals }
         let t = timings.measure("transform") { transform(image) }
         trace?("transform.images", t.tensor)
-        let p = timings.measure("backbone+fpn") {
-            backbone.runsBlocked && fpn.runsBlocked
-                ? fpn(blocked: backbone.blocked(t.tensor, trace: trace), workspace, trace: trace)
-                : fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace)
-        }
+        let levels = timings.measure("backbone+fpn") { fpn(backbone(t.tensor, workspace, trace: trace), workspace, trace: trace) }
+        let p = levels.prefix(4).map { $0.channelsLast() }
         if let regions {
             let rh = Float(t.originalSize.h) / Float(t.resizedSize.h), rw = Float(t.originalSize.w) / Float(t.resizedSize.w)
             let proposals = regions.map { b in
@@ -99,7 +115,7 @@ public final class FasterRCNN: Sendable {
             }.filter { $0.isAtLeast(1e-3) }
             return ImageFeatures(originalSize: t.originalSize, resizedSize: t.resizedSize, pyramid: p, proposals: proposals)
         }
-        let (proposals, _) = timings.measure("rpn") { rpn(p, image: t, workspace, trace: trace) }
+        let (proposals, _) = timings.measure("rpn") { rpn(levels, image: t, workspace, trace: trace) }
         trace?("rpn.proposals", Tensor(shape: [proposals.count, 4], data: proposals.flatMap { [$0.x1, $0.y1, $0.x2, $0.y2] }))
         return ImageFeatures(originalSize: t.originalSize, resizedSize: t.resizedSize, pyramid: p, proposals: proposals)
     }
@@ -109,7 +125,7 @@ public final class FasterRCNN: Sendable {
     public func detect(_ frames: [ImageFeatures], workspace: Workspace = Workspace(), trace: Tracer? = nil,
                        timings: Timings? = nil) -> [[Detection]] {
         let pooled = timings.measure("box roi-align") {
-            Tensor.concat(frames.map { boxPool(Array($0.pyramid.prefix(4)), boxes: $0.proposals) })
+            Tensor.concat(frames.map { boxPool($0.pyramid, boxes: $0.proposals) })
         }
         trace?("roi_heads.box_roi_pool", pooled)
         let (logits, deltas) = timings.measure("box head") { boxHead(pooled, workspace) }

@@ -1,10 +1,27 @@
 import Tensor
 
 /// Which implementation runs each convolution, transposed convolution and linear layer of a model instance, by
-/// torchvision module name (e.g. "backbone.body.layer1.0.conv2" → "oneDNN jit:avx2"), for tests and `--version`-like
-/// reports. Read-only; any thread.
+/// torchvision module name (e.g. "backbone.body.layer1.0.conv2" → "oneDNN brgconv:avx512_core_bf16", bf16 direct),
+/// for tests, `bench` and `--version`-like reports. Layers whose kernel is measured at first use read "not chosen
+/// yet" until the model has run. Read-only; any thread.
 public struct KernelReport: Sendable {
-    public let layers: [(name: String, implementation: String)]
+    /// One layer: its name, implementation, and (for convolutions) the measured choice and shape class.
+    public struct Layer: Sendable {
+        public let name: String
+        public let implementation: String
+        public let choice: KernelChoice?
+        public let shapeClass: String?
+
+        static func conv(_ name: String, _ c: Conv2D) -> Layer {
+            Layer(name: name, implementation: c.implementation, choice: c.choice, shapeClass: c.shapeClass)
+        }
+
+        static func other(_ name: String, _ implementation: String) -> Layer {
+            Layer(name: name, implementation: implementation, choice: nil, shapeClass: nil)
+        }
+    }
+
+    public let layers: [Layer]
 
     /// Distinct implementations with how many layers run each, most used first.
     public var summary: [(implementation: String, layers: Int)] {
@@ -12,33 +29,39 @@ public struct KernelReport: Sendable {
         for l in layers { count[l.implementation, default: 0] += 1 }
         return count.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
     }
+
+    /// Distinct choices (fp32 direct, bf16 Winograd, …) with how many convolutions run each.
+    public var choices: [(choice: String, layers: Int)] {
+        var count: [String: Int] = [:]
+        for l in layers { if let c = l.choice { count[c.description, default: 0] += 1 } }
+        return count.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
 }
 
 extension FasterRCNN {
-    var kernelLayers: [(name: String, implementation: String)] {
+    var kernelLayers: [KernelReport.Layer] {
         let body = "backbone.body"
-        var out: [(String, String)] = [("\(body).conv1", backbone.stem.implementation)]
+        var out: [KernelReport.Layer] = [.conv("\(body).conv1", backbone.stem)]
         for (li, blocks) in backbone.layers.enumerated() {
             for (bi, b) in blocks.enumerated() {
                 let n = "\(body).layer\(li + 1).\(bi)"
-                out += [("\(n).conv1", b.conv1.implementation), ("\(n).conv2", b.conv2.implementation),
-                        ("\(n).conv3", b.conv3.implementation)]
-                if let d = b.downsample { out.append(("\(n).downsample.0", d.implementation)) }
+                out += [.conv("\(n).conv1", b.conv1), .conv("\(n).conv2", b.conv2), .conv("\(n).conv3", b.conv3)]
+                if let d = b.downsample { out.append(.conv("\(n).downsample.0", d)) }
             }
         }
-        for (i, c) in fpn.inner.enumerated() { out.append(("backbone.fpn.inner_blocks.\(i)", c.implementation)) }
-        for (i, c) in fpn.layer.enumerated() { out.append(("backbone.fpn.layer_blocks.\(i)", c.implementation)) }
-        for (i, c) in rpn.convs.enumerated() { out.append(("rpn.head.conv.\(i)", c.implementation)) }
-        out += [("rpn.head.cls_logits", rpn.cls.implementation), ("rpn.head.bbox_pred", rpn.bbox.implementation)]
+        for (i, c) in fpn.inner.enumerated() { out.append(.conv("backbone.fpn.inner_blocks.\(i)", c)) }
+        for (i, c) in fpn.layer.enumerated() { out.append(.conv("backbone.fpn.layer_blocks.\(i)", c)) }
+        for (i, c) in rpn.convs.enumerated() { out.append(.conv("rpn.head.conv.\(i)", c)) }
+        out.append(.conv("rpn.head.cls_logits+bbox_pred", rpn.head))
         switch boxHead.features {
         case let .twoMLP(fc6, fc7):
-            out += [("roi_heads.box_head.fc6", fc6.implementation), ("roi_heads.box_head.fc7", fc7.implementation)]
+            out += [.other("roi_heads.box_head.fc6", fc6.implementation), .other("roi_heads.box_head.fc7", fc7.implementation)]
         case let .convFC(head):
-            for (i, c) in head.convs.enumerated() { out.append(("roi_heads.box_head.\(i)", c.implementation)) }
-            out.append(("roi_heads.box_head.fc", head.fc.implementation))
+            for (i, c) in head.convs.enumerated() { out.append(.conv("roi_heads.box_head.\(i)", c)) }
+            out.append(.other("roi_heads.box_head.fc", head.fc.implementation))
         }
-        out += [("roi_heads.box_predictor.cls_score", boxHead.clsScore.implementation),
-                ("roi_heads.box_predictor.bbox_pred", boxHead.bboxPred.implementation)]
+        out += [.other("roi_heads.box_predictor.cls_score", boxHead.clsScore.implementation),
+                .other("roi_heads.box_predictor.bbox_pred", boxHead.bboxPred.implementation)]
         return out
     }
 
@@ -51,10 +74,20 @@ extension MaskRCNN {
     public var kernels: KernelReport {
         var layers = detector.kernelLayers
         if let maskHead {
-            for (i, c) in maskHead.convs.enumerated() { layers.append(("roi_heads.mask_head.\(i)", c.implementation)) }
-            layers += [("roi_heads.mask_predictor.conv5_mask", maskHead.deconv.implementation),
-                       ("roi_heads.mask_predictor.mask_fcn_logits", maskHead.logits.implementation)]
+            for (i, c) in maskHead.convs.enumerated() { layers.append(.conv("roi_heads.mask_head.\(i)", c)) }
+            layers += [.other("roi_heads.mask_predictor.conv5_mask", maskHead.deconv.implementation),
+                       .conv("roi_heads.mask_predictor.mask_fcn_logits", maskHead.logits)]
         }
+        return KernelReport(layers: layers)
+    }
+}
+
+extension KeypointRCNN {
+    /// The implementation of every layer, the keypoint head's included.
+    public var kernels: KernelReport {
+        var layers = detector.kernelLayers
+        for (i, c) in keypointHead.convs.enumerated() { layers.append(.conv("roi_heads.keypoint_head.\(i * 2)", c)) }
+        layers.append(.other("roi_heads.keypoint_predictor.kps_score_lowres", keypointHead.deconv.implementation))
         return KernelReport(layers: layers)
     }
 }

@@ -80,7 +80,7 @@ public enum ModelLoader {
                                      announce: Announce = standardError) throws -> KeypointRCNN {
         let (dict, kind, file) = try checked(option: option, keypoints: true, cache: cache)
         do {
-            let model = try KeypointRCNN(stateDict: dict, options: options)
+            let model = try KeypointRCNN(stateDict: dict, options: kernelCached(options, cache))
             if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
             return model
         } catch let e as WeightError {
@@ -99,8 +99,8 @@ public enum ModelLoader {
                                 announce: Announce = standardError) throws -> AnyModel {
         let (dict, kind, file) = try load(option: option, cache: cache)
         do {
-            let model: AnyModel = kind == .keypointRCNN ? .keypoints(try KeypointRCNN(stateDict: dict, options: options))
-                : .detector(try MaskRCNN(stateDict: dict, kind: kind, options: options))
+            let model: AnyModel = kind == .keypointRCNN ? .keypoints(try KeypointRCNN(stateDict: dict, options: kernelCached(options, cache)))
+                : .detector(try MaskRCNN(stateDict: dict, kind: kind, options: kernelCached(options, cache)))
             if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
             return model
         } catch let e as WeightError {
@@ -113,11 +113,21 @@ public enum ModelLoader {
                              announce: Announce = standardError) throws -> MaskRCNN {
         let (dict, kind, file) = try checked(option: option, keypoints: false, cache: cache)
         do {
-            let model = try MaskRCNN(stateDict: dict, kind: kind, options: options)
+            let model = try MaskRCNN(stateDict: dict, kind: kind, options: kernelCached(options, cache))
             if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
             return model
         } catch let e as WeightError {
             throw ZooError.unreadable(path: option ?? kind.officialFile, reason: e.description)
         }
+    }
+
+    /// Where measured kernel choices are kept in a cache directory: its `kernels` folder.
+    public static func kernelCacheDirectory(in cache: URL) -> String { cache.appendingPathComponent("kernels").path }
+
+    /// `options` keeping measured kernel choices in `cache` unless they name their own folder.
+    static func kernelCached(_ options: ModelOptions, _ cache: URL) -> ModelOptions {
+        var o = options
+        if o.kernelCacheDirectory == nil { o.kernelCacheDirectory = kernelCacheDirectory(in: cache) }
+        return o
     }
 }

@@ -33,7 +33,7 @@ run fma-peak "$out/fma_peak"
 peak=$(sed -n 's/.* \([0-9.]*\) GFLOP.s.*/\1/p' "$out/fma-peak.txt")
 run mrcnn-openblas "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --backend openblas --precision fp32 --peak "$peak"
 run mrcnn-nchw "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --layout nchw --peak "$peak"
-MRCNN_WINOGRAD_F4=0 run mrcnn-direct "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --peak "$peak"
+run mrcnn-direct "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --kernels direct --peak "$peak"
 run mrcnn-fp32 "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --peak "$peak"
 run mrcnn-bf16 "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision bf16 --peak "$peak"
 [ -n "${LAYERS:-}" ] && run mrcnn-layers "$bin" bench --layers

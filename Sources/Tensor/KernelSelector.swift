@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Chooses one convolution layer's kernel at its first call. `openblas` and `onednn` backends: the reference / the
+/// direct kernel. `auto`: the candidates of the layer's shape class — direct in the chain's precision, and for 3×3
+/// stride-1 layers Winograd F(4×4,3×3) (bf16 chains: with bf16 and with fp32 GEMMs; a bf16 chain's stem may also run
+/// fp32 direct) — narrowed by the engine's `KernelPolicy`; `measured` times them on this CPU (a capped copy of the
+/// first input's shape, best of 3 after a warm-up, candidates interleaved) unless the engine's `KernelPlanCache`
+/// already holds the class, and records the result there; in a bf16 chain a candidate must also keep its error (vs
+/// fp32, on the sample) within `errorAllowance` of bf16 direct's. Decision layers always run direct. The emulated
+/// bf16 takes the real kernels' measured choice on a CPU with bf16 units (so it computes what the real bf16 runs)
+/// and bf16 direct elsewhere.
+struct KernelSelector {
+    let slot: ConvolutionSlot
+
+    /// Maps of a measured sample are at most this large a side, RoI batches at most this many.
+    static let sampleSide = 64, sampleRoIs = 32
+
+    func choose(sample x: FeatureMap) -> any ConvolutionKernel {
+        let e = slot.engine, emulated = e.emulatesBF16
+        let direct = KernelChoice(.direct, bf16: e.bf16)
+        guard e.backend == .auto, !slot.decision else { return slot.make(direct, emulated: emulated) }
+        let candidates = self.candidates
+        guard candidates.count > 1 else { return slot.make(direct, emulated: emulated) }
+        let key = slot.shapeClass.key
+        switch e.kernels {
+        case .direct: return slot.make(direct, emulated: emulated)
+        case .winograd:
+            let winograd = KernelChoice(.winograd, bf16: e.bf16)
+            return slot.make(candidates.contains(winograd) ? winograd : direct, emulated: emulated)
+        case .plan(let plan):
+            if let c = plan.choices[key], candidates.contains(c) { return slot.make(c, emulated: emulated) }
+        case .measured: break
+        }
+        let cache = e.planCache ?? .inProcess
+        if let entry = cache.entry(key), candidates.contains(entry.choice) { return slot.make(entry.choice, emulated: emulated) }
+        if emulated && !CPUFeatures.current.hasBF16Units { return slot.make(direct, emulated: true) }
+        let (winner, kernel, entry, _) = measure(candidates, sample: x)
+        cache.record(key, entry)
+        return emulated ? slot.make(winner, emulated: true) : kernel
+    }
+
+    /// The candidates of the layer's class in the chain's precision, direct first; in a bf16 chain also fp32 direct
+    /// for layers with < 16 input channels (the stem's 3: bf16 products pair channels, so most lanes would idle).
+    var candidates: [KernelChoice] {
+        let e = slot.engine
+        var c = [KernelChoice(.direct, bf16: e.bf16)]
+        if e.bf16 && slot.g.inChannels < 16 { c.append(.fp32Direct) }
+        if slot.winograd && slot.shapeClass.takesWinograd {
+            c += e.bf16 ? [.bf16Winograd, .fp32Winograd] : [.fp32Winograd]
+        }
+        return c
+    }
+
+    /// A candidate may lose at most this factor of accuracy against bf16 direct (relative L2 error against fp32 on
+    /// the sample): bf16 Winograd F(4×4,3×3) measured 5–10× bf16 direct's error (the transforms' ±2, ±4 points
+    /// spread V's rounding), fp32 Winograd in a bf16 chain about 1× (only the bf16 stores).
+    static let errorAllowance = 2.0
+
+    /// Times the real kernels of `choices` on a capped copy of `x`'s shape (random values, the direct kernel's
+    /// source layout and the chain's storage type) and, in a bf16 chain, measures each one's error against fp32
+    /// direct; the fastest of those within `errorAllowance` of bf16 direct's error, its kernel, and every
+    /// candidate's best ms and error.
+    /// `capped` false: `x`'s own shape (for `LayerBenchmark`).
+    func measure(_ choices: [KernelChoice], sample x: FeatureMap, capped: Bool = true)
+        -> (KernelChoice, any ConvolutionKernel, KernelPlanCache.Entry, [any ConvolutionKernel]) {
+        let kernels = choices.map { slot.make($0, emulated: false) }
+        let side = capped ? KernelSelector.sampleSide : Int.max
+        let n = capped ? (slot.rois ? min(x.n, KernelSelector.sampleRoIs) : 1) : x.n
+        let h = slot.rois ? x.h : min(x.h, side), w = slot.rois ? x.w : min(x.w, side)
+        var rng = SplitMix(seed: 0x5e1ec7)
+        let values = Tensor(shape: [n, x.c, h, w], data: (0..<(n * x.c * h * w)).map { _ in rng.nextFloat() })
+        var input = FeatureMap(values)
+        if let dnnl = kernels[0] as? DNNLConvolution {
+            input = input.converted(to: dnnl.layer.sourceLayout(n: n, h: h, w: w))
+        }
+        let ws = Workspace()
+        var best = [Double](repeating: .infinity, count: kernels.count)
+        var outputs = [Tensor?](repeating: nil, count: kernels.count)
+        for round in 0..<4 {
+            for (i, k) in kernels.enumerated() {
+                let t0 = LayerBenchmark.now()
+                let y = k.run(input, relu: true, stride: 0, accumulate: nil, workspace: ws)
+                if round > 0 { best[i] = min(best[i], LayerBenchmark.now() - t0) } else { outputs[i] = y.tensor() }
+            }
+        }
+        var errors = [Double](repeating: 0, count: kernels.count)
+        if slot.engine.bf16 {
+            let exact = DNNLConvolution(slot.g, weights: slot.weights, bias: slot.bias, compute: .f32, store: .f32)
+            let reference = exact.run(FeatureMap(input.tensor()), relu: true, stride: 0, accumulate: nil, workspace: ws).tensor()
+            errors = outputs.map { KernelSelector.relativeError($0!, reference) }
+        }
+        let bound = KernelSelector.errorAllowance * max(errors[0], 1e-12)
+        let winner = best.indices.filter { $0 == 0 || errors[$0] <= bound }.min { best[$0] < best[$1] }!
+        var ms: [String: Double] = [:], err: [String: Double] = [:]
+        for (i, c) in choices.enumerated() { ms[c.description] = best[i] * 1000; err[c.description] = errors[i] }
+        return (choices[winner], kernels[winner], KernelPlanCache.Entry(choice: choices[winner], milliseconds: ms, errors: err), kernels)
+    }
+
+    /// ‖a − b‖ / ‖b‖.
+    static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
+        var num = 0.0, den = 0.0
+        for (x, y) in zip(a.data, b.data) { num += Double(x - y) * Double(x - y); den += Double(y) * Double(y) }
+        return (num / max(den, 1e-30)).squareRoot()
+    }
+}
