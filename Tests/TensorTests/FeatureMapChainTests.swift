@@ -1,22 +1,20 @@
 import Testing
 import Tensor
 
-/// oneDNN layers chained in the kernels' blocked layout (`BlockedTensor`) against PyTorch's outputs (the op fixtures)
-/// and against the OpenBLAS reference path on a bottleneck-shaped chain with channels that fill whole blocks.
-@Suite struct BlockedChainTests {
+/// oneDNN layers chained on `FeatureMap`s in the kernels' own layouts against PyTorch's outputs (the op fixtures) and
+/// against the OpenBLAS reference path on a bottleneck-shaped chain with channels that fill whole blocks.
+@Suite struct FeatureMapChainTests {
     let ws = Workspace()
     let engine = ComputeEngine(backend: .onednn)
 
     @Test func convolutionMatchesTorch() {
-        #expect(engine.blockedLayout)
         for c in OpFixtures.cases("conv") {
             let x = OpFixtures.tensor(c, "x")!, w = OpFixtures.tensor(c, "weight")!, y = OpFixtures.tensor(c, "y")!
             let conv = Conv2D(weight: w.data, bias: OpFixtures.tensor(c, "bias")!.data, outChannels: w.shape[0],
                               inChannels: w.shape[1], kernel: w.shape[2], stride: OpFixtures.int(c, "stride"),
                               padding: OpFixtures.int(c, "padding"), engine: engine)
-            #expect(conv.runsBlocked)
-            let residual = OpFixtures.tensor(c, "residual").map { BlockedTensor($0) }
-            let out = conv.blocked(BlockedTensor(x), relu: c["relu"] as! Bool, accumulate: residual).tensor()
+            let residual = OpFixtures.tensor(c, "residual").map { FeatureMap($0) }
+            let out = conv(FeatureMap(x), relu: c["relu"] as! Bool, accumulate: residual, workspace: ws).tensor()
             #expect(OpFixtures.maxRelativeError(out, y) < 1e-5)
         }
     }
@@ -24,31 +22,32 @@ import Tensor
     @Test func subpixelDeconvolutionMatchesTorch() {
         for c in OpFixtures.cases("deconv") where OpFixtures.int(c, "padding") == 0 {
             let x = OpFixtures.tensor(c, "x")!, w = OpFixtures.tensor(c, "weight")!, y = OpFixtures.tensor(c, "y")!
-            let deconv = ConvTranspose2D(weight: w.data, bias: OpFixtures.tensor(c, "bias")!.data, inChannels: w.shape[0],
-                                         outChannels: w.shape[1], kernel: w.shape[2], stride: OpFixtures.int(c, "stride"),
-                                         engine: engine)
-            #expect(deconv.runsBlocked)
-            let out = deconv.blockedSubpixels(BlockedTensor(x)).tensor(interleavingSubpixels: w.shape[2])
-            #expect(OpFixtures.maxRelativeError(out, y) < 1e-5)
+            let k = w.shape[2]
+            guard OpFixtures.int(c, "stride") == k else { continue }
+            for engine in [engine, .reference] {
+                let deconv = ConvTranspose2D(weight: w.data, bias: OpFixtures.tensor(c, "bias")!.data, inChannels: w.shape[0],
+                                             outChannels: w.shape[1], kernel: k, stride: k, engine: engine)
+                let out = deconv.subpixels(FeatureMap(x), workspace: ws).tensor(interleavingSubpixels: k)
+                #expect(OpFixtures.maxRelativeError(out, y) < 1e-5)
+            }
         }
     }
 
     @Test func poolingAndUpsamplingMatchTorch() {
         for c in OpFixtures.cases("maxpool") {
-            let out = Resample.maxPool(BlockedTensor(OpFixtures.tensor(c, "x")!), kernel: OpFixtures.int(c, "kernel"),
+            let out = Resample.maxPool(FeatureMap(OpFixtures.tensor(c, "x")!), kernel: OpFixtures.int(c, "kernel"),
                                        stride: OpFixtures.int(c, "stride"), padding: OpFixtures.int(c, "padding"))
             #expect(OpFixtures.maxRelativeError(out.tensor(), OpFixtures.tensor(c, "y")!) == 0)
         }
         for c in OpFixtures.cases("nearest") {
             let x = OpFixtures.tensor(c, "x")!
-            guard OpFixtures.int(c, "h") == 2 * x.h && OpFixtures.int(c, "w") == 2 * x.w else { continue }
-            let out = Resample.nearest2x(BlockedTensor(x)).tensor()
+            let out = Resample.nearest(FeatureMap(x), h: OpFixtures.int(c, "h"), w: OpFixtures.int(c, "w")).tensor()
             #expect(OpFixtures.maxRelativeError(out, OpFixtures.tensor(c, "y")!) == 0)
         }
     }
 
     /// 1×1 → 3×3 → 1×1 + projection shortcut (strided) with the sum and ReLU as post-ops, then max pooling and a 2×
-    /// nearest upsample in blocked layout, against the same layers on OpenBLAS through NCHW.
+    /// nearest upsample, against the same layers on OpenBLAS through NCHW.
     @Test func bottleneckChainMatchesReferencePath() {
         func weights(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(($0 * 7919 + seed * 104729) % 2003) / 2003 - 0.5 } }
         let cin = 32, mid = 16, cout = 64, h = 12, w = 10
@@ -64,9 +63,9 @@ import Tensor
         let shortcut = r[3](Resample.maxPool(x, kernel: 1, stride: 2, padding: 0), workspace: ws)
         let expected = r[2](r[1](r[0](x, relu: true, workspace: ws), relu: true, workspace: ws), relu: true,
                             residual: shortcut, workspace: ws)
-        let bx = BlockedTensor(x)
-        let identity = b[3].blocked(bx, stride: 2)
-        let out = b[2].blocked(b[1].blocked(b[0].blocked(bx, relu: true), relu: true), relu: true, accumulate: identity)
+        let bx = FeatureMap(x)
+        let identity = b[3](bx, stride: 2, workspace: ws)
+        let out = b[2](b[1](b[0](bx, relu: true, workspace: ws), relu: true, workspace: ws), relu: true, accumulate: identity, workspace: ws)
         #expect(OpFixtures.maxRelativeError(out.tensor(), expected) < 1e-5)
         let pooled = Resample.maxPool(out, kernel: 3, stride: 2, padding: 1)
         #expect(OpFixtures.maxRelativeError(pooled.tensor(), Resample.maxPool(expected, kernel: 3, stride: 2, padding: 1)) < 1e-5)
