@@ -7,7 +7,9 @@ import CDNNL
 /// [N, C, H, W]. Its kernel (`ConvolutionKernel`) is chosen once, at first use, by `ConvolutionSlot` from the
 /// engine: the OpenBLAS reference, oneDNN direct, or by the engine's `KernelPolicy` among direct and Winograd in
 /// fp32 and bf16. `rois`: the layer runs on RoI batches (its own shape class); `decision`: its outputs are decisions
-/// (RPN objectness and deltas, mask logits) and are written in fp32 whatever the precision. Immutable, thread-safe.
+/// (RPN objectness and deltas, mask logits), written in fp32 by a direct kernel whatever the precision; `storesFP32`:
+/// in a bf16 chain its output is still stored fp32 (it feeds a sum or RoIAlign, which bf16's ideal computes in fp32).
+/// Immutable, thread-safe.
 public struct Conv2D: Sendable {
     public let outChannels: Int
     public let inChannels: Int
@@ -23,7 +25,8 @@ public struct Conv2D: Sendable {
     let slot: ConvolutionSlot
 
     public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                rois: Bool = false, decision: Bool = false, allowWinograd: Bool = true, engine: ComputeEngine = .reference) {
+                rois: Bool = false, decision: Bool = false, storesFP32: Bool = false, allowWinograd: Bool = true,
+                engine: ComputeEngine = .reference) {
         precondition(weight.count == outChannels * inChannels * kernel * kernel, "conv weight size")
         self.outChannels = outChannels
         self.inChannels = inChannels
@@ -35,7 +38,7 @@ public struct Conv2D: Sendable {
         kind = LayerKind.convolution(kernel: kernel, stride: stride, inChannels: inChannels)
         let g = ConvolutionGeometry(outChannels: outChannels, inChannels: inChannels, kernel: kernel, stride: stride, padding: padding)
         slot = ConvolutionSlot(g, weights: weight, bias: self.bias, engine: engine, rois: rois, decision: decision,
-                               winograd: allowWinograd)
+                               storesFP32: storesFP32, winograd: allowWinograd)
     }
 
     /// The implementation that runs this layer, e.g. "oneDNN brgconv:avx512_core_bf16" ("not chosen yet" before the
@@ -73,17 +76,19 @@ final class ConvolutionSlot: @unchecked Sendable {
     let g: ConvolutionGeometry
     let weights: [Float], bias: [Float]
     let engine: ComputeEngine
-    let rois: Bool, decision: Bool, winograd: Bool
+    let rois: Bool, decision: Bool, storesFP32: Bool, winograd: Bool
     private var kernel: (any ConvolutionKernel)?
     private var lock = pthread_mutex_t()
 
-    init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], engine: ComputeEngine, rois: Bool, decision: Bool, winograd: Bool) {
+    init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], engine: ComputeEngine, rois: Bool, decision: Bool,
+         storesFP32: Bool = false, winograd: Bool) {
         self.g = g
         self.weights = weights
         self.bias = bias
         self.engine = engine
         self.rois = rois
         self.decision = decision
+        self.storesFP32 = storesFP32
         self.winograd = winograd
         pthread_mutex_init(&lock, nil)
     }
@@ -112,7 +117,7 @@ final class ConvolutionSlot: @unchecked Sendable {
     }
 
     /// Whether this layer's outputs are stored as bf16 (really, or rounded in the emulation).
-    var storesBF16: Bool { engine.bf16 && !decision }
+    var storesBF16: Bool { engine.bf16 && !decision && !storesFP32 }
 
     /// The kernel of `choice` for this layer; `emulated`: its bf16 emulation on fp32 kernels.
     func make(_ choice: KernelChoice, emulated: Bool) -> any ConvolutionKernel {

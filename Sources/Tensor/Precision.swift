@@ -1,9 +1,10 @@
 /// Arithmetic of the convolutions and linear layers. `fp32`: parity with torchvision. `bf16`: oneDNN's bf16 kernels
-/// (AMX or AVX512-BF16; fp32 accumulation, activations stored as bf16 between layers, the decision layers — box
-/// predictor, mask and keypoint logits, RPN objectness and deltas — writing fp32), each layer on the faster of the
-/// fp32 and bf16 candidates measured on this CPU (`KernelPolicy`); fp32 with one warning where the CPU has no bf16
-/// units. `bf16-emulated`: the same layers with every bf16 operand and every bf16 store rounded to bf16 (round to
-/// nearest even) and fp32 kernels computing — the numbers of bf16 on any CPU, for accuracy tests and comparisons.
+/// (AMX or AVX512-BF16; fp32 accumulation, activations stored as bf16 where only a convolution reads them, fp32 where
+/// they are summed or pooled by RoIAlign and from the decision layers — box predictor, mask and keypoint logits, RPN
+/// objectness and deltas), each layer on the faster of the fp32 and bf16 candidates measured on this CPU
+/// (`KernelPolicy`); fp32 with one warning where the CPU has no bf16 units. `bf16-emulated`: the same layers with
+/// every bf16 operand and every bf16 store rounded to bf16 (round to nearest even) and fp32 kernels computing — the
+/// numbers of bf16 on any CPU, for accuracy tests and comparisons.
 public enum Precision: String, Sendable, CaseIterable {
     case fp32, bf16
     case bf16Emulated = "bf16-emulated"

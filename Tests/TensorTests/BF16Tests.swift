@@ -23,20 +23,21 @@ import Tensor
     func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(($0 * 37 + seed * 101) % 101) / 101 - 0.5 } }
 
     /// bf16-emulated direct = fp32 convolution of the bf16-rounded input and weights, output stored rounded; a
-    /// decision layer's output stays fp32. Both backends.
+    /// decision layer's output, and one that stores fp32 (feeding a sum), stay fp32. Both backends.
     @Test(arguments: [ComputeBackend.openblas, .onednn]) func emulatedConvolutionRoundsWhereBF16IsStored(backend: ComputeBackend) {
         let cin = 8, cout = 5, h = 9, w = 7
         let weight = values(cout * cin * 9, 1)
         let x = Tensor(shape: [2, cin, h, w], data: values(2 * cin * h * w, 2))
-        for decision in [false, true] {
+        for (decision, storesFP32) in [(false, false), (true, false), (false, true)] {
             let emulated = Conv2D(weight: weight, bias: nil, outChannels: cout, inChannels: cin, kernel: 3, padding: 1,
-                                  decision: decision, engine: ComputeEngine(backend: backend, precision: .bf16Emulated))
+                                  decision: decision, storesFP32: storesFP32,
+                                  engine: ComputeEngine(backend: backend, precision: .bf16Emulated))
             let exact = Conv2D(weight: BF16.round(weight), bias: nil, outChannels: cout, inChannels: cin, kernel: 3, padding: 1,
                                engine: ComputeEngine(backend: backend))
             let a = emulated(x, workspace: ws), b = exact(BF16.round(x), workspace: ws)
-            let want = decision ? b : BF16.round(b)
-            #expect(OpFixtures.maxRelativeError(a, want) < 1e-5)
-            #expect(a.data.allSatisfy { BF16.round($0) == $0 } == !decision)
+            let fp32Out = decision || storesFP32
+            #expect(OpFixtures.maxRelativeError(a, fp32Out ? b : BF16.round(b)) < 1e-5)
+            #expect(a.data.allSatisfy { BF16.round($0) == $0 } == !fp32Out)
             #expect(OpFixtures.maxRelativeError(a, exact(x, workspace: ws)) > 0, "rounding the input changed nothing")
         }
     }

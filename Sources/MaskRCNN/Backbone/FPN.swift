@@ -5,19 +5,20 @@ public typealias Tracer = (String, Tensor) -> Void
 
 /// torchvision's FeaturePyramidNetwork over C2…C5 with 256 channels and the LastLevelMaxPool extra level; v1 blocks
 /// are convs with bias, v2 blocks conv + BatchNorm2d (folded). Output P2…P5 and "pool" ([N, 256, H/4…H/64, …]),
-/// finest first.
+/// finest first. In a bf16 chain the FPN's convolutions store fp32: their outputs are summed top-down and read by
+/// RoIAlign, which bf16's ideal computes in fp32.
 struct FPN: Sendable {
     let inner: [Conv2D]
     let layer: [Conv2D]
 
     init(_ w: WeightSource, normalized: Bool) throws {
         inner = try [256, 512, 1024, 2048].enumerated().map { i, c in
-            normalized ? try w.convNorm("backbone.fpn.inner_blocks.\(i)", inC: c, outC: 256, kernel: 1)
-                       : try w.conv("backbone.fpn.inner_blocks.\(i).0", inC: c, outC: 256, kernel: 1)
+            normalized ? try w.convNorm("backbone.fpn.inner_blocks.\(i)", inC: c, outC: 256, kernel: 1, storesFP32: true)
+                       : try w.conv("backbone.fpn.inner_blocks.\(i).0", inC: c, outC: 256, kernel: 1, storesFP32: true)
         }
         layer = try (0..<4).map { i in
-            normalized ? try w.convNorm("backbone.fpn.layer_blocks.\(i)", inC: 256, outC: 256, kernel: 3, padding: 1)
-                       : try w.conv("backbone.fpn.layer_blocks.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1)
+            normalized ? try w.convNorm("backbone.fpn.layer_blocks.\(i)", inC: 256, outC: 256, kernel: 3, padding: 1, storesFP32: true)
+                       : try w.conv("backbone.fpn.layer_blocks.\(i).0", inC: 256, outC: 256, kernel: 3, padding: 1, storesFP32: true)
         }
     }
 

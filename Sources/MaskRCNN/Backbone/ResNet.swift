@@ -2,7 +2,8 @@ import Tensor
 
 /// torchvision's ResNet-50 body (v1.5: stride on the 3×3 conv) with its batch norm folded into the convolutions
 /// (FrozenBatchNorm2d eps 0 in v1 checkpoints, BatchNorm2d eps 1e-5 in v2).
-/// Input [N, 3, H, W] normalised image; outputs C2…C5 = layer1…layer4 ([N, 256·2^i, H/2^(i+2), W/2^(i+2)]).
+/// In a bf16 chain a block's output (conv3 with the shortcut summed in) and the projection shortcut store fp32: the
+/// sum is fp32 in bf16's ideal. Input [N, 3, H, W] normalised image; outputs C2…C5 = layer1…layer4 ([N, 256·2^i, H/2^(i+2), W/2^(i+2)]).
 struct ResNet50: Sendable {
     /// One bottleneck block: 1×1 → 3×3 (stride) → 1×1, plus identity or projected shortcut, ReLU after the sum.
     struct Bottleneck: Sendable {
@@ -40,9 +41,11 @@ struct ResNet50: Sendable {
                 let stride = (b == 0 && li > 0) ? 2 : 1
                 let c1 = try w.convBN("\(n).conv1", "\(n).bn1", inC: inC, outC: width, kernel: 1, stride: 1, padding: 0, eps: eps)
                 let c2 = try w.convBN("\(n).conv2", "\(n).bn2", inC: width, outC: width, kernel: 3, stride: stride, padding: 1, eps: eps)
-                let c3 = try w.convBN("\(n).conv3", "\(n).bn3", inC: width, outC: width * 4, kernel: 1, stride: 1, padding: 0, eps: eps)
+                let c3 = try w.convBN("\(n).conv3", "\(n).bn3", inC: width, outC: width * 4, kernel: 1, stride: 1, padding: 0, eps: eps,
+                                      storesFP32: true)
                 let down = b == 0
-                    ? try w.convBN("\(n).downsample.0", "\(n).downsample.1", inC: inC, outC: width * 4, kernel: 1, stride: 1, padding: 0, eps: eps)
+                    ? try w.convBN("\(n).downsample.0", "\(n).downsample.1", inC: inC, outC: width * 4, kernel: 1, stride: 1, padding: 0, eps: eps,
+                                storesFP32: true)
                     : nil
                 blockList.append(Bottleneck(conv1: c1, conv2: c2, conv3: c3, downsample: down, downStride: stride))
                 inC = width * 4

@@ -6,7 +6,7 @@ import Tensor
 extension WeightSource {
     /// conv `convName` (no bias) followed by batch norm `bnName`, folded: w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).
     func convBN(_ convName: String, _ bnName: String, inC: Int, outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                eps: Float = 0, rois: Bool = false) throws -> Conv2D {
+                eps: Float = 0, rois: Bool = false, storesFP32: Bool = false) throws -> Conv2D {
         var w = try tensor(convName + ".weight", [outC, inC, kernel, kernel])
         let gamma = try tensor(bnName + ".weight", [outC])
         let beta = try tensor(bnName + ".bias", [outC])
@@ -20,22 +20,25 @@ extension WeightSource {
             for i in 0..<per { w[o * per + i] *= scale }
         }
         return Conv2D(weight: w, bias: bias, outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding,
-                      rois: rois, engine: engine)
+                      rois: rois, storesFP32: storesFP32, engine: engine)
     }
 
     /// A v2 `Conv2dNormActivation` block `name`: a bias-free conv (`name.0`) and BatchNorm2d (`name.1`, eps 1e-5),
     /// folded; the caller applies the ReLU where the block has one.
-    func convNorm(_ name: String, inC: Int, outC: Int, kernel: Int, padding: Int = 0, rois: Bool = false) throws -> Conv2D {
-        try convBN(name + ".0", name + ".1", inC: inC, outC: outC, kernel: kernel, padding: padding, eps: BatchNormEps.v2, rois: rois)
+    func convNorm(_ name: String, inC: Int, outC: Int, kernel: Int, padding: Int = 0, rois: Bool = false,
+                  storesFP32: Bool = false) throws -> Conv2D {
+        try convBN(name + ".0", name + ".1", inC: inC, outC: outC, kernel: kernel, padding: padding, eps: BatchNormEps.v2, rois: rois,
+                   storesFP32: storesFP32)
     }
 
-    /// A convolution with its own bias (`rois`: run on RoI batches; `decision`: outputs written in fp32).
+    /// A convolution with its own bias (`rois`: run on RoI batches; `decision`: outputs written in fp32 by a direct
+    /// kernel; `storesFP32`: outputs stored fp32 in a bf16 chain, see `Conv2D`).
     func conv(_ name: String, inC: Int, outC: Int, kernel: Int, stride: Int = 1, padding: Int = 0, rois: Bool = false,
-              decision: Bool = false) throws -> Conv2D {
+              decision: Bool = false, storesFP32: Bool = false) throws -> Conv2D {
         Conv2D(weight: try tensor(name + ".weight", [outC, inC, kernel, kernel]),
                bias: try tensor(name + ".bias", [outC]),
                outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding, rois: rois,
-               decision: decision, engine: engine)
+               decision: decision, storesFP32: storesFP32, engine: engine)
     }
 
     /// A fully connected layer.
