@@ -2,6 +2,7 @@
 /// F(4×4,3×3), bf16 direct (oneDNN's bf16 kernels, fp32 accumulation) or bf16 Winograd (fp32 transforms, bf16
 /// batched GEMMs). A value; its text form ("bf16 Winograd") is what reports and the plan cache hold.
 public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
+    /// How the layer computes: direct convolution, or Winograd F(4×4,3×3).
     public enum Algorithm: String, Sendable, CaseIterable {
         case direct
         case winograd = "Winograd"

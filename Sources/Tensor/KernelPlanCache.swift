@@ -44,10 +44,12 @@ public final class KernelPlanCache: @unchecked Sendable, CustomStringConvertible
     /// Bumped when a kernel changes enough to make old measurements wrong.
     static let engineRevision = 2
 
-    /// What the measurements hold for: CPU model, threads, oneDNN version, engine revision.
+    /// What the measurements hold for: CPU model, the ISA oneDNN runs (DNNL_MAX_CPU_ISA may lower it), threads,
+    /// oneDNN version, engine revision.
     public static let fingerprint: String = {
         let cpu = CPUFeatures.current
-        return "\(cpu.modelName) (\(cpu.modelID)), \(ComputePool.threads) threads, oneDNN \(DNNL.version), engine \(engineRevision)"
+        return "\(cpu.modelName) (\(cpu.modelID)), oneDNN ISA \(cpu.onednnISA), \(ComputePool.threads) threads, "
+            + "oneDNN \(DNNL.version), engine \(engineRevision)"
     }()
 
     /// The file of this machine's fingerprint, when the cache has a directory.

@@ -10,6 +10,7 @@ import Glibc
 /// for the CPU at run time) instead. Either choice must pass the self-check (sgemm on awkward shapes against a double
 /// reference); when it fails, the other library is checked and used. `ModelOptions.sgemm` forces one for a model.
 public struct SGEMMKernels: Sendable, CustomStringConvertible {
+    /// The library that runs sgemm calls.
     public enum Library: String, Sendable, CaseIterable { case openblas = "OpenBLAS", onednn = "oneDNN" }
 
     public let library: Library

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelZoo
 import Tensor
 
 /// The `mrcnn` root command: only dispatches to subcommands (each in its own file).
@@ -47,15 +48,15 @@ struct MRCNN: AsyncParsableCommand {
 }
 
 /// What `mrcnn --version` prints: the version, the commit it was built from (stamped at build time), and
-/// the compute engine in use on this CPU (sgemm kernels, oneDNN's ISA, the CPU's vector features).
+/// the compute engine on this CPU (sgemm kernels, oneDNN's ISA, the kernel choices measured here, vector features).
 enum VersionText {
     static let version = "0.4.0"
 
     static var text: String {
-        let cpu = CPUFeatures.current
+        let cpu = CPUFeatures.current, kept = KernelPlanCache.at(ModelLoader.kernelCacheDirectory(in: ToolEnvironment.cacheDirectory))
         return """
         mrcnn \(version) (\(commit))
-        compute: sgemm \(GEMM.kernels); oneDNN ISA \(cpu.onednnISA); layers \(ComputeEngine(backend: .auto, precision: .fp32).description)
+        compute: sgemm \(GEMM.kernels); oneDNN ISA \(cpu.onednnISA); layers \(ComputeEngine(planCache: kept).description)
         cpu: \(cpu.summary)
         """
     }
