@@ -42,7 +42,7 @@ public final class KernelPlanCache: @unchecked Sendable, CustomStringConvertible
     }
 
     /// Bumped when a kernel changes enough to make old measurements wrong.
-    static let engineRevision = 2
+    static let engineRevision = 3
 
     /// What the measurements hold for: CPU model, the ISA oneDNN runs (DNNL_MAX_CPU_ISA may lower it), threads,
     /// oneDNN version, engine revision.

@@ -97,13 +97,12 @@ final class WinogradF4: ConvolutionKernel {
                     let count = min(tb, total - start), first = start
                     let parts = (count + 7) / 8
                     Parallel.forEach(parts) { part in
-                        WinogradF4.inputTiles(source, tiles, first: first, tiles: (part * 8)..<min(count, part * 8 + 8),
-                                              blockTiles: count, into: v)
+                        WinogradF4.inputTiles(source, tiles, first: first, tiles: (part * 8)..<min(count, part * 8 + 8), into: v)
                     }
                     gemm.multiply(tiles: count, v: v, m: m)
                     Parallel.forEach(parts) { part in
                         WinogradF4.outputTiles(m, tiles, first: first, tiles: (part * 8)..<min(count, part * 8 + 8),
-                                               blockTiles: count, bias: biasBase.base, relu: relu, round: roundStore, into: target)
+                                               bias: biasBase.base, relu: relu, round: roundStore, into: target)
                     }
                     start += count
                 }

@@ -53,10 +53,10 @@ extension WinogradF4 {
     }
 
     /// V for every channel of the tiles `first + t`, t in `tiles`: tile t's value at position ξ, channel c goes to
-    /// element (ξ·blockTiles + t)·Cin + c of `v`. Channel group by channel group, so the reads run along map rows.
-    static func inputTiles(_ src: Plane, _ grid: TileGrid, first: Int, tiles: Range<Int>, blockTiles: Int,
-                           into v: WinogradGEMM.Operand) {
-        let pixel = src.block, line = src.w * src.block, channels = src.channels, plane = blockTiles * channels
+    /// element (t·36 + ξ)·Cin + c of `v` (tile-major: each tile's transform writes one contiguous 36·Cin block).
+    /// Channel group by channel group, so the reads run along map rows.
+    static func inputTiles(_ src: Plane, _ grid: TileGrid, first: Int, tiles: Range<Int>, into v: WinogradGEMM.Operand) {
+        let pixel = src.block, line = src.w * src.block, channels = src.channels
         let base = UnsafeRawPointer(src.base), type = src.type
         withUnsafeTemporaryAllocation(of: Lane.self, capacity: 36) { e in
             let e = e.baseAddress!
@@ -80,9 +80,9 @@ extension WinogradF4 {
                     e[i * 6] = r.0; e[i * 6 + 1] = r.1; e[i * 6 + 2] = r.2
                     e[i * 6 + 3] = r.3; e[i * 6 + 4] = r.4; e[i * 6 + 5] = r.5
                 }
-                let out = t * channels + group * 8
+                let out = t * 36 * channels + group * 8
                 @inline(__always) func put(_ xi: Int, _ value: Lane) {
-                    store(value, v.base, xi * plane + out, v.type, round: v.rounded)
+                    store(value, v.base, out + xi * channels, v.type, round: v.rounded)
                 }
                 for b in 0..<6 {
                     let r = forward(e[b], e[6 + b], e[12 + b], e[18 + b], e[24 + b], e[30 + b])
@@ -95,10 +95,10 @@ extension WinogradF4 {
     }
 
     /// Y = Aᵀ M A + bias (ReLU) for every output channel of the tiles `first + t`, t in `tiles`, M of tile t at
-    /// position ξ, channel c read at element (ξ·blockTiles + t)·Cout + c of `m` (fp32).
+    /// position ξ, channel c read at element (t·36 + ξ)·Cout + c of `m` (fp32, tile-major).
     static func outputTiles(_ m: UnsafeMutablePointer<Float>, _ grid: TileGrid, first: Int, tiles: Range<Int>,
-                            blockTiles: Int, bias: UnsafeMutablePointer<Float>, relu: Bool, round: Bool, into dst: Plane) {
-        let pixel = dst.block, line = dst.w * dst.block, channels = dst.channels, plane = blockTiles * channels
+                            bias: UnsafeMutablePointer<Float>, relu: Bool, round: Bool, into dst: Plane) {
+        let pixel = dst.block, line = dst.w * dst.block, channels = dst.channels
         let zero = Lane(), type = dst.type
         withUnsafeTemporaryAllocation(of: Lane.self, capacity: 28) { s in
             let s = s.baseAddress!
@@ -106,9 +106,9 @@ extension WinogradF4 {
             for t in tiles {
                 let (img, oy, ox) = grid.locate(first + t)
                 let rowsInside = min(4, dst.h - oy), colsInside = min(4, dst.w - ox)
-                let src = m + t * channels + group * 8
+                let src = m + t * 36 * channels + group * 8
                 @inline(__always) func at(_ xi: Int) -> Lane {
-                    UnsafeRawPointer(src + xi * plane).loadUnaligned(as: Lane.self)
+                    UnsafeRawPointer(src + xi * channels).loadUnaligned(as: Lane.self)
                 }
                 // Along the columns of each of the 6 rows, then along the rows of each of the 4 columns.
                 for a in 0..<6 {

@@ -3,10 +3,10 @@ import Glibc
 #endif
 import CDNNL
 
-/// The 36 products of a Winograd F(4×4,3×3) block as one batched oneDNN matmul: M[ξ] = V[ξ] · U[ξ] with V
-/// [36, T, Cin], U [36, Cin, Cout] (transformed weights, reordered once into the layout the matmul wants) and M
-/// [36, T, Cout] fp32. `bf16`: V and U as bf16 (fp32 accumulation); `rounded`: fp32 V and U rounded to bf16 (the
-/// emulation of it). One primitive per tile count, kept. Thread-safe.
+/// The 36 products of a Winograd F(4×4,3×3) block as one batched oneDNN matmul: M[ξ] = V[ξ] · U[ξ] with V [36, T,
+/// Cin], U [36, Cin, Cout] (transformed weights, reordered once into the layout the matmul wants) and M [36, T, Cout]
+/// fp32; V and M are stored tile-major ([T][36][C]). `bf16`: V and U as bf16 (fp32 accumulation); `rounded`: fp32 V
+/// and U rounded to bf16 (the emulation of it). One primitive per tile count, kept. Thread-safe.
 final class WinogradGEMM: @unchecked Sendable {
     /// Where the input transform writes V: its buffer, element type, and whether fp32 values are rounded to bf16.
     struct Operand {
@@ -67,8 +67,9 @@ final class WinogradGEMM: @unchecked Sendable {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         if let p = primitives[tiles] { return p }
-        let src = MemoryDesc([36, tiles, inChannels], type, dnnl_abc)
-        let dst = MemoryDesc([36, tiles, outChannels], .f32, dnnl_abc)
+        // Tile-major in memory ([T][36][C]: what the transforms write and read contiguously), batch ξ of stride C.
+        let src = MemoryDesc([36, tiles, inChannels], type, strides: [inChannels, 36 * inChannels, 1])
+        let dst = MemoryDesc([36, tiles, outChannels], .f32, strides: [outChannels, 36 * outChannels, 1])
         let wantWeights = weights?.md ?? MemoryDesc([36, inChannels, outChannels], type, dnnl_format_tag_any)
         var pd = DNNL.primitiveDesc { mrcnn_matmul_pd($0, DNNL.engine, src.handle, wantWeights.handle, dst.handle) }
         if pd == nil, weights != nil {
