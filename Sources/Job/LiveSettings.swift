@@ -16,6 +16,8 @@ public struct LiveSettings: Sendable {
     public var serve: String?
     /// The preview's token; nil: none on loopback, a random one per run elsewhere.
     public var serveToken: String?
+    /// How image-sequence inputs read their stills (EXIF orientation, JPEGs cut short).
+    public var stills = StillImageOptions()
 
     public init(policy: FramePolicy? = nil, reconnectTimeout: Double = 30, readTimeout: Double = 10, serve: String? = nil,
                 serveToken: String? = nil) {
@@ -53,7 +55,9 @@ public struct LiveSettings: Sendable {
         if VideoInput.isLive(input) {
             return try LiveVideoSource(url: input, readTimeout: readTimeout, reconnectTimeout: reconnectTimeout, log: log)
         }
-        if ImageSequenceSource.isSequence(input) { return try ImageSequenceSource(pattern: input) }
+        if ImageSequenceSource.isSequence(input) {
+            return try ImageSequenceSource(pattern: input, options: stills, warn: log)
+        }
         let file = try VideoSource(url: input)
         return policy(for: input) == .latest ? RealTimeSource(file) : file
     }

@@ -57,6 +57,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Many inputs")
     var batch: BatchOptions
+    @OptionGroup(title: "Still images") var stills: StillFlags
 
     /// The job for the input with this command's chain and settings (for a batch: the job every input runs).
     func makeJob() throws -> VideoJob {
@@ -64,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
                              options: try ShorthandFlags.assignments(flagOptions + extraOptions))
         (video.batchSize, video.maxFrames, video.plugins, video.resume) = (batchSize, job.maxFrames, plugins, resume)
         (video.targetFPS, video.minSizeFloor, video.live) = (targetFps, minSizeFloor, live.settings)
+        (video.live.stills.applyOrientation, video.live.stills.acceptTruncated) = (!stills.ignoreOrientation, stills.acceptTruncated)
         video.results = ResultsPaths(json: job.json, mot: mot, mots: mots, timing: timing)
         video.cacheDirectory = ToolEnvironment.cacheDirectory
         return video
