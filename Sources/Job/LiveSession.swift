@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Pipeline
 import Preview
 import VideoIO
@@ -6,14 +7,13 @@ import VideoIO
 /// The live side of one run: the preview server fed with JPEG frames and stats, plus the closing report lines.
 /// The server starts before the source opens (a stream joined between keyframes takes seconds to give its first
 /// picture): the page says "waiting for the source" until frames come.
-final class LiveSession: @unchecked Sendable {
+final class LiveSession: Sendable {
     let input: String
-    private let lock = NSLock()
-    private var attached: (any FrameSource)?
+    private let attached = Mutex<(any FrameSource)?>(nil)
     let monitor = PipelineMonitor()
     private let server: PreviewServer?
     private let encoder = JPEGEncoder(quality: 5)
-    private var statsTask: Task<Void, Never>?
+    private let statsTask = Mutex<Task<Void, Never>?>(nil)
 
     private let log: @Sendable (String) -> Void
 
@@ -25,8 +25,8 @@ final class LiveSession: @unchecked Sendable {
 
     /// The opened input, once there is one.
     var source: (any FrameSource)? {
-        get { lock.withLock { attached } }
-        set { lock.withLock { attached = newValue } }
+        get { attached.withLock { $0 } }
+        set { attached.withLock { $0 = newValue } }
     }
 
     /// Reconnections of a live source so far (0 for files).
@@ -37,12 +37,13 @@ final class LiveSession: @unchecked Sendable {
         guard let server else { return }
         let port = try await server.start()
         log("preview at \(server.url(port: port))")
-        statsTask = Task { [weak self] in
+        let task = Task { [weak self] in
             while !Task.isCancelled {
                 self?.refreshStats()
                 try? await Task.sleep(for: .milliseconds(250))
             }
         }
+        statsTask.withLock { $0 = task }
     }
 
     /// Makes a stop request interrupt a live (or real-time) source's blocking read; files just stop after the frame.
@@ -71,8 +72,10 @@ final class LiveSession: @unchecked Sendable {
 
     /// Stops the preview server (ends the browsers' streams).
     func stop() async {
-        statsTask?.cancel()
-        statsTask = nil
+        statsTask.withLock { task in
+            task?.cancel()
+            task = nil
+        }
         await server?.stop()
     }
 

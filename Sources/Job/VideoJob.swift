@@ -119,7 +119,7 @@ public struct VideoJob {
         defer { writers.close() }
 
         var stamp: (@Sendable (inout FrameRecord) -> Void)?
-        if let control { stamp = { record in control.stamp(&record) } }
+        if let dial = control?.dial { stamp = { record in record.dial = dial } }
         let reader = FrameReader(source: source, limit: maxFrames, skip: start.warmup == .skip ? start.skip : 0, stamp: stamp)
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
         var written = start.skip

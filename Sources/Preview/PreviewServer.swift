@@ -2,12 +2,13 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
 /// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
 /// per-stage milliseconds. Only these routes exist (nothing is served from disk). A non-loopback bind requires the
 /// run's token on every request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
-public final class PreviewServer: @unchecked Sendable {
+public final class PreviewServer: Sendable {
     public let host: String
     public let requestedPort: Int
     /// Who may use the server: open on loopback, the token elsewhere.
@@ -17,10 +18,9 @@ public final class PreviewServer: @unchecked Sendable {
     /// Where the pipeline publishes its JPEG frames.
     public let hub = FrameHub()
 
-    private let lock = NSLock()
-    private var stats = PreviewStats()
-    private var refused = 0
-    private var task: Task<Void, any Error>?
+    private let stats = Mutex(PreviewStats())
+    private let refused = Mutex(0)
+    private let task = Mutex<Task<Void, any Error>?>(nil)
 
     /// `address` is `HOST:PORT` (port 0 picks a free one), e.g. `127.0.0.1:8080`; `token` is `--serve-token`
     /// (without one, a non-loopback bind gets a fresh random token).
@@ -47,13 +47,13 @@ public final class PreviewServer: @unchecked Sendable {
     }
 
     /// Replaces what `/stats.json` reports.
-    public func update(_ newStats: PreviewStats) { lock.withLock { stats = newStats } }
+    public func update(_ newStats: PreviewStats) { stats.withLock { $0 = newStats } }
 
     /// The current stats, with the stream clients now connected and those refused so far.
     public var currentStats: PreviewStats {
-        var current = lock.withLock { stats }
+        var current = stats.withLock { $0 }
         current.streamClients = hub.clientCount
-        current.refusedClients = lock.withLock { refused }
+        current.refusedClients = refused.withLock { $0 }
         return current
     }
 
@@ -75,14 +75,14 @@ public final class PreviewServer: @unchecked Sendable {
                 throw error
             }
         }
-        lock.withLock { self.task = task }
+        self.task.withLock { $0 = task }
         return try await started.value.get()
     }
 
     /// Ends every MJPEG stream and shuts the server down; safe to call more than once.
     public func stop() async {
         hub.close()
-        let task: Task<Void, any Error>? = lock.withLock { defer { self.task = nil }; return self.task }
+        let task: Task<Void, any Error>? = self.task.withLock { t in defer { t = nil }; return t }
         task?.cancel()
         _ = await task?.result
     }
@@ -115,7 +115,7 @@ public final class PreviewServer: @unchecked Sendable {
         let limit = maxStreamClients
         router.get("/stream.mjpg") { [weak self] _, _ in
             guard let frames = hub.subscribe(limit: limit) else {
-                self?.lock.withLock { self?.refused += 1 }
+                self?.refused.withLock { $0 += 1 }
                 return Response(status: .serviceUnavailable, headers: [.cacheControl: "no-store", .retryAfter: "5"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: "too many preview clients\n")))
             }
@@ -184,17 +184,15 @@ public struct PreviewError: Error, CustomStringConvertible, Sendable {
 }
 
 /// A value set once and awaited by one caller.
-final class OneShot<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Value?
-    private var waiter: CheckedContinuation<Value, Never>?
+final class OneShot<Value: Sendable>: Sendable {
+    private let state = Mutex<(result: Value?, waiter: CheckedContinuation<Value, Never>?)>((nil, nil))
 
     func fulfil(_ value: Value) {
-        let w: CheckedContinuation<Value, Never>? = lock.withLock {
-            guard result == nil else { return nil }
-            result = value
-            defer { waiter = nil }
-            return waiter
+        let w: CheckedContinuation<Value, Never>? = state.withLock { s in
+            guard s.result == nil else { return nil }
+            s.result = value
+            defer { s.waiter = nil }
+            return s.waiter
         }
         w?.resume(returning: value)
     }
@@ -202,9 +200,9 @@ final class OneShot<Value: Sendable>: @unchecked Sendable {
     var value: Value {
         get async {
             await withCheckedContinuation { continuation in
-                let ready: Value? = lock.withLock {
-                    if let result { return result }
-                    waiter = continuation
+                let ready: Value? = state.withLock { s in
+                    if let result = s.result { return result }
+                    s.waiter = continuation
                     return nil
                 }
                 if let ready { continuation.resume(returning: ready) }
