@@ -71,7 +71,7 @@ struct BenchCommand: ParsableCommand {
         (job.frames, job.model, job.blockedLayout, job.peak) = (frames, kind, layout == "blocked", peak)
         job.options = try ShorthandFlags.assignments(flagOptions)
         job.cacheDirectory = ToolEnvironment.cacheDirectory
-        job.precisions = try list(precision, K.precision, flag: "precision").map { $0 ?? Precision.automatic }
+        job.precisions = try list(precision, K.precision, flag: "precision").map(K.running)
         job.minSizes = try list(minSizes, K.minSize, flag: "min-sizes")
         job.proposals = try list(proposals, K.proposals, flag: "proposals")
         try job.check()
