@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
     ],
     targets: [
@@ -78,6 +80,11 @@ let package = Package(
         .target(name: "PluginHost", dependencies: ["Pipeline"], swiftSettings: strict),
         // Results to a message broker (MQTT, on Eclipse Mosquitto's client library).
         .target(name: "Publish", dependencies: ["CMosquitto"], swiftSettings: strict),
+        // The run's metrics (swift-metrics into a swift-prometheus registry) for /metrics.
+        .target(name: "Telemetry", dependencies: [
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: strict),
         .target(name: "Job", dependencies: ["VideoIO", "Pipeline", "Preview", "Results", "PluginHost",
                                             "Detector", "Tracker", "Renderer"], swiftSettings: strict),
 
@@ -100,6 +107,7 @@ let package = Package(
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "MaskRCNN", "Checkpoint"], swiftSettings: strict),
         .testTarget(name: "PublishTests", dependencies: ["Publish"], swiftSettings: strict),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),

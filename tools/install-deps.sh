@@ -9,8 +9,9 @@ set -euo pipefail
 # patchelf: tools/install.sh gives the installed binary a relative RUNPATH.
 # libmosquitto-dev: --publish mqtt://… (Eclipse Mosquitto's client library); mosquitto, mosquitto-clients and openssl:
 # the tests start a real broker on loopback, subscribe with mosquitto_sub and make a test CA for TLS.
+# nginx + libnginx-mod-rtmp: the restream test's RTMP server; prometheus: promtool checks the /metrics text.
 packages=(libavcodec-dev libavformat-dev libswscale-dev libavdevice-dev libopenblas-dev libdnnl-dev libturbojpeg0-dev pkg-config ffmpeg chromium patchelf
-          libmosquitto-dev mosquitto mosquitto-clients openssl)
+          libmosquitto-dev mosquitto mosquitto-clients openssl nginx libnginx-mod-rtmp prometheus)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -39,10 +39,6 @@ public struct BenchJob {
         return try StageRegistry.values(of: "detector", declaring: Self.optionKeys, from: options)
     }
 
-    /// A model by the name `bench --model` takes: maskrcnn, keypointrcnn, or a torchvision name.
-    public static func modelKind(named name: String) -> ModelKind? {
-        ["maskrcnn": ModelKind.maskRCNN, "keypointrcnn": .keypointRCNN][name] ?? ModelKind(rawValue: name)
-    }
 
     /// The model benchmark.
     public func run(print: (String) -> Void) throws {

@@ -17,12 +17,10 @@ public enum HubCheckpoint {
         ModelKind.maskRCNN, .maskRCNNv2, .fasterRCNN, .fasterRCNNv2, .keypointRCNN,
     ].map { ($0.rawValue, $0.officialFile) }
 
-    /// The official file of model `name`.
+    /// The official file of model `name` (torchvision's name or an alias, as `ModelKind.named` reads it).
     public static func file(ofModel name: String) throws -> String {
-        guard let entry = known.first(where: { $0.model == name }) else {
-            throw ZooError.unknownModel(name, known: known.map(\.model))
-        }
-        return entry.file
+        guard let kind = ModelKind.named(name) else { throw ZooError.unknownModel(name, known: ModelKind.namesForHelp) }
+        return kind.officialFile
     }
 
     /// The hash prefix as torch.hub's `HASH_REGEX.search(filename).group(1)`: the lowercase hex run after the

@@ -9,7 +9,7 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
     case cannotRead(String)
     /// A checkpoint that does not load or does not fit the model.
     case unreadable(path: String, reason: String)
-    case unknownModel(String, known: [String])
+    case unknownModel(String, known: String)
     /// A checkpoint of another model than the one asked for (told by its tensors).
     case wrongModel(path: String, found: ModelKind, wanted: ModelKind)
     case badFileName(String)
@@ -32,7 +32,7 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
         case let .fileNotFound(path): return "weights file not found: \(path)"
         case let .cannotRead(path): return "cannot read \(path)"
         case let .unreadable(path, reason): return "\(path): \(reason)"
-        case let .unknownModel(name, known): return "unknown model '\(name)' (known: \(known.joined(separator: ", ")))"
+        case let .unknownModel(name, known): return "unknown model '\(name)' (known: \(known))"
         case let .wrongModel(path, found, wanted):
             let which: String
             switch found {

@@ -25,14 +25,13 @@ extension VideoSink {
 extension VideoSink {
     /// libx264 at the source time base, yuv420p tagged BT.601 limited range (what the RGB->YUV conversion produces).
     func openEncoder(rate: Double, preset: String, crf: Int) throws {
-        guard let output else { return }
         guard let codec = avcodec_find_encoder_by_name("libx264") else {
             throw VideoIOError.codecUnavailable(path: path, codec: "libx264")
         }
         encoder = avcodec_alloc_context3(codec)
         packet = av_packet_alloc()
         yuv = av_frame_alloc()
-        guard let ctx = encoder, packet != nil, let yuv, let stream = avformat_new_stream(output, nil) else {
+        guard let ctx = encoder, packet != nil, let yuv else {
             throw VideoIOError.ffmpeg(path: path, operation: "allocating the encoder", reason: "out of memory")
         }
         ctx.pointee.width = Int32(encodedWidth)
@@ -44,10 +43,14 @@ extension VideoSink {
         ctx.pointee.colorspace = AVCOL_SPC_SMPTE170M
         ctx.pointee.color_range = AVCOL_RANGE_MPEG
         ctx.pointee.thread_count = 0
-        if fragmented { ctx.pointee.max_b_frames = 0 }
-        if (output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
+        if fragmented || !streamTargets.isEmpty { ctx.pointee.max_b_frames = 0 }
+        // Live outputs: a keyframe at least every segment (players join and HLS cuts there).
+        if let segment = streamTargets.map(\.segmentSeconds).min() { ctx.pointee.gop_size = Int32(max(1, (segment * rate).rounded(.down))) }
+        // MP4 and FLV carry the SPS/PPS out of band; MPEG-TS muxers (SRT, HLS) put them back before keyframes.
+        if let output, (output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
             ctx.pointee.flags |= mrcnn_codec_flag_global_header()
         }
+        if streamTargets.contains(where: { $0.kind == .rtmp }) { ctx.pointee.flags |= mrcnn_codec_flag_global_header() }
         var options: OpaquePointer?
         av_dict_set(&options, "preset", preset, 0)
         av_dict_set(&options, "crf", String(crf), 0)
@@ -56,11 +59,16 @@ extension VideoSink {
         guard opened >= 0 else {
             throw VideoIOError.ffmpeg(path: path, operation: "opening libx264 (preset \(preset), crf \(crf))", reason: FFmpeg.message(opened))
         }
-        let copied = avcodec_parameters_from_context(stream.pointee.codecpar, ctx)
-        guard copied >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "configuring the video stream", reason: FFmpeg.message(copied)) }
-        stream.pointee.time_base = encoderTimeBase
-        stream.pointee.avg_frame_rate = ctx.pointee.framerate
-        videoStream = stream
+        if let output {
+            guard let stream = avformat_new_stream(output, nil) else {
+                throw VideoIOError.ffmpeg(path: path, operation: "adding the video stream", reason: "out of memory")
+            }
+            let copied = avcodec_parameters_from_context(stream.pointee.codecpar, ctx)
+            guard copied >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "configuring the video stream", reason: FFmpeg.message(copied)) }
+            stream.pointee.time_base = encoderTimeBase
+            stream.pointee.avg_frame_rate = ctx.pointee.framerate
+            videoStream = stream
+        }
 
         yuv.pointee.format = AV_PIX_FMT_YUV420P.rawValue
         yuv.pointee.width = Int32(encodedWidth)
@@ -74,6 +82,21 @@ extension VideoSink {
                                 Int32(encodedHeight), AV_PIX_FMT_YUV420P, exactScaleFlags, nil, nil, nil)
         guard let scaler else { throw VideoIOError.ffmpeg(path: path, operation: "creating the RGB->YUV converter", reason: "swscale failed") }
         _ = mrcnn_sws_set_destination_colorspace(scaler, Int32(bitPattern: AVCOL_SPC_SMPTE170M.rawValue), 0)
+    }
+
+    /// Starts one `StreamOutput` per live target, fed the encoder's packets.
+    func openStreams() throws {
+        guard let encoder, !streamTargets.isEmpty else { return }
+        guard let parameters = avcodec_parameters_alloc() else {
+            throw VideoIOError.ffmpeg(path: path, operation: "allocating stream parameters", reason: "out of memory")
+        }
+        var p: UnsafeMutablePointer<AVCodecParameters>? = parameters
+        defer { avcodec_parameters_free(&p) }
+        let copied = avcodec_parameters_from_context(parameters, encoder)
+        guard copied >= 0 else { throw VideoIOError.ffmpeg(path: path, operation: "configuring the live outputs", reason: FFmpeg.message(copied)) }
+        streams = try streamTargets.map {
+            try StreamOutput(target: $0, parameters: parameters, timeBase: encoderTimeBase, frameRate: encoder.pointee.framerate)
+        }
     }
 
     /// Adds a copy of the first audio stream of `source` (skipped, with a reason, when MP4 cannot hold it).

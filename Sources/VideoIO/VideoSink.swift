@@ -20,6 +20,10 @@ import Foundation
 ///   turns the file (or several resumed segments) into a regular `+faststart` MP4 and copies the audio there.
 ///   `origin` fixes the output's time 0 (encoder time base) instead of taking it from the first frame, so a
 ///   resumed segment keeps the first segment's timestamps.
+/// - `streams`: live outputs fed from the same encode (`StreamTarget`: RTMP, SRT, HLS), each on its own thread
+///   with a bounded queue, so a slow or vanished receiver never blocks `write`; the encoder then puts a keyframe at
+///   least every segment length (2 s by default). `writesFile: false` encodes for the streams alone (`path` then
+///   only names the sink in errors).
 public final class VideoSink: @unchecked Sendable {
     public let path: String
     public let width: Int
@@ -43,6 +47,13 @@ public final class VideoSink: @unchecked Sendable {
     private let fixedOrigin: Int64?
     /// Fragmented mode: the audio of `audioFrom`, read only for its start time.
     private var audioProbe: AudioPassthrough?
+    /// Live outputs sharing this encode.
+    var streams: [StreamOutput] = []
+    let streamTargets: [StreamTarget]
+    let writesFile: Bool
+    /// Each live output and what it has done so far (final figures after `finish()`).
+    public var streamStats: [(target: StreamTarget, stats: StreamStats)] { finalStreamStats ?? streams.map { ($0.target, $0.stats) } }
+    private var finalStreamStats: [(target: StreamTarget, stats: StreamStats)]?
 
     // Internal (not private) so the set-up in VideoSink+Setup.swift can fill them.
     var output: UnsafeMutablePointer<AVFormatContext>?
@@ -66,9 +77,11 @@ public final class VideoSink: @unchecked Sendable {
 
     public init(path: String, width: Int, height: Int, timeBaseNum: Int32, timeBaseDen: Int32, frameRate: Double,
                 audioFrom: String?, preset: String = "veryfast", crf: Int = 20, fragmented: Bool = false,
-                origin: Int64? = nil) throws {
+                origin: Int64? = nil, streams: [StreamTarget] = [], writesFile: Bool = true) throws {
         _ = FFmpeg.setUp
         self.path = path
+        streamTargets = streams
+        self.writesFile = writesFile
         self.fragmented = fragmented
         fixedOrigin = origin
         self.width = width
@@ -85,9 +98,10 @@ public final class VideoSink: @unchecked Sendable {
         let rate = frameRate.isFinite && frameRate > 0 ? frameRate : 25
         lastDelta = max(1, Int64((1 / rate / av_q2d(encoderTimeBase)).rounded()))
         do {
-            try openOutput()
+            if writesFile { try openOutput() }
             try openEncoder(rate: rate, preset: preset, crf: crf)
-            if let audioFrom {
+            try openStreams()
+            if writesFile, let audioFrom {
                 if fragmented { audioProbe = try AudioPassthrough(path: audioFrom) } else { try attachAudio(from: audioFrom) }
             }
             try writeHeader()
@@ -142,6 +156,7 @@ public final class VideoSink: @unchecked Sendable {
             throw VideoIOError.ffmpeg(path: path, operation: "flushing the encoder", reason: FFmpeg.message(flushed))
         }
         try drainEncoder()
+        finalStreamStats = streams.map { ($0.target, $0.finish(drain: 2)) }
         if trimAudioToVideo, let last = lastPTS, let videoStream {
             let end = av_rescale_q(last + lastDelta, encoderTimeBase, videoStream.pointee.time_base)
             try writeAudio(until: (end - 1, videoStream.pointee.time_base))
@@ -176,7 +191,7 @@ public final class VideoSink: @unchecked Sendable {
 
     /// Moves every ready packet from the encoder to the muxer, interleaving audio up to each packet's time.
     private func drainEncoder() throws {
-        guard let encoder, let packet, let output, let videoStream else { return }
+        guard let encoder, let packet else { return }
         while true {
             let received = avcodec_receive_packet(encoder, packet)
             if received == FFmpeg.eagain || received == FFmpeg.eof { return }
@@ -185,6 +200,11 @@ public final class VideoSink: @unchecked Sendable {
             }
             if packet.pointee.pts != FFmpeg.noPTS {
                 packet.pointee.duration = durations.removeValue(forKey: packet.pointee.pts) ?? lastDelta
+            }
+            for stream in streams { stream.send(packet) }
+            guard let output, let videoStream else {
+                av_packet_unref(packet)
+                continue
             }
             av_packet_rescale_ts(packet, encoderTimeBase, videoStream.pointee.time_base)
             packet.pointee.stream_index = videoStream.pointee.index
@@ -235,6 +255,8 @@ public final class VideoSink: @unchecked Sendable {
 
     /// Frees every FFmpeg object; the output file is closed (not finalised). Idempotent.
     private func release() {
+        for stream in streams { _ = stream.finish(drain: 0) }
+        streams = []
         if let out = output, out.pointee.pb != nil, (out.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
             avio_closep(&out.pointee.pb)
         }

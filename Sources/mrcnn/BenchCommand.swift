@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Precisions to benchmark, comma-separated, each timed: \(K.precision.expected) (auto: bf16 where the CPU has bf16 units, else fp32).")
     var precision = K.precision.defaultText
 
-    @Option(help: "Model of seeded weights: maskrcnn (= maskrcnn_resnet50_fpn), maskrcnn_resnet50_fpn_v2, fasterrcnn_resnet50_fpn, fasterrcnn_resnet50_fpn_v2 or keypointrcnn (= keypointrcnn_resnet50_fpn); a checkpoint file's own model is recognised by its tensors.")
+    @Option(help: "Model of seeded weights, by torchvision's name or its short one (maskrcnn, maskrcnn_v2, fasterrcnn, fasterrcnn_v2, keypointrcnn); a checkpoint file's own model is recognised by its tensors.")
     var model = "maskrcnn"
 
     @Option(help: "Activation layout between oneDNN layers: blocked (chains in the kernels' layout) or nchw (reorders around every layer, the engine before blocked chains).")
@@ -65,9 +65,7 @@ struct BenchCommand: ParsableCommand {
     func makeJob() throws -> BenchJob {
         var job = BenchJob(input: input)
         guard layout == "blocked" || layout == "nchw" else { throw CLIError("--layout must be blocked or nchw, got '\(layout)'") }
-        guard let kind = BenchJob.modelKind(named: model) else {
-            throw CLIError("--model must be maskrcnn, keypointrcnn or one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
-        }
+        guard let kind = ModelKind.named(model) else { throw CLIError("--model: unknown model '\(model)' (known: \(ModelKind.namesForHelp))") }
         (job.frames, job.model, job.blockedLayout, job.peak) = (frames, kind, layout == "blocked", peak)
         job.options = try ShorthandFlags.assignments(flagOptions)
         job.cacheDirectory = ToolEnvironment.cacheDirectory

@@ -14,7 +14,7 @@ struct WeightsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download an official checkpoint into the cache directory (verified like torch.hub's check_hash).")
 
-        @Argument(help: "maskrcnn_resnet50_fpn (default), maskrcnn_resnet50_fpn_v2, fasterrcnn_resnet50_fpn, fasterrcnn_resnet50_fpn_v2 or keypointrcnn_resnet50_fpn.")
+        @Argument(help: "maskrcnn_resnet50_fpn (default), maskrcnn_resnet50_fpn_v2, fasterrcnn_resnet50_fpn, fasterrcnn_resnet50_fpn_v2 or keypointrcnn_resnet50_fpn, or their short names (maskrcnn, keypointrcnn, …).")
         var model: String?
 
         @Option(help: "Where the files are (default: $MRCNN_WEIGHTS_BASE_URL, else \(HubCheckpoint.defaultBaseURL)).")

@@ -27,6 +27,24 @@ struct ModelRecognitionTests {
         }
     }
 
+    @Test("one table of model names for every command: torchvision's names and the short ones")
+    func modelNamesAndAliases() throws {
+        #expect(try HubCheckpoint.file(ofModel: "maskrcnn") == "maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth")
+        #expect(try HubCheckpoint.file(ofModel: "KeypointRCNN") == "keypointrcnn_resnet50_fpn_coco-fc266e95.pth")
+        #expect(try HubCheckpoint.file(ofModel: "fasterrcnn-v2") == "fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth")
+        for kind in ModelKind.allCases {
+            #expect(ModelKind.named(kind.rawValue) == kind)
+            for alias in kind.aliases { #expect(ModelKind.named(alias) == kind, "\(alias)") }
+        }
+        #expect(ModelKind.named("retinanet") == nil)
+        do {
+            _ = try HubCheckpoint.file(ofModel: "retinanet")
+            Issue.record("an unknown model was accepted")
+        } catch {
+            #expect("\(error)".contains("unknown model 'retinanet'") && "\(error)".contains("maskrcnn_resnet50_fpn (maskrcnn)"), "\(error)")
+        }
+    }
+
     @Test("a file of each model is recognised, loaded as that model and announced in one line",
           arguments: [ModelKind.maskRCNN, .maskRCNNv2, .fasterRCNN, .fasterRCNNv2])
     func recognised(kind: ModelKind) throws {

@@ -49,6 +49,28 @@ struct Media {
         return String(decoding: stdout, as: UTF8.self)
     }
 
+    /// Starts a tool (found on PATH) in the background with its stdout and stderr going to `output`.
+    static func spawn(_ tool: String, _ arguments: [String], output: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// Waits up to `seconds` for `process` to exit, then kills it.
+    static func wait(_ process: Process?, seconds: Double) {
+        guard let process else { return }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     struct ToolFailure: Error, CustomStringConvertible { let message: String; var description: String { message } }
 
     /// A 320×240 (or other size) 25 fps testsrc clip, H.264 yuv420p in MP4, optionally with a 440 Hz AAC track.

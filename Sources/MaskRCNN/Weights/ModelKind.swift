@@ -40,6 +40,29 @@ public enum ModelKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// Short names every command takes besides torchvision's own (`maskrcnn` for `maskrcnn_resnet50_fpn`, …).
+    public var aliases: [String] {
+        switch self {
+        case .maskRCNN: return ["maskrcnn", "mask_rcnn"]
+        case .maskRCNNv2: return ["maskrcnn_v2", "mask_rcnn_v2"]
+        case .fasterRCNN: return ["fasterrcnn", "faster_rcnn"]
+        case .fasterRCNNv2: return ["fasterrcnn_v2", "faster_rcnn_v2"]
+        case .keypointRCNN: return ["keypointrcnn", "keypoint_rcnn"]
+        }
+    }
+
+    /// The one table of model names for every command (`run`, `detect`, `bench`, `weights`): torchvision's name or
+    /// an alias, case-insensitive, `-` read as `_`; nil for anything else.
+    public static func named(_ name: String) -> ModelKind? {
+        let key = name.lowercased().replacingOccurrences(of: "-", with: "_")
+        return allCases.first { $0.rawValue == key || $0.aliases.contains(key) }
+    }
+
+    /// Every name `named` takes, for error messages: "maskrcnn_resnet50_fpn (maskrcnn), …".
+    public static var namesForHelp: String {
+        allCases.map { "\($0.rawValue) (\($0.aliases[0]))" }.joined(separator: ", ")
+    }
+
     /// Recognises the model from the entries only torchvision's builders create (current or 2019 names); nil when
     /// the file is no torchvision R-CNN detector.
     public static func of(_ dict: StateDict) -> ModelKind? {
