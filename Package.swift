@@ -86,10 +86,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
         .target(name: "Job", dependencies: ["VideoIO", "Pipeline", "Preview", "Results", "PluginHost",
-                                            "Detector", "Tracker", "Renderer"], swiftSettings: strict),
+                                            "Detector", "Tracker", "Renderer", "Publish", "Telemetry"], swiftSettings: strict),
 
         .executableTarget(name: "mrcnn", dependencies: [
-            "Job", "Results", "ModelZoo", "VideoIO", "Pipeline", "Detector", "MaskRCNN", "Tensor", "Preview",
+            "Job", "Results", "ModelZoo", "VideoIO", "Pipeline", "Detector", "MaskRCNN", "Tensor", "Preview", "Publish",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict, plugins: ["CommitStamp"]),
         // Generates the tool's BuildStamp.swift (the commit `mrcnn --version` reports) at build time.

@@ -40,23 +40,24 @@ public struct PreviewAccess: Sendable, Equatable {
         return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
-    /// Whether a request may be answered, given its `token` query value, `Cookie` header and `Authorization` header.
+    /// Whether a request may be answered, given its `token` query value, `Cookie` header and `Authorization` header
+    /// (`Token T` or `Bearer T`, as Prometheus sends a scrape's credentials).
     public func allows(query: String?, cookie: String?, authorization: String?) -> Bool {
         guard let token else { return true }
         if let query, Self.same(query, token) { return true }
         if let authorization {
             let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "token", Self.same(String(parts[1]), token) { return true }
+            if parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()), Self.same(String(parts[1]), token) { return true }
         }
         if let value = Self.cookieValue(cookie, name: Self.cookieName), Self.same(value, token) { return true }
         return false
     }
 
     /// The address to print: the token in the query when there is one.
-    public func url(host: String, port: Int) -> String {
+    public func url(host: String, port: Int, path: String = "") -> String {
         let shown = host.contains(":") ? "[\(host)]" : host
-        guard let token else { return "http://\(shown):\(port)/" }
-        return "http://\(shown):\(port)/?token=\(token)"
+        guard let token else { return "http://\(shown):\(port)/\(path)" }
+        return "http://\(shown):\(port)/\(path)?token=\(token)"
     }
 
     /// The `Set-Cookie` value that lets the page's own requests carry the token.

@@ -6,8 +6,9 @@ import Synchronization
 
 /// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
 /// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
-/// per-stage milliseconds. Only these routes exist (nothing is served from disk). A non-loopback bind requires the
-/// run's token on every request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
+/// per-stage milliseconds, and `/metrics` when given a `MetricsRoute` (a metrics-only server has that route alone).
+/// Only these routes exist (nothing is served from disk). A non-loopback bind requires the run's token on every
+/// request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
 public final class PreviewServer: Sendable {
     public let host: String
     public let requestedPort: Int
@@ -17,6 +18,9 @@ public final class PreviewServer: Sendable {
     public let maxStreamClients: Int
     /// Where the pipeline publishes its JPEG frames.
     public let hub = FrameHub()
+    /// What `/metrics` serves (nil: no such route); `metricsOnly`: no preview routes.
+    public let metrics: MetricsRoute?
+    public let metricsOnly: Bool
 
     private let stats = Mutex(PreviewStats())
     private let refused = Mutex(0)
@@ -25,15 +29,18 @@ public final class PreviewServer: Sendable {
     /// `address` is `HOST:PORT` (port 0 picks a free one), e.g. `127.0.0.1:8080`; `token` is `--serve-token`
     /// (without one, a non-loopback bind gets a fresh random token).
     public init(address: String, token: String? = nil,
-                maxStreamClients: Int = PreviewAccess.defaultMaxStreamClients) throws {
+                maxStreamClients: Int = PreviewAccess.defaultMaxStreamClients, metrics: MetricsRoute? = nil,
+                metricsOnly: Bool = false) throws {
         (host, requestedPort) = try Self.parse(address)
         if let token { try PreviewAccess.check(token: token) }
         access = PreviewAccess.forBind(host: host, explicitToken: token)
         self.maxStreamClients = maxStreamClients
+        self.metrics = metrics
+        self.metricsOnly = metrics != nil && metricsOnly
     }
 
-    /// The address to open, with the token when one is required.
-    public func url(port: Int) -> String { access.url(host: host, port: port) }
+    /// The address to open, with the token when one is required (`path`: e.g. "metrics").
+    public func url(port: Int, path: String = "") -> String { access.url(host: host, port: port, path: path) }
 
     /// Splits and checks `HOST:PORT`; a one-line error otherwise.
     public static func parse(_ address: String) throws -> (host: String, port: Int) {
@@ -90,6 +97,13 @@ public final class PreviewServer: Sendable {
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: TokenGate(access: access))
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: metrics.contentType, .cacheControl: "no-store"],
+                         body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+            }
+            if metricsOnly { return router }
+        }
         let hub = self.hub
         let setCookie = access.setCookie
         router.get("/") { _, _ in
@@ -142,6 +156,17 @@ public final class PreviewServer: Sendable {
         var logger = Logger(label: "mrcnn.preview")
         logger.logLevel = .critical
         return logger
+    }
+}
+
+/// What `/metrics` serves: a text rendered on each request (e.g. Prometheus's exposition format), with its type.
+public struct MetricsRoute: Sendable {
+    public let contentType: String
+    public let render: @Sendable () -> String
+
+    public init(contentType: String, render: @escaping @Sendable () -> String) {
+        self.contentType = contentType
+        self.render = render
     }
 }
 

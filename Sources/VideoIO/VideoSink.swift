@@ -156,7 +156,8 @@ public final class VideoSink: @unchecked Sendable {
             throw VideoIOError.ffmpeg(path: path, operation: "flushing the encoder", reason: FFmpeg.message(flushed))
         }
         try drainEncoder()
-        finalStreamStats = streams.map { ($0.target, $0.finish(drain: 2)) }
+        // A pipe's reader gets everything (it sets the pace); a receiver on the network gets 2 s to catch up.
+        finalStreamStats = streams.map { ($0.target, $0.finish(drain: $0.target.kind == .stdout ? 60 : 2)) }
         if trimAudioToVideo, let last = lastPTS, let videoStream {
             let end = av_rescale_q(last + lastDelta, encoderTimeBase, videoStream.pointee.time_base)
             try writeAudio(until: (end - 1, videoStream.pointee.time_base))

@@ -17,7 +17,7 @@ struct DetectCommand: ParsableCommand {
     @Argument(help: "Images (PNG, JPEG as PIL decodes it, anything FFmpeg decodes). image_id is the 1-based argument position, or the file name's number with --image-id-from-name.")
     var images: [String]
 
-    @Option(help: "Output COCO results JSON.")
+    @Option(help: "Output COCO results JSON; - writes it to stdout.")
     var json: String
 
     @Flag(help: "Take each image_id from the file name's number (000000000139.jpg → 139), as COCO's val2017 files are named, so COCOeval reads the output as it is.")
@@ -27,7 +27,7 @@ struct DetectCommand: ParsableCommand {
     var flagOptions: [String] = []
 
     func makeJob() throws -> StillImageJob {
-        var job = StillImageJob(images: images, json: json, options: try ShorthandFlags.assignments(flagOptions))
+        var job = StillImageJob(images: images, json: json, options: try StageFlags.assignments(flagOptions))
         job.imageIDFromName = imageIDFromName
         job.cacheDirectory = ToolEnvironment.cacheDirectory
         job.onImage = { path, count, seconds in
