@@ -41,13 +41,13 @@ public struct PreviewAccess: Sendable, Equatable {
     }
 
     /// Whether a request may be answered, given its `token` query value, `Cookie` header and `Authorization` header
-    /// (`Token T` or `Bearer T`, as Prometheus sends a scrape's credentials).
+    /// (`Token T`; Prometheus sends it with `authorization: {type: Token, credentials: T}`).
     public func allows(query: String?, cookie: String?, authorization: String?) -> Bool {
         guard let token else { return true }
         if let query, Self.same(query, token) { return true }
         if let authorization {
             let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()), Self.same(String(parts[1]), token) { return true }
+            if parts.count == 2, parts[0].lowercased() == "token", Self.same(String(parts[1]), token) { return true }
         }
         if let value = Self.cookieValue(cookie, name: Self.cookieName), Self.same(value, token) { return true }
         return false

@@ -16,8 +16,8 @@ public struct StreamStats: Sendable, Equatable {
 /// Muxes the encoder's H.264 packets to one `StreamTarget` through FFmpeg's own muxers and protocols, on a thread
 /// of its own: `send` never blocks (a bounded queue; a full queue drops packets up to the next keyframe, counted),
 /// packets leave at their timestamps (live pacing), and a failed or closed connection is retried with backoff,
-/// resuming at a keyframe. Standard output (a pipe) is the exception: unpaced, and a full queue makes `send` wait
-/// for its reader instead of dropping. Created and fed by `VideoSink`; `send`/`stats`/`finish` from any thread.
+/// resuming at a keyframe. HLS on disk and standard output (a pipe) are the exceptions: unpaced, and a full queue
+/// makes `send` wait for them instead of dropping. Created and fed by `VideoSink`; `send`/`stats`/`finish` from any thread.
 final class StreamOutput: @unchecked Sendable {
     let target: StreamTarget
     private let parameters: UnsafeMutablePointer<AVCodecParameters>
@@ -55,12 +55,12 @@ final class StreamOutput: @unchecked Sendable {
         for var packet in queue as [UnsafeMutablePointer<AVPacket>?] { av_packet_free(&packet) }
     }
 
-    /// Queues a copy of `packet` (encoder time base); never blocks, except for standard output while its reader
-    /// is behind.
+    /// Queues a copy of `packet` (encoder time base); never blocks, except for an unpaced target (HLS, stdout)
+    /// that is behind.
     func send(_ packet: UnsafePointer<AVPacket>) {
         let key = (packet.pointee.flags & AV_PKT_FLAG_KEY) != 0
         condition.withLock {
-            while target.kind == .stdout && queue.count >= capacity && !stopping && !finished { condition.wait() }
+            while !target.paced && queue.count >= capacity && !stopping && !finished { condition.wait() }
             guard !stopping, !finished else { return }
             if producerWaitsForKeyframe && !key { counters.dropped += 1; return }
             guard queue.count < capacity, let copy = av_packet_clone(packet) else {

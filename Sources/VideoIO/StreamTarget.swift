@@ -2,8 +2,9 @@ import Foundation
 
 /// A live destination of the annotated video, as an `-o` argument names it: `rtmp://HOST[:PORT]/APP/STREAM` (FLV
 /// pushed to a server), `srt://HOST:PORT[?mode=listener]` (MPEG-TS over SRT; a listener waits for players to
-/// connect), `DIR/NAME.m3u8` (HLS: H.264 segments and a rolling playlist) or `-` (MPEG-TS on standard output, for
-/// a pipe: never dropped, the reader sets the pace). Anything else is a file. A plain value.
+/// connect), `DIR/NAME.m3u8` (HLS: H.264 segments and a rolling playlist on disk) or `-` (MPEG-TS on standard
+/// output, for a pipe). The last two are never dropped from: their writer sets the pace. Anything else is a file.
+/// A plain value.
 public struct StreamTarget: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable { case rtmp, srt, hls, stdout }
 
@@ -64,8 +65,9 @@ public struct StreamTarget: Sendable, Equatable, CustomStringConvertible {
     /// Receivers come and go: reconnect after failures (a local HLS playlist or a closed pipe fails for good).
     var reconnects: Bool { kind == .rtmp || kind == .srt }
 
-    /// Packets leave at their timestamps (live pacing); a pipe is written as fast as its reader reads.
-    var paced: Bool { kind != .stdout }
+    /// Packets leave at their timestamps (live pacing) to a receiver on the network; a playlist on disk and a pipe
+    /// are written as fast as they take them, and a full queue waits for them instead of dropping (as a file does).
+    var paced: Bool { kind == .rtmp || kind == .srt }
 
     /// The URL without a login or query (what logs and metrics labels show).
     public var redacted: String {

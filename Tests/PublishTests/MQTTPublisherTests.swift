@@ -1,5 +1,6 @@
 import Foundation
 import Publish
+import TestPeers
 import Testing
 
 /// The MQTT door against a real broker (Eclipse Mosquitto on loopback) and its real client (`mosquitto_sub`):
