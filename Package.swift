@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "PublishTests", dependencies: ["Publish", "TestPeers"], swiftSettings: strict),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Pipeline"], swiftSettings: strict),
-        .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline", "VideoIO", "Publish"], swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint", "VideoIO", "TestPeers"], swiftSettings: strict),
     ]

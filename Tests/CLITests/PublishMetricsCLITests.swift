@@ -58,6 +58,20 @@ struct PublishMetricsCLITests {
         }
     }
 
+    @Test("a broker that does not answer is one note: the run goes on, and what could not be published is counted")
+    func unreachableBroker() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        try CLIHarness.makeClip(dir.appendingPathComponent("clip.mp4"), seconds: 1, rate: 10, audio: false)
+        let port = Broker.freePort()   // nobody listens there
+        let result = try CLIHarness.mrcnn(["run", "clip.mp4", "--stages", "render", "-o", "out.mp4",
+                                           "--publish", "mqtt://127.0.0.1:\(port)/mrcnn/cli/away"], in: dir, timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderrLines.filter { $0.contains("not reachable") }.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(", 10 results messages dropped"), "\(result.stderr)")
+        #expect(try CLIHarness.probe(dir.appendingPathComponent("out.mp4"))["video"] == 10)
+    }
+
     /// `url` fetched with curl (a real HTTP client, as Prometheus is): status and body.
     static func get(_ url: String, headers: [String] = [], in dir: URL) throws -> (status: Int, body: String) {
         let body = dir.appendingPathComponent("body-\(UUID().uuidString)")

@@ -102,6 +102,21 @@ struct RestreamCLITests {
         }
     }
 
+    @Test("detect --json - writes the COCO results array to stdout, notes on stderr")
+    func detectToStandardOutput() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let image = dir.appendingPathComponent("img.png")
+        let made = try CLIHarness.run(CLIHarness.tool("ffmpeg"), ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=96x64", "-frames:v", "1", image.path], in: dir)
+        #expect(made.status == 0)
+        let result = try CLIHarness.mrcnn(["detect", image.path, "--weights", "seeded:0", "--min-size", "64", "--max-size", "100",
+                                           "--json", "-"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let array = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        #expect(array != nil && result.stderr.contains("detections for 1 images to -"), "\(result.stdout.prefix(200)) \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("-").path))
+    }
+
     @Test("bad outputs are one-line errors and nothing is written")
     func badOutputs() throws {
         let dir = try CLIHarness.makeTemporaryDirectory()
