@@ -12,9 +12,7 @@ struct PublishMetricsCLITests {
         let dir = try CLIHarness.makeTemporaryDirectory()
         defer { CLIHarness.cleanUp(dir) }
         try CLIHarness.makeClip(dir.appendingPathComponent("clip.mp4"), seconds: 3, rate: 10, audio: false)
-        let broker = try Broker(config: "allow_anonymous false\npassword_file {DIR}/passwords")
-        try Broker.run("mosquitto_passwd", ["-c", "-b", broker.path("passwords"), "camera", "s3cret-pass"])
-        try broker.start()
+        let broker = try Broker.withLogin(user: "camera", password: "s3cret-pass")
         let topic = "mrcnn/cli/frames"
         // The real client counts: -C 30 exits after exactly 30 messages.
         let count = dir.appendingPathComponent("sub.txt")
@@ -38,9 +36,7 @@ struct PublishMetricsCLITests {
         let dir = try CLIHarness.makeTemporaryDirectory()
         defer { CLIHarness.cleanUp(dir) }
         try CLIHarness.makeClip(dir.appendingPathComponent("clip.mp4"), seconds: 1, rate: 10, audio: false)
-        let broker = try Broker(config: "allow_anonymous false\npassword_file {DIR}/passwords")
-        try Broker.run("mosquitto_passwd", ["-c", "-b", broker.path("passwords"), "camera", "right-secret"])
-        try broker.start()
+        let broker = try Broker.withLogin(user: "camera", password: "right-secret")
         let login = dir.appendingPathComponent("login")
         try "camera:wrong-secret\n".write(to: login, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: login.path)

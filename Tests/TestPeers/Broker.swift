@@ -18,6 +18,14 @@ public final class Broker {
         extraConfig = config
     }
 
+    /// A started broker that takes only `user` with `password` (a mosquitto_passwd file).
+    public static func withLogin(user: String, password: String) throws -> Broker {
+        let broker = try Broker(config: "allow_anonymous false\npassword_file {DIR}/passwords")
+        try run("mosquitto_passwd", ["-c", "-b", broker.path("passwords"), user, password])
+        try broker.start()
+        return broker
+    }
+
     public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// Starts the broker and waits until it accepts connections.
