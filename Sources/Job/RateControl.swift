@@ -5,8 +5,8 @@ import Pipeline
 /// each finished frame's cost and feeds it to the `FrameRateController`, turns the dial on a change (logged once)
 /// and reports what it settled on. Files (`lossless`): the cost is the interval between finished frames, so it
 /// holds throughput. `latest`: the cost is the frame's time from capture to the sink, so it holds freshness.
-/// Used from the job's sink task, except `stamp`, which the reader calls (the dial is thread-safe).
-final class RateControl: @unchecked Sendable {
+/// Used from the job's sink task; the reader only puts the (thread-safe) `dial` on each record.
+final class RateControl {
     private(set) var controller: FrameRateController
     let dial: SettingsDial
     private let policy: FramePolicy
@@ -26,8 +26,6 @@ final class RateControl: @unchecked Sendable {
         self.log = log
     }
 
-    /// Puts the dial on a frame just read.
-    func stamp(_ record: inout FrameRecord) { record.dial = dial }
 
     /// A finished frame reached the sink.
     func finished(_ record: FrameRecord) {

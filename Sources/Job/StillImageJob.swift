@@ -50,6 +50,7 @@ public struct StillImageJob {
         let values = try StageRegistry.values(of: "detector", declaring: StillImageDetector.options, from: options)
         let images = try InputList.images(self.images)
         if imageIDFromName, let path = images.first(where: { Self.numericID($0) == nil }) { throw JobError.noNumberInName(path) }
+        guard !LineFile.isStandardOutput(json) else { return values }
         try OutputPaths.checkWritable(json)
         for path in images where OutputPaths.same(path, json) { throw JobError.outputIsInput(json) }
         return values
@@ -76,7 +77,8 @@ public struct StillImageJob {
                 return r
             }
         }
-        try COCOResults.write(results, to: json)
+        StopSignals.ignoreBrokenPipe()
+        do { try COCOResults.write(results, to: json) } catch ResultsError.readerGone {}   // `-` piped into a reader that quit
         return Report(images: images.count, instances: results.count, seconds: start.duration(to: .now).inSeconds)
     }
 }

@@ -49,6 +49,13 @@ public struct CPUFeatures: Sendable {
         (hasAMX || hasAVX512BF16) && (onednnISA == "avx512_core_bf16" || onednnISA == "avx512_core_amx")
     }
 
+    /// What `mrcnn --version` says of the compute engine in use on this CPU: the sgemm kernels, oneDNN's ISA and
+    /// the layers' engine, then the CPU's vector features (two lines).
+    public static var engineLines: [String] {
+        ["compute: sgemm \(GEMM.kernels); oneDNN ISA \(current.onednnISA); layers \(ComputeEngine(backend: .auto, precision: .fp32).description)",
+         "cpu: \(current.summary)"]
+    }
+
     /// e.g. "AVX2+FMA, oneDNN ISA avx2".
     public var summary: String {
         var parts: [String] = []

@@ -19,7 +19,7 @@ struct DetectCommand: ParsableCommand {
 
     @OptionGroup(title: "Still images") var stills: StillFlags
 
-    @Option(help: "Output COCO results JSON.")
+    @Option(help: "Output COCO results JSON; - writes it to stdout.")
     var json: String
 
     @Flag(help: "Take each image_id from the file name's number (000000000139.jpg → 139), as COCO's val2017 files are named, so COCOeval reads the output as it is.")
@@ -29,7 +29,7 @@ struct DetectCommand: ParsableCommand {
     var flagOptions: [String] = []
 
     func makeJob() throws -> StillImageJob {
-        var job = StillImageJob(images: images, json: json, options: try ShorthandFlags.assignments(flagOptions))
+        var job = StillImageJob(images: images, json: json, options: try StageFlags.assignments(flagOptions))
         (job.imageIDFromName, job.imageOptions.applyOrientation) = (imageIDFromName, !stills.ignoreOrientation)
         (job.imageOptions.acceptTruncated, job.warn) = (stills.acceptTruncated, { StandardError.write("mrcnn: \($0)\n") })
         job.cacheDirectory = ToolEnvironment.cacheDirectory

@@ -13,8 +13,11 @@ struct LiveOptions: ParsableArguments {
     var readTimeout: Double = 10
     @Option(help: "Serve a live preview at HOST:PORT, e.g. 127.0.0.1:8080: the annotated video (MJPEG) with fps, drops, latency and per-stage ms. On a non-loopback address (0.0.0.0, a LAN address) every request needs the token printed in the URL.")
     var serve: String?
-    @Option(help: "The preview's access token (16-128 letters, digits, '-', '_') instead of a random one per run; also required on loopback when given.")
+    @Option(help: "The preview's (and --metrics') access token (16-128 letters, digits, '-', '_') instead of a random one per run; also required on loopback when given.")
     var serveToken: String?
+
+    @Option(help: "Serve Prometheus metrics at HOST:PORT/metrics (frames, drops, stage latency, reconnects, publish backlog); --serve's server has /metrics too. Same token rule as --serve.")
+    var metrics: String?
 
     /// One-line error for contradicting flags (the values are checked by `LiveSettings.check`).
     func check() throws {
@@ -24,6 +27,6 @@ struct LiveOptions: ParsableArguments {
     /// The library's settings.
     var settings: LiveSettings {
         LiveSettings(policy: lossless ? .lossless : latest ? .latest : nil, reconnectTimeout: reconnectTimeout,
-                     readTimeout: readTimeout, serve: serve, serveToken: serveToken)
+                     readTimeout: readTimeout, serve: serve, serveToken: serveToken, metrics: metrics)
     }
 }

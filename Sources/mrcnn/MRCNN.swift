@@ -51,14 +51,7 @@ struct MRCNN: AsyncParsableCommand {
 enum VersionText {
     static let version = "0.4.0"
 
-    static var text: String {
-        let cpu = CPUFeatures.current
-        return """
-        mrcnn \(version) (\(commit))
-        compute: sgemm \(GEMM.kernels); oneDNN ISA \(cpu.onednnISA); layers \(ComputeEngine(backend: .auto, precision: .fp32).description)
-        cpu: \(cpu.summary)
-        """
-    }
+    static var text: String { (["mrcnn \(version) (\(commit))"] + CPUFeatures.engineLines).joined(separator: "\n") }
 
     /// The commit stamped at build time (see BuildPlugins/CommitStamp), or "commit unknown" outside a git checkout.
     static var commit: String { BuildStamp.commit.map { "commit \($0)" } ?? "commit unknown" }

@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("stage-option"), help: .hidden)
     var flagOptions: [String] = []
 
-    @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs a stage that provides track ids (tracker).")
+    @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs a stage that provides track ids (tracker); - writes to stdout.")
     var mot: String?
 
     @Option(help: "Write tracked masks as MOTS txt (frame id class_id height width rle); needs track ids and masks (tracker, mask).")
@@ -59,10 +59,15 @@ struct RunCommand: AsyncParsableCommand {
     var batch: BatchOptions
     @OptionGroup(title: "Still images") var stills: StillFlags
 
+    @OptionGroup(title: "Results to a message broker")
+    var publish: PublishOptions
+
     /// The job for the input with this command's chain and settings (for a batch: the job every input runs).
     func makeJob() throws -> VideoJob {
-        var video = VideoJob(input: job.input, output: job.output, chain: StageRegistry.parseChain(stages),
-                             options: try ShorthandFlags.assignments(flagOptions + extraOptions))
+        var video = VideoJob(input: job.input, chain: StageRegistry.parseChain(stages),
+                             options: try StageFlags.assignments(flagOptions + extraOptions))
+        try video.setOutputs(job.directory == nil ? job.output : [], hlsSegment: job.hlsSegment)
+        video.publish = publish.settings
         (video.batchSize, video.maxFrames, video.plugins, video.resume) = (batchSize, job.maxFrames, plugins, resume)
         (video.targetFPS, video.minSizeFloor, video.live) = (targetFps, minSizeFloor, live.settings)
         (video.live.stills.applyOrientation, video.live.stills.acceptTruncated) = (!stills.ignoreOrientation, stills.acceptTruncated)
@@ -74,25 +79,25 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         try JobConsole.checked {
             try job.check()
-            if timing && job.json == nil && !BatchJob.isDirectoryOutput(job.output) {
+            if timing && job.json == nil && job.directory == nil {
                 throw CLIError("--timing adds per-frame timing to the JSON Lines: give --json FILE too")
             }
             try live.check()
-            try batch.check(output: job.output, json: job.json, mot: mot, mots: mots)
+            try batch.check(directory: job.directory, json: job.json, mot: mot, mots: mots)
             // The chain, every option value, the results' needs and the outputs, before any file is opened.
-            if BatchJob.isDirectoryOutput(job.output) { try batchJob().check() } else { try makeJob().check() }
+            if job.directory != nil { try batchJob().check() } else { try makeJob().check() }
         }
     }
 
     func batchJob() throws -> BatchJob {
-        var batchJob = BatchJob(list: job.input, directory: job.output, template: try makeJob())
+        var batchJob = BatchJob(list: job.input, directory: job.directory ?? "", template: try makeJob())
         batchJob.shard = try ToolEnvironment.shard(batch.shard)
         batchJob.log = { StandardError.write("mrcnn: \($0)\n") }
         return batchJob
     }
 
     func run() async throws {
-        if BatchJob.isDirectoryOutput(job.output) {
+        if job.directory != nil {
             try await batch.run(try JobConsole.checked { try batchJob() })
         } else {
             try await JobConsole.run(try JobConsole.checked { try makeJob() })
