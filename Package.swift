@@ -86,19 +86,21 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: strict),
         .target(name: "Job", dependencies: ["VideoIO", "Pipeline", "Preview", "Results", "PluginHost",
-                                            "Detector", "Tracker", "Renderer"], swiftSettings: strict),
+                                            "Detector", "Tracker", "Renderer", "Publish", "Telemetry"], swiftSettings: strict),
 
         .executableTarget(name: "mrcnn", dependencies: [
-            "Job", "Results", "ModelZoo", "VideoIO", "Pipeline", "Detector", "MaskRCNN", "Tensor", "Preview",
+            "Job", "Results", "ModelZoo", "VideoIO", "Pipeline", "Detector", "MaskRCNN", "Tensor", "Preview", "Publish",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict, plugins: ["CommitStamp"]),
         // Generates the tool's BuildStamp.swift (the commit `mrcnn --version` reports) at build time.
         .plugin(name: "CommitStamp", capability: .buildTool(), path: "BuildPlugins/CommitStamp"),
 
+        // Real peers the tests start on loopback (Mosquitto, nginx-rtmp) and a child process with a clean signal mask.
+        .target(name: "TestPeers", path: "Tests/TestPeers", swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "MaskRCNNTests", dependencies: ["MaskRCNN", "Checkpoint", "Tensor", "VideoIO"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"], swiftSettings: strict),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestPeers"], swiftSettings: strict),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Pipeline", "HostAddress"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Pipeline", "Tensor"], swiftSettings: strict),
@@ -106,11 +108,11 @@ let package = Package(
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "MaskRCNN", "Checkpoint"], swiftSettings: strict),
-        .testTarget(name: "PublishTests", dependencies: ["Publish"], swiftSettings: strict),
+        .testTarget(name: "PublishTests", dependencies: ["Publish", "TestPeers"], swiftSettings: strict),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Pipeline"], swiftSettings: strict),
-        .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline"], swiftSettings: strict),
+        .testTarget(name: "JobTests", dependencies: ["Job", "Results", "Pipeline", "VideoIO", "Publish"], swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint", "VideoIO"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["mrcnn", "Checkpoint", "VideoIO", "TestPeers"], swiftSettings: strict),
     ]
 )

@@ -63,13 +63,17 @@ public enum ModelOptionKeys {
         options.scoreThreshold = try values[scoreThreshold]
         options.minSize = try values[minSize]
         options.maxSize = try values[maxSize]
-        options.precision = try values[precision] ?? Precision.automatic
+        options.precision = running(try values[precision])
         options.backend = try values[backend]
         options.kernels = try values[kernels]
         options.rpnPostNMSTopN = try values[proposals]
         options.detectionsPerImage = try values[detections]
         return options
     }
+
+    /// The precision a model computes with for the option's value: `auto` (nil) is bf16 where the CPU has bf16
+    /// units, else fp32 (the one place `auto` is resolved).
+    public static func running(_ precision: Precision?) -> Precision { precision ?? Precision.automatic }
 
     /// Whether a frame-rate controller may step a model stage with `precision` from fp32 to bf16: only with `auto`
     /// (nil), and only where bf16 is faster (the CPU has bf16 units).

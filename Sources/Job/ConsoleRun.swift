@@ -4,7 +4,8 @@ import Pipeline
 /// Runs a `VideoJob` for a console: SIGINT/SIGTERM ask it to stop (what was read still drains and is written; a
 /// repeated signal calls `onRepeatedSignal`), its notes, a progress meter (a bar on a terminal, lines elsewhere)
 /// and the closing report go to `write`, each note prefixed with `prefix`. Errors are thrown as they are, after the
-/// progress line is ended. Used from the job's task.
+/// progress line is ended. A closed pipe is an error a write returns (SIGPIPE is ignored), so a run writing to
+/// standard output ends cleanly when its reader goes away. Used from the job's task.
 public struct ConsoleRun: Sendable {
     public var write: @Sendable (String) -> Void
     public var isTerminal: Bool
@@ -22,6 +23,7 @@ public struct ConsoleRun: Sendable {
     /// Runs `job` to its end (or a stop) and writes its report.
     public func run(_ job: VideoJob) async throws -> JobReport {
         var job = job
+        StopSignals.ignoreBrokenPipe()
         let (write, prefix, newline) = (self.write, self.prefix, isTerminal ? "\n" : "")   // a note ends the bar's line
         let signals = StopSignals(stop: job.stop, onFirst: {
             write(newline + prefix + "stopping: finishing frames already read (signal again to quit at once)\n")

@@ -26,6 +26,11 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
     case noInputs(String)
     /// A shard that is not INDEX/COUNT with 0 ≤ INDEX < COUNT.
     case badShard(String)
+    /// More than one output named standard output (`-`), or `-` with resume (there is nothing to continue in a pipe).
+    case standardOutputTwice
+    case resumeToStandardOutput
+    /// More than one video file among the outputs (a run writes one file and any number of streams).
+    case videoFilesCollide([String])
 
     public var description: String {
         switch self {
@@ -47,6 +52,10 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
             return found == 0 ? "\(input): no frames" : "\(input): one frame only; a benchmark needs a warm-up frame and a timed one"
         case let .noInputs(list): return "\(list): names no input (a directory of videos, a glob, or a .txt list)"
         case let .badShard(text): return "a shard is INDEX/COUNT with 0 <= INDEX < COUNT, got '\(text)'"
+        case .standardOutputTwice: return "only one output can go to standard output (-)"
+        case .resumeToStandardOutput: return "a run writing to standard output (-) cannot be resumed"
+        case let .videoFilesCollide(files):
+            return "one video file per run (and any number of rtmp://, srt://, .m3u8 or - outputs); got \(files.joined(separator: " and "))"
         }
     }
 }

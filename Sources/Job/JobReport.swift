@@ -16,6 +16,9 @@ public struct JobReport: Sendable {
     /// Milliseconds of each part's own work summed over the frames written (decode, stages less their waits for
     /// the compute gate, encode); nil: the runner's wall time per part is shown instead.
     public var busy: FrameTiming?
+    /// Packets the live outputs dropped and results messages the broker publisher dropped (nil: no such outlet).
+    public var outputDropped: Int?
+    public var publishDropped: Int?
     /// The frame-rate controller's target, final settings and the rate it held (empty without `--target-fps`).
     public var controlLines: [String] = []
 
@@ -37,8 +40,10 @@ public struct JobReport: Sendable {
     public var lines: [String] {
         var lines: [String] = []
         let head = interrupted ? "interrupted: " : ""
+        let drops = (outputDropped.map { ", \($0) stream packets dropped" } ?? "")
+            + (publishDropped.map { ", \($0) results messages dropped" } ?? "")
         lines.append(String(format: "mrcnn: %@%d frames in %.2f s (%.2f fps)", head, summary.frames,
-                            summary.wallSeconds, summary.framesPerSecond))
+                            summary.wallSeconds, summary.framesPerSecond) + drops)
         let parts = [summary.source.renamed("decode")] + summary.stages + [summary.sink.renamed("encode")]
         let width = parts.map(\.name.count).max() ?? 0
         for part in parts {
@@ -57,7 +62,7 @@ public struct JobReport: Sendable {
         lines += controlLines
         lines += liveLines
         if let output { lines.append("  output: \(output)") }
-        for path in results { lines.append("  results: \(path)") }
+        for path in results { lines.append("  results: \(path == "-" ? "standard output" : path)") }
         return lines
     }
 }

@@ -1,48 +1,58 @@
 import Foundation
+import Synchronization
+import Telemetry
 import Pipeline
 import Preview
 import VideoIO
 
-/// The live side of one run: the preview server fed with JPEG frames and stats, plus the closing report lines.
-/// The server starts before the source opens (a stream joined between keyframes takes seconds to give its first
+/// The live side of one run: the preview server fed with JPEG frames and stats, the metrics server (`/metrics`
+/// also on the preview's), both refreshed from the run's monitor and outlets, plus the closing report lines.
+/// The servers start before the source opens (a stream joined between keyframes takes seconds to give its first
 /// picture): the page says "waiting for the source" until frames come.
-final class LiveSession: @unchecked Sendable {
+final class LiveSession: Sendable {
     let input: String
-    private let lock = NSLock()
-    private var attached: (any FrameSource)?
+    private let attached = Mutex<(any FrameSource)?>(nil)
     let monitor = PipelineMonitor()
+    let outlets: RunOutlets
     private let server: PreviewServer?
+    private let metricsServer: PreviewServer?
     private let encoder = JPEGEncoder(quality: 5)
-    private var statsTask: Task<Void, Never>?
+    private let statsTask = Mutex<Task<Void, Never>?>(nil)
 
     private let log: @Sendable (String) -> Void
 
-    init(input: String, serve: String?, token: String?, log: @escaping @Sendable (String) -> Void) throws {
+    init(input: String, live: LiveSettings, outlets: RunOutlets, log: @escaping @Sendable (String) -> Void) throws {
         self.input = input
         self.log = log
-        server = try serve.map { try PreviewServer(address: $0, token: token) }
+        self.outlets = outlets
+        let route = outlets.metrics.map { registry in MetricsRoute(contentType: RunMetrics.contentType) { registry.text } }
+        server = try live.serve.map { try PreviewServer(address: $0, token: live.serveToken, metrics: route) }
+        metricsServer = try live.metrics.flatMap { address in
+            address == live.serve ? nil : try PreviewServer(address: address, token: live.serveToken, metrics: route, metricsOnly: true)
+        }
     }
 
     /// The opened input, once there is one.
     var source: (any FrameSource)? {
-        get { lock.withLock { attached } }
-        set { lock.withLock { attached = newValue } }
+        get { attached.withLock { $0 } }
+        set { attached.withLock { $0 = newValue } }
     }
 
     /// Reconnections of a live source so far (0 for files).
     var reconnects: Int { (source as? LiveVideoSource)?.reconnects ?? 0 }
 
-    /// Starts the preview server, if one was asked for, and its stats refresh; prints its address.
+    /// Starts the preview and metrics servers that were asked for, and their stats refresh; prints their addresses.
     func start() async throws {
-        guard let server else { return }
-        let port = try await server.start()
-        log("preview at \(server.url(port: port))")
-        statsTask = Task { [weak self] in
+        if let server { log("preview at \(server.url(port: try await server.start()))") }
+        if let metricsServer { log("metrics at \(metricsServer.url(port: try await metricsServer.start(), path: "metrics"))") }
+        guard server != nil || metricsServer != nil else { return }
+        let task = Task { [weak self] in
             while !Task.isCancelled {
                 self?.refreshStats()
                 try? await Task.sleep(for: .milliseconds(250))
             }
         }
+        statsTask.withLock { $0 = task }
     }
 
     /// Makes a stop request interrupt a live (or real-time) source's blocking read; files just stop after the frame.
@@ -60,20 +70,27 @@ final class LiveSession: @unchecked Sendable {
     }
 
     private func refreshStats() {
-        guard let server else { return }
         let snapshot = monitor.snapshot()
+        outlets.refresh(dropped: snapshot.dropped, reconnects: reconnects)
+        metricsServer?.noteProgress(frames: snapshot.frames)
+        guard let server else { return }
         let names = ["decode"] + snapshot.parts.dropFirst().dropLast().map(\.name) + ["encode"]
         let parts = zip(names, snapshot.parts).map { PreviewStats.Part(name: $0, ms: $1.meanMillisecondsPerFrame) }
-        server.update(PreviewStats(input: input, policy: snapshot.policy.rawValue, frames: snapshot.frames,
-                                   dropped: snapshot.dropped, fps: snapshot.recentFramesPerSecond,
-                                   latencyMs: snapshot.lastLatencyMilliseconds, reconnects: reconnects, parts: parts))
+        var stats = PreviewStats(input: input, policy: snapshot.policy.rawValue, frames: snapshot.frames,
+                                 dropped: snapshot.dropped, fps: snapshot.recentFramesPerSecond,
+                                 latencyMs: snapshot.lastLatencyMilliseconds, reconnects: reconnects, parts: parts)
+        (stats.outputDropped, stats.publishDropped) = (outlets.outputDropped, outlets.publishDropped)
+        server.update(stats)
     }
 
-    /// Stops the preview server (ends the browsers' streams).
+    /// Stops the servers (ends the browsers' streams).
     func stop() async {
-        statsTask?.cancel()
-        statsTask = nil
+        statsTask.withLock { task in
+            task?.cancel()
+            task = nil
+        }
         await server?.stop()
+        await metricsServer?.stop()
     }
 
     /// Closing-report lines about the live side: policy and drops, latency, reconnects.

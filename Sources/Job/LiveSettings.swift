@@ -4,7 +4,7 @@ import Preview
 import VideoIO
 
 /// How a job reads its input: frame policy (nil = by input kind), reconnecting and read timeout of live sources,
-/// and the optional preview server address. The defaults suit files. A plain value.
+/// and the optional preview and metrics server addresses. The defaults suit files. A plain value.
 public struct LiveSettings: Sendable {
     /// nil: `latest` for cameras and stream URLs, `lossless` for files.
     public var policy: FramePolicy?
@@ -14,16 +14,21 @@ public struct LiveSettings: Sendable {
     public var readTimeout = 10.0
     /// Serve a live preview at HOST:PORT.
     public var serve: String?
-    /// The preview's token; nil: none on loopback, a random one per run elsewhere.
+    /// The preview's (and the metrics server's) token; nil: none on loopback, a random one per run elsewhere.
     public var serveToken: String?
+    /// How image-sequence inputs read their stills (EXIF orientation, JPEGs cut short).
+    public var stills = StillImageOptions()
+    /// Serve Prometheus metrics alone at HOST:PORT `/metrics` (the preview server serves them too).
+    public var metrics: String?
 
     public init(policy: FramePolicy? = nil, reconnectTimeout: Double = 30, readTimeout: Double = 10, serve: String? = nil,
-                serveToken: String? = nil) {
+                serveToken: String? = nil, metrics: String? = nil) {
         self.policy = policy
         self.reconnectTimeout = reconnectTimeout
         self.readTimeout = readTimeout
         self.serve = serve
         self.serveToken = serveToken
+        self.metrics = metrics
     }
 
     /// One-line errors for out-of-range timeouts, a bad preview address or token, a token without a server.
@@ -35,8 +40,13 @@ public struct LiveSettings: Sendable {
             throw JobError.invalidSetting(name: "read-timeout", value: "\(readTimeout)", expected: "a number > 0")
         }
         if let serve { _ = try PreviewServer.parse(serve) }
+        if let metrics {
+            do { _ = try PreviewServer.parse(metrics) } catch {
+                throw JobError.invalidSetting(name: "metrics", value: metrics, expected: "HOST:PORT, e.g. 127.0.0.1:9090")
+            }
+        }
         if let serveToken {
-            guard serve != nil else { throw JobError.tokenWithoutServer }
+            guard serve != nil || metrics != nil else { throw JobError.tokenWithoutServer }
             try PreviewAccess.check(token: serveToken)
         }
     }
@@ -53,7 +63,9 @@ public struct LiveSettings: Sendable {
         if VideoInput.isLive(input) {
             return try LiveVideoSource(url: input, readTimeout: readTimeout, reconnectTimeout: reconnectTimeout, log: log)
         }
-        if ImageSequenceSource.isSequence(input) { return try ImageSequenceSource(pattern: input) }
+        if ImageSequenceSource.isSequence(input) {
+            return try ImageSequenceSource(pattern: input, options: stills, warn: log)
+        }
         let file = try VideoSource(url: input)
         return policy(for: input) == .latest ? RealTimeSource(file) : file
     }

@@ -1,12 +1,13 @@
 import Foundation
+import Synchronization
 import VideoIO
 
 /// A file source read at its own pace: each frame is handed out no earlier than its timestamp (from the first
 /// frame, on the wall clock), the way a camera or `ffmpeg -re` delivers them. Used for `--latest` on files.
-public final class RealTimeSource: FrameSource, @unchecked Sendable {
+public final class RealTimeSource: FrameSource, Sendable {
     private let source: VideoSource
-    private var start: ContinuousClock.Instant?
-    private var firstTime = 0.0
+    /// The wall-clock instant of the first frame and its stream time, once it was read.
+    private let origin = Mutex<(start: ContinuousClock.Instant, time: Double)?>(nil)
 
     public init(_ source: VideoSource) { self.source = source }
 
@@ -24,9 +25,8 @@ public final class RealTimeSource: FrameSource, @unchecked Sendable {
             throw error
         }
         guard let frame = next else { return nil }
-        guard let start else {
-            self.start = .now
-            firstTime = frame.time
+        guard let (start, firstTime) = origin.withLock({ $0 }) else {
+            origin.withLock { $0 = (.now, frame.time) }
             return frame
         }
         let due = start + .milliseconds(Int64(((frame.time - firstTime) * 1000).rounded()))

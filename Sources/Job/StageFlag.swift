@@ -61,12 +61,14 @@ public struct StageFlags: Sendable {
         case invalid(flag: String, value: String, expected: String)
         case takesNoValue(flag: String)
         case needsValue(flag: String)
+        case noValues(flag: String)
 
         public var description: String {
             switch self {
             case let .invalid(flag, value, expected): return "--\(flag) must be \(expected) (got '\(value)')"
             case let .takesNoValue(flag): return "--\(flag) takes no value"
             case let .needsValue(flag): return "--\(flag) needs a value"
+            case let .noValues(flag): return "--\(flag) needs at least one value"
             }
         }
     }
@@ -112,4 +114,25 @@ public struct StageFlags: Sendable {
 
     /// One line per flag: usage, the options it sets, its default here.
     public var helpLines: [String] { flags.map { $0.helpLine(default: defaults[$0.flag.name]) } }
+
+    /// STAGE.OPTION → value from "STAGE.OPTION=VALUE" pairs (`--stage-option`, then `--option`), later ones winning.
+    public static func assignments(_ pairs: [String], flag: String = "option") throws -> [String: String] {
+        try pairs.reduce(into: [:]) { options, pair in
+            guard let (key, value) = StageRegistry.parseAssignment(pair) else { throw Problem.invalid(flag: flag, value: pair, expected: "STAGE.OPTION=VALUE") }
+            options[key] = value
+        }
+    }
+
+    /// `text` read as `key` declares it, for a host's own `--flag` that takes an option's values.
+    public static func value<Value>(_ text: String, _ key: OptionKey<Value>, flag: String) throws -> Value {
+        guard let value = key.parse(text) else { throw Problem.invalid(flag: flag, value: text, expected: key.expected) }
+        return value
+    }
+
+    /// The comma-separated values of `text`, each read as `key` declares it (a swept list such as `--min-sizes`).
+    public static func list<Value>(_ text: String, _ key: OptionKey<Value>, flag: String) throws -> [Value] {
+        let values = try text.split(separator: ",").map { try value(String($0), key, flag: flag) }
+        guard !values.isEmpty else { throw Problem.noValues(flag: flag) }
+        return values
+    }
 }

@@ -37,6 +37,10 @@ public final class StopSignals {
         for number in signals { signal(number, SIG_DFL) }
     }
 
+    /// Makes writing to a closed pipe an error (EPIPE) the writer handles instead of a signal that kills the
+    /// process: a run piped into `head` or a player that quits ends cleanly, its files finalised.
+    public static func ignoreBrokenPipe() { signal(SIGPIPE, SIG_IGN) }
+
     /// Signals received so far.
     private final class Counter: Sendable {
         private let value = Mutex(0)

@@ -4,8 +4,9 @@ import Pipeline
 import Results
 import VideoIO
 
-/// One video job: source (file, camera or stream URL) → stage chain → optional annotated MP4 and results files,
-/// with an optional live preview. A value you configure and `run()` from any task; the sink side (video encoder,
+/// One video job: source (file, camera or stream URL) → stage chain → optional annotated MP4, live outputs
+/// (RTMP, SRT, HLS, standard output) from the same encode, results files and a broker, with an optional live
+/// preview and `/metrics`. A value you configure and `run()` from any task; the sink side (video encoder,
 /// results writers, `onProgress`) runs on that task, the stages and the reader on threads of their own.
 ///
 /// ```swift
@@ -18,6 +19,10 @@ public struct VideoJob {
     public var input: String
     /// Annotated H.264 MP4 (audio copied from files); nil = no video written.
     public var output: String?
+    /// Live outputs fed by the same encode as `output` (`OutputPaths.split` sorts `-o` values into both).
+    public var streams: [StreamTarget] = []
+    /// Publish each frame's JSON Lines line to an MQTT broker.
+    public var publish: PublishSettings?
     /// Stage names, in order (see `StageCatalog`).
     public var chain: [String]
     /// Stage options as "STAGE.OPTION" → value (see `mrcnn stages`); checked against what the stages declare.
@@ -68,13 +73,20 @@ public struct VideoJob {
         options["\(stage).\(key.name)"] = key.format(value)
     }
 
+    /// Sets `output` and `streams` from `-o` values (`OutputPaths.split`).
+    public mutating func setOutputs(_ outputs: [String], hlsSegment: Double = 2) throws {
+        (output, streams) = try OutputPaths.split(outputs, hlsSegment: hlsSegment)
+    }
+
     /// Refuses outputs that would overwrite the input or each other, or that cannot be created.
     public func checkPaths() throws {
-        let outputs = (output.map { [$0] } ?? []) + results.all
+        try OutputPaths.checkStandardOutput(results: results.all, streams: streams, resume: resume)
+        let files = results.all.filter { !LineFile.isStandardOutput($0) }
+        let outputs = (output.map { [$0] } ?? []) + files
         for path in outputs where ([input] + protectedInputs).contains(where: { OutputPaths.same($0, path) }) {
             throw JobError.outputIsInput(path)
         }
-        for path in results.all { try OutputPaths.checkWritable(path) }
+        for path in files { try OutputPaths.checkWritable(path) }
         if Set(outputs.map { URL(fileURLWithPath: $0).standardizedFileURL.path }).count < outputs.count {
             throw JobError.outputsCollide
         }
@@ -86,13 +98,21 @@ public struct VideoJob {
     public func run() async throws -> JobReport {
         let plan = try plan()
         let control = plan.ladder.map { RateControl(ladder: $0, targetFPS: targetFPS ?? 1, policy: live.policy(for: input), log: log) }
-        // The preview serves at once ("waiting for the source"); a live stream may take seconds to give a picture.
-        let session = try LiveSession(input: input, serve: live.serve, token: live.serveToken, log: log)
-        try await session.start()
+        // The broker first: a refusal (wrong password) ends the run before anything is written.
+        let outlets = try RunOutlets(publish: publish, metered: live.serve != nil || live.metrics != nil,
+                                     name: URL(fileURLWithPath: input).lastPathComponent, gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
         do {
-            return try await process(plan, session: session, control: control)
+            // The preview serves at once ("waiting for the source"); a live stream may take seconds to give a picture.
+            let session = try LiveSession(input: input, live: live, outlets: outlets, log: log)
+            try await session.start()
+            do {
+                return try await process(plan, session: session, control: control)
+            } catch {
+                await session.stop()
+                throw error
+            }
         } catch {
-            await session.stop()
+            outlets.finish(drain: .zero)
             throw error
         }
     }
@@ -109,20 +129,24 @@ public struct VideoJob {
         let plans = leadingStages + plan.plans
         let stages = try await StageChain.start(checkpoint?.plans(plans, start: start) ?? plans)
         session.interruptOnStop(stop)
-        let sink = try output.map { output in
-            try VideoSink(path: output, width: info.width, height: info.height,
-                          timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen, frameRate: info.averageFrameRate,
-                          audioFrom: info.hasAudio && !VideoInput.isLive(input) ? input : nil,
-                          fragmented: true, origin: start.origin)
-        }
+        let sink = output == nil && streams.isEmpty ? nil : try VideoSink(
+            path: output ?? streams[0].description, width: info.width, height: info.height,
+            timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen, frameRate: info.averageFrameRate,
+            audioFrom: info.hasAudio && !VideoInput.isLive(input) ? input : nil,
+            fragmented: true, origin: start.origin, streams: streams, writesFile: output != nil)
+        let outlets = session.outlets
         let writers = try ResultsWriters(results, append: start.skip > 0)
         defer { writers.close() }
 
-        var stamp: (@Sendable (inout FrameRecord) -> Void)?
-        if let control { stamp = { record in control.stamp(&record) } }
+        let dial = control?.dial
+        let stamp: @Sendable (inout FrameRecord) -> Void = { record in
+            if let dial { record.dial = dial }
+            outlets.read()
+        }
         let reader = FrameReader(source: source, limit: maxFrames, skip: start.warmup == .skip ? start.skip : 0, stamp: stamp)
         let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
         var written = start.skip
+        var readerGone = false   // standard output's reader went away: stop reading, finish cleanly
         var busy = FrameTiming()   // the frames' own work per part, summed for the closing report
         let runner = PipelineRunner(chain: stages, batchSize: batchSize, policy: live.policy(for: input))
         let summary: PipelineSummary
@@ -137,6 +161,12 @@ public struct VideoJob {
                 control?.finished(record)
                 if written == start.skip { try checkpoint?.noteOrigin(sink?.origin) }
                 try writers.write(record)
+                let outputs = sink?.streamStats ?? []
+                outlets.written(record, outputs: outputs, rung: control?.controller.rung)
+                if writers.readerGone || outputs.contains(where: { $0.target.kind == .stdout && $0.stats.failed }), !readerGone {
+                    readerGone = true
+                    stop.set()
+                }
                 written += 1
                 onProgress(written, total)
                 session.publish(record)
@@ -155,7 +185,8 @@ public struct VideoJob {
         sink?.trimAudioToVideo = stop.isSet || maxFrames != nil
         await session.stop()
         try sink?.finish()
-        if written > 0, let sink {
+        outlets.finish(outputs: sink?.streamStats, drain: .seconds(5))
+        if written > 0, let sink, output != nil {
             let audio = sink.origin.flatMap { origin in
                 info.hasAudio && !VideoInput.isLive(input)
                     ? MP4Join.Audio(path: input, origin: origin, timeBase: (info.timeBaseNum, info.timeBaseDen), trimToVideo: sink.trimAudioToVideo)
@@ -163,8 +194,11 @@ public struct VideoJob {
             }
             try checkpoint?.finish(interrupted: stop.isSet, audio: audio)
         }
-        var report = JobReport(summary: summary, interrupted: stop.isSet, output: output, results: results.all,
-                               liveLines: session.summaryLines(summary))
+        let gone = readerGone ? ["  standard output closed by its reader: stopped after \(written) frames"] : []
+        var report = JobReport(summary: summary, interrupted: stop.isSet && !readerGone, output: output, results: results.all,
+                               liveLines: session.summaryLines(summary) + outlets.summaryLines + gone)
+        report.outputDropped = streams.isEmpty ? nil : outlets.outputDropped
+        report.publishDropped = publish == nil ? nil : outlets.publishDropped
         report.busy = busy
         report.modelSeconds = plan.gate.hasMembers ? plan.gate.busySeconds : nil
         if let control { report.controlLines = control.summaryLines + [plan.controlNote.map { "  " + $0 }].compactMap { $0 } }

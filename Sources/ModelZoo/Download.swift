@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -7,18 +8,22 @@ import FoundationNetworking
 /// Streams one URL into a file with URLSession, hashing (SHA-256) the bytes as they arrive. Only status 200 is
 /// accepted; a short body is an error. Synchronous: `run` blocks the calling thread until the transfer ends.
 /// `progress(received, expected)` is called on URLSession's delegate queue when the server sends a length.
-public final class Download: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+public final class Download: NSObject, URLSessionDataDelegate, Sendable {
     /// What arrived: the byte count and the SHA-256 of exactly those bytes (lowercase hex).
     public struct Outcome: Sendable { public var bytes: Int64; public var sha256: String }
 
-    // Touched only on the session's serial delegate queue until `done` is signalled.
+    /// What the delegate calls (on the session's serial queue) have seen so far.
+    private struct State {
+        var hasher = SHA256()
+        var received: Int64 = 0
+        var expected: Int64?
+        var failure: ZooError?
+    }
+
     private let url: URL
     private let output: FileHandle
     private let progress: (@Sendable (Int64, Int64) -> Void)?
-    private var hasher = SHA256()
-    private var received: Int64 = 0
-    private var expected: Int64?
-    private var failure: ZooError?
+    private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
 
     private init(url: URL, output: FileHandle, progress: (@Sendable (Int64, Int64) -> Void)?) {
@@ -47,36 +52,41 @@ public final class Download: NSObject, URLSessionDataDelegate, @unchecked Sendab
         session.dataTask(with: request).resume()
         download.done.wait()
         session.finishTasksAndInvalidate()
-        if let failure = download.failure { throw failure }
-        if let expected = download.expected, download.received != expected {
-            throw ZooError.truncated(url: url.absoluteString, received: download.received, expected: expected)
+        let state = download.state.withLock { $0 }
+        if let failure = state.failure { throw failure }
+        if let expected = state.expected, state.received != expected {
+            throw ZooError.truncated(url: url.absoluteString, received: state.received, expected: expected)
         }
-        return Outcome(bytes: download.received, sha256: FileDigest.hex(download.hasher.finalize()))
+        return Outcome(bytes: state.received, sha256: FileDigest.hex(state.hasher.finalize()))
     }
 
     public func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                            completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else {
-            failure = .http(url: url.absoluteString, status: status, reason: HTTPURLResponse.localizedString(forStatusCode: status))
+            let failure = ZooError.http(url: url.absoluteString, status: status, reason: HTTPURLResponse.localizedString(forStatusCode: status))
+            state.withLock { $0.failure = failure }
             completionHandler(.cancel)
             return
         }
-        if response.expectedContentLength >= 0 { expected = response.expectedContentLength }
+        if response.expectedContentLength >= 0 { state.withLock { $0.expected = response.expectedContentLength } }
         completionHandler(.allow)
     }
 
     public func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard failure == nil else { return }
+        guard state.withLock({ $0.failure == nil }) else { return }
         do {
             try output.write(contentsOf: data)
         } catch {
-            failure = .cannotWrite(path: "the download", reason: error.localizedDescription)
+            state.withLock { $0.failure = .cannotWrite(path: "the download", reason: error.localizedDescription) }
             dataTask.cancel()
             return
         }
-        hasher.update(data: data)
-        received += Int64(data.count)
+        let (received, expected) = state.withLock { s in
+            s.hasher.update(data: data)
+            s.received += Int64(data.count)
+            return (s.received, s.expected)
+        }
         if let expected { progress?(received, expected) }
     }
 
@@ -85,7 +95,7 @@ public final class Download: NSObject, URLSessionDataDelegate, @unchecked Sendab
                            newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
         let target = request.url
         if url.scheme?.lowercased() == "https", target?.scheme?.lowercased() != "https" {
-            failure = .insecureRedirect(from: url.absoluteString, to: target?.absoluteString ?? "?")
+            state.withLock { $0.failure = .insecureRedirect(from: url.absoluteString, to: target?.absoluteString ?? "?") }
             completionHandler(nil)
             return
         }
@@ -93,7 +103,9 @@ public final class Download: NSObject, URLSessionDataDelegate, @unchecked Sendab
     }
 
     public func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        if failure == nil, let error { failure = .transfer(url: url.absoluteString, reason: error.localizedDescription) }
+        if let error {
+            state.withLock { s in if s.failure == nil { s.failure = .transfer(url: url.absoluteString, reason: error.localizedDescription) } }
+        }
         done.signal()
     }
 }

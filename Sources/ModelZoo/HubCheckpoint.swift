@@ -23,6 +23,26 @@ public enum HubCheckpoint {
         return kind.officialFile
     }
 
+    /// The file to fetch: `fileName` (a plain file name; its hash prefix is checked when fetching) or else the
+    /// official file of `model` (default: the first known); one-line errors for both given or a path as a file name.
+    public static func fileToFetch(model: String?, fileName: String?) throws -> String {
+        guard let fileName else { return try file(ofModel: model ?? known[0].model) }
+        guard model == nil else { throw ZooError.modelAndFile }
+        guard !fileName.isEmpty, !fileName.contains("/"), fileName != ".", fileName != ".." else { throw ZooError.badFileName(fileName) }
+        return fileName
+    }
+
+    /// What `mrcnn weights list` prints: the cache directory, then each known checkpoint's model name, cache path and
+    /// state (missing ones with the command that fetches them).
+    public static func listing(cache directory: URL) throws -> [String] {
+        let width = known.map(\.model.count).max() ?? 0
+        return ["cache directory: \(directory.path)"] + (try known.map { entry in
+            let found = try ModelZoo.state(of: entry.file, in: directory)
+            let state = found == .missing ? "missing (mrcnn weights fetch \(entry.model))" : found.description
+            return "\(entry.model.padding(toLength: width, withPad: " ", startingAt: 0))  \(directory.appendingPathComponent(entry.file).path)  \(state)"
+        })
+    }
+
     /// The hash prefix as torch.hub's `HASH_REGEX.search(filename).group(1)`: the lowercase hex run after the
     /// leftmost '-' that is followed by such a run and a '.'; nil when nothing matches (torch then checks nothing).
     public static func hashPrefix(inFileName name: String) -> String? {

@@ -13,6 +13,8 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
     /// A checkpoint of another model than the one asked for (told by its tensors).
     case wrongModel(path: String, found: ModelKind, wanted: ModelKind)
     case badFileName(String)
+    /// Both a model name and a file name to fetch.
+    case modelAndFile
     case noHashPrefix(String)
     case badBaseURL(String)
     case insecureURL(String)
@@ -41,6 +43,7 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
             }
             return "\(path) is a \(found.displayName) checkpoint (torchvision's \(found.rawValue)), not \(wanted.displayName): \(which)"
         case let .badFileName(name): return "not a plain file name: '\(name)'"
+        case .modelAndFile: return "give a model name or a file name, not both"
         case let .noHashPrefix(file):
             return "'\(file)' has no torch.hub hash prefix (name-<lowercase hex>.ext); refusing an unverifiable download"
         case let .badBaseURL(base): return "bad base URL '\(base)' (expected http:// or https://)"

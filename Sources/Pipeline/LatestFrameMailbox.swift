@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A micro-batch on its way through the runner: the records plus, per record, when the reader got it.
 struct TimedBatch: Sendable {
@@ -13,42 +14,68 @@ struct TimedBatch: Sendable {
 /// first stage starts on the freshest frame only when the chain can take it, instead of starting early and
 /// letting the frame age in a queue further down (with model stages that share the cores, starting early
 /// gains no throughput, only latency).
-final class LatestFrameMailbox: AsyncSequence, @unchecked Sendable {
+final class LatestFrameMailbox: AsyncSequence, Sendable {
     typealias Element = TimedBatch
+    private typealias Waiter = CheckedContinuation<TimedBatch?, any Error>
 
-    private let lock = NSLock()
-    private let capacity: Int
-    private let inFlightLimit: Int
-    private var inFlight = 0
-    private var pending = TimedBatch(records: [], captured: [])
-    private var ended = false
-    private var failure: (any Error)?
-    private var waiter: CheckedContinuation<TimedBatch?, any Error>?
-    private var dropped = 0
+    private struct State {
+        let capacity: Int
+        let inFlightLimit: Int
+        var inFlight = 0
+        var pending = TimedBatch(records: [], captured: [])
+        var ended = false
+        var failure: (any Error)?
+        var waiter: Waiter?
+        var dropped = 0
+
+        /// What `next()` can return now, if anything.
+        mutating func available() -> Result<TimedBatch?, any Error>? {
+            if !pending.records.isEmpty {
+                guard inFlight < inFlightLimit else { return nil }
+                inFlight += 1
+                defer { pending = TimedBatch(records: [], captured: []) }
+                return .success(pending)
+            }
+            guard ended else { return nil }
+            if let failure {
+                self.failure = nil
+                return .failure(failure)
+            }
+            return .success(nil)
+        }
+
+        /// The waiting `next()` and its result, when it can be resumed now.
+        mutating func resumable() -> (Waiter, Result<TimedBatch?, any Error>)? {
+            guard let w = waiter, let result = available() else { return nil }
+            waiter = nil
+            return (w, result)
+        }
+    }
+
+    private let state: Mutex<State>
 
     init(capacity: Int, inFlightLimit: Int) {
-        self.capacity = Swift.max(1, capacity)
-        self.inFlightLimit = Swift.max(1, inFlightLimit)
+        state = Mutex(State(capacity: Swift.max(1, capacity), inFlightLimit: Swift.max(1, inFlightLimit)))
     }
 
     /// Frames replaced by newer ones before any stage saw them.
-    var droppedFrames: Int { lock.withLock { dropped } }
+    var droppedFrames: Int { state.withLock { $0.dropped } }
 
     /// Stores a frame (never waits); returns how many older frames it pushed out (0 or 1).
     @discardableResult
     func put(_ record: FrameRecord, captured: ContinuousClock.Instant) -> Int {
-        var pushedOut = 0
-        let ready: (CheckedContinuation<TimedBatch?, any Error>, Result<TimedBatch?, any Error>)? = lock.withLock {
-            guard !ended else { return nil }
-            if pending.records.count >= capacity {
-                pending.records.removeFirst()
-                pending.captured.removeFirst()
-                dropped += 1
+        let (pushedOut, ready): (Int, (Waiter, Result<TimedBatch?, any Error>)?) = state.withLock { s in
+            guard !s.ended else { return (0, nil) }
+            var pushedOut = 0
+            if s.pending.records.count >= s.capacity {
+                s.pending.records.removeFirst()
+                s.pending.captured.removeFirst()
+                s.dropped += 1
                 pushedOut = 1
             }
-            pending.records.append(record)
-            pending.captured.append(captured)
-            return resumable()
+            s.pending.records.append(record)
+            s.pending.captured.append(captured)
+            return (pushedOut, s.resumable())
         }
         if let (w, result) = ready { w.resume(with: result) }
         return pushedOut
@@ -56,23 +83,23 @@ final class LatestFrameMailbox: AsyncSequence, @unchecked Sendable {
 
     /// The sink is done with one batch taken from here.
     func release() {
-        let ready = lock.withLock { () -> (CheckedContinuation<TimedBatch?, any Error>, Result<TimedBatch?, any Error>)? in
-            inFlight = Swift.max(0, inFlight - 1)
-            return resumable()
+        let ready = state.withLock { s in
+            s.inFlight = Swift.max(0, s.inFlight - 1)
+            return s.resumable()
         }
         if let (w, result) = ready { w.resume(with: result) }
     }
 
     /// Ends the sequence after what is waiting (with an error, after it).
     func finish(throwing error: (any Error)? = nil) {
-        let ready = lock.withLock { () -> (CheckedContinuation<TimedBatch?, any Error>, Result<TimedBatch?, any Error>)? in
-            ended = true
-            if failure == nil { failure = error }
-            if error is CancellationError, let w = waiter {   // cancelled: wake the stage whatever is pending
-                waiter = nil
+        let ready: (Waiter, Result<TimedBatch?, any Error>)? = state.withLock { s in
+            s.ended = true
+            if s.failure == nil { s.failure = error }
+            if error is CancellationError, let w = s.waiter {   // cancelled: wake the stage whatever is pending
+                s.waiter = nil
                 return (w, .failure(CancellationError()))
             }
-            return resumable()
+            return s.resumable()
         }
         if let (w, result) = ready { w.resume(with: result) }
     }
@@ -80,11 +107,11 @@ final class LatestFrameMailbox: AsyncSequence, @unchecked Sendable {
     /// Everything waiting, or nil once finished and empty; throws the reader's error after the last frames.
     func next() async throws -> TimedBatch? {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TimedBatch?, any Error>) in
-                let ready: Result<TimedBatch?, any Error>? = lock.withLock {
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                let ready: Result<TimedBatch?, any Error>? = state.withLock { s in
                     if Task.isCancelled { return .failure(CancellationError()) }
-                    if let result = available() { return result }
-                    waiter = continuation
+                    if let result = s.available() { return result }
+                    s.waiter = continuation
                     return nil
                 }
                 if let ready { continuation.resume(with: ready) }
@@ -92,34 +119,6 @@ final class LatestFrameMailbox: AsyncSequence, @unchecked Sendable {
         } onCancel: {
             finish(throwing: CancellationError())
         }
-    }
-
-    /// What `next()` can return now, if anything; call with the lock held.
-    private func available() -> Result<TimedBatch?, any Error>? {
-        if !pending.records.isEmpty {
-            guard inFlight < inFlightLimit else { return nil }
-            inFlight += 1
-            return .success(take())
-        }
-        guard ended else { return nil }
-        if let failure {
-            self.failure = nil
-            return .failure(failure)
-        }
-        return .success(nil)
-    }
-
-    /// The waiting `next()` and its result, when it can be resumed now; call with the lock held.
-    private func resumable() -> (CheckedContinuation<TimedBatch?, any Error>, Result<TimedBatch?, any Error>)? {
-        guard let w = waiter, let result = available() else { return nil }
-        waiter = nil
-        return (w, result)
-    }
-
-    /// Empties the slot; call with the lock held.
-    private func take() -> TimedBatch {
-        defer { pending = TimedBatch(records: [], captured: []) }
-        return pending
     }
 
     struct AsyncIterator: AsyncIteratorProtocol {

@@ -1,32 +1,35 @@
-import Foundation
+import Synchronization
 
 /// A thread-safe one-way flag asking a pipeline to stop reading (set from a signal handler's queue, read by the reader task).
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    private var actions: [@Sendable () -> Void] = []
+public final class StopFlag: Sendable {
+    private struct State {
+        var value = false
+        var actions: [@Sendable () -> Void] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// Requests the stop; idempotent. Runs the `whenSet` actions once, on the caller's thread.
     public func set() {
-        let pending: [@Sendable () -> Void] = lock.withLock {
-            guard !value else { return [] }
-            value = true
-            defer { actions = [] }
-            return actions
+        let pending: [@Sendable () -> Void] = state.withLock { s in
+            guard !s.value else { return [] }
+            s.value = true
+            defer { s.actions = [] }
+            return s.actions
         }
         for action in pending { action() }
     }
 
     /// True once `set()` was called.
-    public var isSet: Bool { lock.withLock { value } }
+    public var isSet: Bool { state.withLock { $0.value } }
 
     /// Runs `action` when the flag is set (at once if it already is), e.g. to interrupt a source blocked in a read.
     public func whenSet(_ action: @escaping @Sendable () -> Void) {
-        let runNow: Bool = lock.withLock {
-            if value { return true }
-            actions.append(action)
+        let runNow: Bool = state.withLock { s in
+            if s.value { return true }
+            s.actions.append(action)
             return false
         }
         if runNow { action() }

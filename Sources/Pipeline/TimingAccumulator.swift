@@ -1,22 +1,19 @@
-import Foundation
+import Synchronization
 
-/// Accumulates seconds and frames for one part of a run; written by one task, read after the run.
-final class TimingAccumulator: @unchecked Sendable {
+/// Accumulates seconds and frames for one part of a run; written by one task, read after the run; thread-safe.
+final class TimingAccumulator: Sendable {
     let name: String
-    private let lock = NSLock()
-    private var frames = 0
-    private var seconds = 0.0
+    private let totals = Mutex((frames: 0, seconds: 0.0))
 
     init(name: String) { self.name = name }
 
     func add(frames count: Int, since start: ContinuousClock.Instant) {
-        let elapsed = start.duration(to: .now)
-        let s = elapsed.inSeconds
-        lock.withLock {
-            frames += count
-            seconds += s
+        let s = start.duration(to: .now).inSeconds
+        totals.withLock { t in
+            t.frames += count
+            t.seconds += s
         }
     }
 
-    var timing: StageTiming { lock.withLock { StageTiming(name: name, frames: frames, seconds: seconds) } }
+    var timing: StageTiming { totals.withLock { StageTiming(name: name, frames: $0.frames, seconds: $0.seconds) } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Pipeline
 
 #if canImport(Glibc)
@@ -11,14 +12,14 @@ import Glibc
 public enum PluginLoader {
     /// Handles of loaded libraries stay open for the life of the process (their code backs registered stages).
     nonisolated(unsafe) private static var handles: [String: UnsafeMutableRawPointer] = [:]
-    private static let lock = NSLock()
+    private static let lock = Mutex(())
 
     /// Loads the plugin at `path` (once per process) and lets it register its stages in `registry`.
     public static func load(_ path: String, into registry: StageRegistry) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError(path: path, reason: "no such file") }
         guard isSharedLibrary(path) else { throw PluginLoadError(path: path, reason: "not a shared library (expected an ELF .so)") }
         try PluginTrust.check(path)
-        try lock.withLock {
+        try lock.withLock { _ in
             let handle: UnsafeMutableRawPointer
             if let h = handles[path] {
                 handle = h

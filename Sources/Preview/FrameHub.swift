@@ -1,34 +1,38 @@
 import Foundation
+import Synchronization
 
 /// Holds the newest JPEG frame and hands every new one to the subscribed MJPEG clients; thread-safe.
 ///
 /// Each client gets a stream that buffers only the newest frame, so a slow browser skips frames instead of
 /// falling behind (the same "latest" policy as live inputs) and never holds the pipeline back.
-public final class FrameHub: @unchecked Sendable {
-    private let lock = NSLock()
-    private var latest: [UInt8]?
-    private var clients: [UUID: AsyncStream<[UInt8]>.Continuation] = [:]
-    private var closed = false
-    private var published = 0
+public final class FrameHub: Sendable {
+    private struct State {
+        var latest: [UInt8]?
+        var clients: [UUID: AsyncStream<[UInt8]>.Continuation] = [:]
+        var closed = false
+        var published = 0
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// The newest frame, if any.
-    public var latestFrame: [UInt8]? { lock.withLock { latest } }
+    public var latestFrame: [UInt8]? { state.withLock { $0.latest } }
 
     /// Frames published so far.
-    public var publishedFrames: Int { lock.withLock { published } }
+    public var publishedFrames: Int { state.withLock { $0.published } }
 
     /// Clients currently streaming.
-    public var clientCount: Int { lock.withLock { clients.count } }
+    public var clientCount: Int { state.withLock { $0.clients.count } }
 
     /// Makes `jpeg` the newest frame and sends it to every client.
     public func publish(_ jpeg: [UInt8]) {
-        let targets: [AsyncStream<[UInt8]>.Continuation] = lock.withLock {
-            guard !closed else { return [] }
-            latest = jpeg
-            published += 1
-            return Array(clients.values)
+        let targets: [AsyncStream<[UInt8]>.Continuation] = state.withLock { s in
+            guard !s.closed else { return [] }
+            s.latest = jpeg
+            s.published += 1
+            return Array(s.clients.values)
         }
         for client in targets { client.yield(jpeg) }
     }
@@ -38,12 +42,12 @@ public final class FrameHub: @unchecked Sendable {
     public func frame(after: Int, timeout: Duration) async -> (sequence: Int, jpeg: [UInt8])? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let current: (Int, [UInt8])? = lock.withLock {
-                if let latest, published > after { return (published, latest) }
+            let current: (Int, [UInt8])? = state.withLock { s in
+                if let latest = s.latest, s.published > after { return (s.published, latest) }
                 return nil
             }
             if let current { return current }
-            if ContinuousClock.now >= deadline || lock.withLock({ closed }) || Task.isCancelled { return nil }
+            if ContinuousClock.now >= deadline || state.withLock({ $0.closed }) || Task.isCancelled { return nil }
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
@@ -53,12 +57,11 @@ public final class FrameHub: @unchecked Sendable {
     public func subscribe(limit: Int = .max) -> AsyncStream<[UInt8]>? {
         let id = UUID()
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        var full = false
-        let start: [UInt8]?? = lock.withLock {
-            if closed { return .none }
-            if clients.count >= limit { full = true; return .none }
-            clients[id] = continuation
-            return .some(latest)
+        let (start, full): ([UInt8]??, Bool) = state.withLock { s in
+            if s.closed { return (.none, false) }
+            if s.clients.count >= limit { return (.none, true) }
+            s.clients[id] = continuation
+            return (.some(s.latest), false)
         }
         guard let first = start else {
             continuation.finish()
@@ -66,17 +69,17 @@ public final class FrameHub: @unchecked Sendable {
         }
         if let first { continuation.yield(first) }
         continuation.onTermination = { [weak self] _ in
-            self?.lock.withLock { _ = self?.clients.removeValue(forKey: id) }
+            _ = self?.state.withLock { $0.clients.removeValue(forKey: id) }
         }
         return stream
     }
 
     /// Ends every client's stream; later publishes are ignored.
     public func close() {
-        let targets: [AsyncStream<[UInt8]>.Continuation] = lock.withLock {
-            closed = true
-            defer { clients.removeAll() }
-            return Array(clients.values)
+        let targets: [AsyncStream<[UInt8]>.Continuation] = state.withLock { s in
+            s.closed = true
+            defer { s.clients.removeAll() }
+            return Array(s.clients.values)
         }
         for client in targets { client.finish() }
     }

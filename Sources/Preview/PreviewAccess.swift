@@ -40,7 +40,8 @@ public struct PreviewAccess: Sendable, Equatable {
         return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
-    /// Whether a request may be answered, given its `token` query value, `Cookie` header and `Authorization` header.
+    /// Whether a request may be answered, given its `token` query value, `Cookie` header and `Authorization` header
+    /// (`Token T`; Prometheus sends it with `authorization: {type: Token, credentials: T}`).
     public func allows(query: String?, cookie: String?, authorization: String?) -> Bool {
         guard let token else { return true }
         if let query, Self.same(query, token) { return true }
@@ -53,10 +54,10 @@ public struct PreviewAccess: Sendable, Equatable {
     }
 
     /// The address to print: the token in the query when there is one.
-    public func url(host: String, port: Int) -> String {
+    public func url(host: String, port: Int, path: String = "") -> String {
         let shown = host.contains(":") ? "[\(host)]" : host
-        guard let token else { return "http://\(shown):\(port)/" }
-        return "http://\(shown):\(port)/?token=\(token)"
+        guard let token else { return "http://\(shown):\(port)/\(path)" }
+        return "http://\(shown):\(port)/\(path)?token=\(token)"
     }
 
     /// The `Set-Cookie` value that lets the page's own requests carry the token.

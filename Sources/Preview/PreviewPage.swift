@@ -23,6 +23,9 @@ public struct PreviewStats: Codable, Sendable, Equatable {
     /// MJPEG clients streaming now, and those refused because the limit was reached.
     public var streamClients = 0
     public var refusedClients = 0
+    /// Encoded packets the live outputs (RTMP, SRT, HLS) dropped, and results messages the broker publisher dropped.
+    public var outputDropped = 0
+    public var publishDropped = 0
 
     public init(input: String = "", policy: String = "", frames: Int = 0, dropped: Int = 0, fps: Double = 0,
                 latencyMs: Double = 0, reconnects: Int = 0, parts: [Part] = []) {
@@ -40,6 +43,7 @@ public struct PreviewStats: Codable, Sendable, Equatable {
         case input, policy, frames, dropped, fps, reconnects, parts
         case latencyMs = "latency_ms"
         case streamClients = "stream_clients", refusedClients = "refused_clients"
+        case outputDropped = "output_dropped", publishDropped = "publish_dropped"
     }
 
     /// The JSON document, keys sorted.

@@ -2,12 +2,16 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
 /// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
-/// per-stage milliseconds. Only these routes exist (nothing is served from disk). A non-loopback bind requires the
-/// run's token on every request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
-public final class PreviewServer: @unchecked Sendable {
+/// per-stage milliseconds, and `/metrics` when given a `MetricsRoute` (a metrics-only server has that route alone);
+/// `/healthz` on both: 200 while frames keep finishing, 503 once none has for `staleAfter` (a liveness probe's
+/// route, the one route without the token: it tells nothing else). Only these routes exist (nothing is served from
+/// disk). A non-loopback bind requires the run's token on every other request (`PreviewAccess`); at most
+/// `maxStreamClients` MJPEG clients at once.
+public final class PreviewServer: Sendable {
     public let host: String
     public let requestedPort: Int
     /// Who may use the server: open on loopback, the token elsewhere.
@@ -16,24 +20,33 @@ public final class PreviewServer: @unchecked Sendable {
     public let maxStreamClients: Int
     /// Where the pipeline publishes its JPEG frames.
     public let hub = FrameHub()
+    /// What `/metrics` serves (nil: no such route); `metricsOnly`: no preview routes.
+    public let metrics: MetricsRoute?
+    public let metricsOnly: Bool
 
-    private let lock = NSLock()
-    private var stats = PreviewStats()
-    private var refused = 0
-    private var task: Task<Void, any Error>?
+    /// How long without a newly finished frame `/healthz` still answers 200 (counted from the start too).
+    public let staleAfter: Duration
+    private let stats = Mutex(PreviewStats())
+    private let progress = Mutex((frames: 0, at: ContinuousClock.now))
+    private let refused = Mutex(0)
+    private let task = Mutex<Task<Void, any Error>?>(nil)
 
     /// `address` is `HOST:PORT` (port 0 picks a free one), e.g. `127.0.0.1:8080`; `token` is `--serve-token`
     /// (without one, a non-loopback bind gets a fresh random token).
     public init(address: String, token: String? = nil,
-                maxStreamClients: Int = PreviewAccess.defaultMaxStreamClients) throws {
+                maxStreamClients: Int = PreviewAccess.defaultMaxStreamClients, metrics: MetricsRoute? = nil,
+                metricsOnly: Bool = false, staleAfter: Duration = .seconds(60)) throws {
+        self.staleAfter = staleAfter
         (host, requestedPort) = try Self.parse(address)
         if let token { try PreviewAccess.check(token: token) }
         access = PreviewAccess.forBind(host: host, explicitToken: token)
         self.maxStreamClients = maxStreamClients
+        self.metrics = metrics
+        self.metricsOnly = metrics != nil && metricsOnly
     }
 
-    /// The address to open, with the token when one is required.
-    public func url(port: Int) -> String { access.url(host: host, port: port) }
+    /// The address to open, with the token when one is required (`path`: e.g. "metrics").
+    public func url(port: Int, path: String = "") -> String { access.url(host: host, port: port, path: path) }
 
     /// Splits and checks `HOST:PORT`; a one-line error otherwise.
     public static func parse(_ address: String) throws -> (host: String, port: Int) {
@@ -46,14 +59,25 @@ public final class PreviewServer: @unchecked Sendable {
         return (host, port)
     }
 
-    /// Replaces what `/stats.json` reports.
-    public func update(_ newStats: PreviewStats) { lock.withLock { stats = newStats } }
+    /// Replaces what `/stats.json` reports (and notes the frames finished, for `/healthz`).
+    public func update(_ newStats: PreviewStats) {
+        stats.withLock { $0 = newStats }
+        noteProgress(frames: newStats.frames)
+    }
+
+    /// Notes how many frames have finished; a larger count than before restarts `/healthz`'s clock.
+    public func noteProgress(frames: Int) {
+        progress.withLock { if frames > $0.frames { $0 = (frames, ContinuousClock.now) } }
+    }
+
+    /// True while the last new frame (or the start) is less than `staleAfter` ago.
+    public var isHealthy: Bool { progress.withLock { $0.at.duration(to: .now) < staleAfter } }
 
     /// The current stats, with the stream clients now connected and those refused so far.
     public var currentStats: PreviewStats {
-        var current = lock.withLock { stats }
+        var current = stats.withLock { $0 }
         current.streamClients = hub.clientCount
-        current.refusedClients = lock.withLock { refused }
+        current.refusedClients = refused.withLock { $0 }
         return current
     }
 
@@ -75,14 +99,14 @@ public final class PreviewServer: @unchecked Sendable {
                 throw error
             }
         }
-        lock.withLock { self.task = task }
+        self.task.withLock { $0 = task }
         return try await started.value.get()
     }
 
     /// Ends every MJPEG stream and shuts the server down; safe to call more than once.
     public func stop() async {
         hub.close()
-        let task: Task<Void, any Error>? = lock.withLock { defer { self.task = nil }; return self.task }
+        let task: Task<Void, any Error>? = self.task.withLock { t in defer { t = nil }; return t }
         task?.cancel()
         _ = await task?.result
     }
@@ -90,6 +114,18 @@ public final class PreviewServer: @unchecked Sendable {
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: TokenGate(access: access))
+        router.get("/healthz") { [weak self] _, _ in
+            let healthy = self?.isHealthy ?? false
+            return Response(status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: healthy ? "ok\n" : "no frame finished lately\n")))
+        }
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: metrics.contentType, .cacheControl: "no-store"],
+                         body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+            }
+            if metricsOnly { return router }
+        }
         let hub = self.hub
         let setCookie = access.setCookie
         router.get("/") { _, _ in
@@ -115,7 +151,7 @@ public final class PreviewServer: @unchecked Sendable {
         let limit = maxStreamClients
         router.get("/stream.mjpg") { [weak self] _, _ in
             guard let frames = hub.subscribe(limit: limit) else {
-                self?.lock.withLock { self?.refused += 1 }
+                self?.refused.withLock { $0 += 1 }
                 return Response(status: .serviceUnavailable, headers: [.cacheControl: "no-store", .retryAfter: "5"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: "too many preview clients\n")))
             }
@@ -145,13 +181,25 @@ public final class PreviewServer: @unchecked Sendable {
     }
 }
 
-/// Answers 403 to a request without the run's token, before any route sees it: no stats, no frames, no page.
+/// What `/metrics` serves: a text rendered on each request (e.g. Prometheus's exposition format), with its type.
+public struct MetricsRoute: Sendable {
+    public let contentType: String
+    public let render: @Sendable () -> String
+
+    public init(contentType: String, render: @escaping @Sendable () -> String) {
+        self.contentType = contentType
+        self.render = render
+    }
+}
+
+/// Answers 403 to a request without the run's token, before any route sees it: no stats, no frames, no page
+/// (`/healthz` excepted: a probe carries no token, and the route says only "ok" or not).
 struct TokenGate<Context: RequestContext>: RouterMiddleware {
     let access: PreviewAccess
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let query = request.uri.queryParameters.get("token")
-        guard access.allows(query: query, cookie: request.headers[.cookie], authorization: request.headers[.authorization]) else {
+        guard request.uri.path == "/healthz" || access.allows(query: query, cookie: request.headers[.cookie], authorization: request.headers[.authorization]) else {
             return Response(status: .forbidden, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: "403 Forbidden: open the address with ?token= that mrcnn printed\n")))
         }
@@ -184,17 +232,15 @@ public struct PreviewError: Error, CustomStringConvertible, Sendable {
 }
 
 /// A value set once and awaited by one caller.
-final class OneShot<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Value?
-    private var waiter: CheckedContinuation<Value, Never>?
+final class OneShot<Value: Sendable>: Sendable {
+    private let state = Mutex<(result: Value?, waiter: CheckedContinuation<Value, Never>?)>((nil, nil))
 
     func fulfil(_ value: Value) {
-        let w: CheckedContinuation<Value, Never>? = lock.withLock {
-            guard result == nil else { return nil }
-            result = value
-            defer { waiter = nil }
-            return waiter
+        let w: CheckedContinuation<Value, Never>? = state.withLock { s in
+            guard s.result == nil else { return nil }
+            s.result = value
+            defer { s.waiter = nil }
+            return s.waiter
         }
         w?.resume(returning: value)
     }
@@ -202,9 +248,9 @@ final class OneShot<Value: Sendable>: @unchecked Sendable {
     var value: Value {
         get async {
             await withCheckedContinuation { continuation in
-                let ready: Value? = lock.withLock {
-                    if let result { return result }
-                    waiter = continuation
+                let ready: Value? = state.withLock { s in
+                    if let result = s.result { return result }
+                    s.waiter = continuation
                     return nil
                 }
                 if let ready { continuation.resume(returning: ready) }

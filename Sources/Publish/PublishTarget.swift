@@ -13,7 +13,13 @@ public struct PublishTarget: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `text`; a one-line `PublishError.badTarget` naming what is wrong otherwise.
     public init(parsing text: String) throws(PublishError) {
-        func bad(_ why: String) -> PublishError { .badTarget(text, why) }
+        // An error names the URL as given, less a password someone put in it (never in a log line).
+        var shown = text
+        if var given = URLComponents(string: text), given.password != nil {
+            given.password = nil
+            shown = given.string ?? "the broker URL"
+        }
+        func bad(_ why: String) -> PublishError { .badTarget(shown, why) }
         // '#' would otherwise parse as a URL fragment; in a topic it is the multi-level wildcard.
         if text.contains("#") { throw bad("a topic to publish to cannot hold the wildcards + or #") }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {

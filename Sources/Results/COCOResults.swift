@@ -23,8 +23,9 @@ public enum COCOResults {
         return JSONText.array(entries)
     }
 
-    /// Writes `results` to `path`.
+    /// Writes `results` to `path` (`-`: standard output; `ResultsError.readerGone` when its reader went away).
     public static func write(_ results: [COCOResult], to path: String) throws {
+        if LineFile.isStandardOutput(path) { return try LineFile(path: path).write(encode(results) + "\n") }
         do { try Data(encode(results).utf8).write(to: URL(fileURLWithPath: path)) } catch {
             throw ResultsError.cannotWrite(path: path, reason: error.localizedDescription)
         }

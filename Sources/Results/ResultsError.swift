@@ -1,6 +1,8 @@
 /// Failures reading or writing results files; `description` is one line naming the file (and line).
 public enum ResultsError: Error, CustomStringConvertible, Equatable {
     case cannotWrite(path: String, reason: String)
+    /// The reader of standard output (`-`) went away (a closed pipe): not a failure of the run, its end.
+    case readerGone(path: String)
     case cannotRead(path: String)
     /// A line of a JSON Lines file (1-based) that does not decode; `reason` names the field.
     case malformedLine(path: String, line: Int, reason: String)
@@ -12,6 +14,7 @@ public enum ResultsError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case .readerGone: return "standard output was closed by its reader"
         case let .cannotRead(path): return "\(path): cannot read the results file"
         case let .malformedLine(path, line, reason): return "\(path):\(line): \(reason)"
         case let .malformedCOCO(path, reason): return "\(path): \(reason)"

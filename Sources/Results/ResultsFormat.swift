@@ -5,7 +5,7 @@ import Pipeline
 /// decimals that read back as the same Float32, so a results file re-renders to the same pixels.
 public enum ResultsFormat {
     /// One JSON Lines record: `frame`, `pts`, `time`, `settings` (only when a controller set them), `instances`
-    /// (see README, "Results files").
+    /// (see docs/USAGE.md, "Results files").
     /// With `timing`, the frame's `FrameTiming` as `"timing": {"decode": ms, stage: ms, …, "encode": ms}`.
     public static func jsonLine(_ record: FrameRecord, timing: Bool = false) -> String {
         let height = record.image.height, width = record.image.width

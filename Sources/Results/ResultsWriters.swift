@@ -2,12 +2,15 @@ import Pipeline
 
 /// The results files of one run (JSON Lines, MOTChallenge, MOTS), written frame by frame next to the video sink.
 /// Each frame's lines go to the file in one `write(2)`, so after Ctrl-C (or a crash) the files hold every frame
-/// that reached the sink. Used from one task (the pipeline's sink).
+/// that reached the sink. A file named `-` is standard output: once its reader goes away (a closed pipe) it is
+/// dropped and `readerGone` is set, the other files go on. Used from one task (the pipeline's sink).
 public final class ResultsWriters {
     private var json: LineFile?
     private var mot: LineFile?
     private var mots: LineFile?
     private let timing: Bool
+    /// Standard output's reader went away (the run should end: nobody reads what it writes there).
+    public private(set) var readerGone = false
 
     /// Creates the files named in `paths`; `append` continues existing ones (a resumed run).
     public init(_ paths: ResultsPaths, append: Bool = false) throws {
@@ -19,10 +22,18 @@ public final class ResultsWriters {
 
     /// Appends `record`'s results to every open file.
     public func write(_ record: FrameRecord) throws {
-        try json?.write(ResultsFormat.jsonLine(record, timing: timing) + "\n")
-        for (file, lines) in [(mot, mot.map { _ in ResultsFormat.motLines(record) }),
-                              (mots, mots.map { _ in ResultsFormat.motsLines(record) })] {
-            if let file, let lines, !lines.isEmpty { try file.write(lines.joined(separator: "\n") + "\n") }
+        try write(&json) { [ResultsFormat.jsonLine(record, timing: timing)] }
+        try write(&mot) { ResultsFormat.motLines(record) }
+        try write(&mots) { ResultsFormat.motsLines(record) }
+    }
+
+    private func write(_ file: inout LineFile?, _ lines: () -> [String]) throws {
+        guard let open = file else { return }
+        let lines = lines()
+        guard !lines.isEmpty else { return }
+        do { try open.write(lines.joined(separator: "\n") + "\n") } catch ResultsError.readerGone {
+            readerGone = true
+            file = nil
         }
     }
 

@@ -48,6 +48,15 @@ public struct CPUFeatures: Sendable {
                                       || onednnISA == "avx512_core_fp16")
     }
 
+    /// What `mrcnn --version` says of the compute engine in use on this CPU: the sgemm kernels, oneDNN's ISA and
+    /// the layers' engine (with the kernel choices `planCache` keeps for this CPU), then the CPU's vector features
+    /// (two lines).
+    public static func engineLines(planCache: KernelPlanCache? = nil) -> [String] {
+        let engine = ComputeEngine(backend: .auto, precision: .fp32, planCache: planCache)
+        return ["compute: sgemm \(GEMM.kernels); oneDNN ISA \(current.onednnISA); layers \(engine.description)",
+                "cpu: \(current.summary)"]
+    }
+
     /// e.g. "AVX2+FMA, oneDNN ISA avx2".
     public var summary: String {
         var parts: [String] = []

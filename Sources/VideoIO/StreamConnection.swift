@@ -29,7 +29,7 @@ final class StreamConnection {
                     try open()
                 } catch {
                     close(writeTrailer: false)
-                    output.update { $0.lastError = "\(error)"; $0.connected = false }
+                    output.update { $0.lastError = "\(error)"; $0.connected = false; $0.failed = !target.reconnects }
                     guard target.reconnects else { return }
                     wait(seconds: backoff)
                     output.dropQueued()
@@ -58,21 +58,25 @@ final class StreamConnection {
                 continue
             }
             waitingForKeyframe = false
-            write(packet)
+            if !write(packet) && !target.reconnects {
+                output.update { $0.failed = true }
+                output.dropQueued()
+                return
+            }
         }
     }
 
-    /// Paces and writes one packet; on failure closes the connection so the loop reconnects.
-    private func write(_ packet: UnsafeMutablePointer<AVPacket>) {
-        guard let context, let stream else { return }
+    /// Paces and writes one packet; on failure closes the connection (so the loop reconnects) and returns false.
+    private func write(_ packet: UnsafeMutablePointer<AVPacket>) -> Bool {
+        guard let context, let stream else { return false }
         let tb = output.packetTimeBase
         let dts = packet.pointee.dts != FFmpeg.noPTS ? packet.pointee.dts : packet.pointee.pts
         let now = Date().timeIntervalSinceReferenceDate
         if origin == nil { origin = (dts, now) }
         let due = origin!.wall + Double(dts - origin!.dts) * av_q2d(tb)
-        if due > now, !output.isStopping {
+        if target.paced, due > now, !output.isStopping {
             Thread.sleep(forTimeInterval: min(due - now, 1))
-        } else if now - due > 1 {
+        } else if target.paced, now - due > 1 {
             origin!.wall += now - due          // fell behind (slow model): pace from here on
         }
         if packet.pointee.pts != FFmpeg.noPTS { packet.pointee.pts -= origin!.dts }
@@ -84,13 +88,14 @@ final class StreamConnection {
             output.update { $0.lastError = FFmpeg.message(written); $0.connected = false; $0.dropped += 1 }
             close(writeTrailer: false)
             if target.reconnects { wait(seconds: backoff) }
-        } else {
-            output.update { $0.sent += 1 }
+            return false
         }
+        output.update { $0.sent += 1 }
+        return true
     }
 
     private func open() throws {
-        let url = target.url
+        let url = target.muxerURL
         var ctx: UnsafeMutablePointer<AVFormatContext>?
         let allocated = avformat_alloc_output_context2(&ctx, nil, target.formatName, url)
         guard allocated >= 0, let ctx else { throw VideoIOError.cannotCreateOutput(path: url, reason: FFmpeg.message(allocated)) }
@@ -112,7 +117,7 @@ final class StreamConnection {
         case .srt:
             av_dict_set(&options, "listen_timeout", "1000000", 0)
             av_dict_set(&options, "timeout", "5000000", 0)
-        case .hls: break
+        case .hls, .stdout: break
         }
         if (ctx.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
             let opened = avio_open2(&ctx.pointee.pb, url, AVIO_FLAG_WRITE, &ctx.pointee.interrupt_callback, &options)
@@ -123,6 +128,7 @@ final class StreamConnection {
         switch target.kind {
         case .rtmp: av_dict_set(&header, "flvflags", "no_duration_filesize", 0)
         case .srt: break
+        case .stdout: av_dict_set(&header, "flush_packets", "1", 0)
         case .hls:
             av_dict_set(&header, "hls_time", String(target.segmentSeconds), 0)
             av_dict_set(&header, "hls_list_size", String(target.playlistSize), 0)

@@ -9,12 +9,15 @@ public struct StreamStats: Sendable, Equatable {
     public var reconnects = 0
     public var connected = false
     public var lastError: String?
+    /// The output gave up for good (a target that is not retried failed, e.g. standard output's reader went away).
+    public var failed = false
 }
 
 /// Muxes the encoder's H.264 packets to one `StreamTarget` through FFmpeg's own muxers and protocols, on a thread
 /// of its own: `send` never blocks (a bounded queue; a full queue drops packets up to the next keyframe, counted),
 /// packets leave at their timestamps (live pacing), and a failed or closed connection is retried with backoff,
-/// resuming at a keyframe. Created and fed by `VideoSink`; `send`/`stats`/`finish` from any thread.
+/// resuming at a keyframe. HLS on disk and standard output (a pipe) are the exceptions: unpaced, and a full queue
+/// makes `send` wait for them instead of dropping. Created and fed by `VideoSink`; `send`/`stats`/`finish` from any thread.
 final class StreamOutput: @unchecked Sendable {
     let target: StreamTarget
     private let parameters: UnsafeMutablePointer<AVCodecParameters>
@@ -52,11 +55,13 @@ final class StreamOutput: @unchecked Sendable {
         for var packet in queue as [UnsafeMutablePointer<AVPacket>?] { av_packet_free(&packet) }
     }
 
-    /// Queues a copy of `packet` (encoder time base); never blocks.
+    /// Queues a copy of `packet` (encoder time base); never blocks, except for an unpaced target (HLS, stdout)
+    /// that is behind.
     func send(_ packet: UnsafePointer<AVPacket>) {
         let key = (packet.pointee.flags & AV_PKT_FLAG_KEY) != 0
         condition.withLock {
-            guard !stopping else { return }
+            while !target.paced && queue.count >= capacity && !stopping && !finished { condition.wait() }
+            guard !stopping, !finished else { return }
             if producerWaitsForKeyframe && !key { counters.dropped += 1; return }
             guard queue.count < capacity, let copy = av_packet_clone(packet) else {
                 counters.dropped += 1
@@ -96,7 +101,10 @@ final class StreamOutput: @unchecked Sendable {
     func next(timeout: Double) -> (packet: UnsafeMutablePointer<AVPacket>?, stop: Bool) {
         condition.withLock {
             if queue.isEmpty && !stopping { _ = condition.wait(until: Date().addingTimeInterval(timeout)) }
-            if !queue.isEmpty { return (queue.removeFirst(), false) }
+            if !queue.isEmpty {
+                condition.broadcast()   // room for a waiting `send`
+                return (queue.removeFirst(), false)
+            }
             return (nil, stopping)
         }
     }
@@ -114,5 +122,10 @@ final class StreamOutput: @unchecked Sendable {
 
     func update(_ change: (inout StreamStats) -> Void) { condition.withLock { change(&counters) } }
 
-    func markFinished() { condition.withLock { finished = true } }
+    func markFinished() {
+        condition.withLock {
+            finished = true
+            condition.broadcast()
+        }
+    }
 }

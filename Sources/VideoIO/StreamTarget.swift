@@ -2,9 +2,11 @@ import Foundation
 
 /// A live destination of the annotated video, as an `-o` argument names it: `rtmp://HOST[:PORT]/APP/STREAM` (FLV
 /// pushed to a server), `srt://HOST:PORT[?mode=listener]` (MPEG-TS over SRT; a listener waits for players to
-/// connect) or `DIR/NAME.m3u8` (HLS: H.264 segments and a rolling playlist). Anything else is a file. A plain value.
+/// connect), `DIR/NAME.m3u8` (HLS: H.264 segments and a rolling playlist on disk) or `-` (MPEG-TS on standard
+/// output, for a pipe). The last two are never dropped from: their writer sets the pace. Anything else is a file.
+/// A plain value.
 public struct StreamTarget: Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case rtmp, srt, hls }
+    public enum Kind: String, Sendable { case rtmp, srt, hls, stdout }
 
     public let url: String
     public let kind: Kind
@@ -19,7 +21,9 @@ public struct StreamTarget: Sendable, Equatable, CustomStringConvertible {
         func bad(_ why: String) -> VideoIOError { .cannotCreateOutput(path: text, reason: why) }
         let lower = text.lowercased()
         let kind: Kind
-        if lower.hasPrefix("rtmp://") || lower.hasPrefix("rtmps://") {
+        if text == "-" {
+            kind = .stdout
+        } else if lower.hasPrefix("rtmp://") || lower.hasPrefix("rtmps://") {
             kind = .rtmp
             guard let url = URLComponents(string: text), let host = url.host, !host.isEmpty else { throw bad("no server in the RTMP URL") }
             let parts = url.path.split(separator: "/")
@@ -50,13 +54,27 @@ public struct StreamTarget: Sendable, Equatable, CustomStringConvertible {
     var formatName: String {
         switch kind {
         case .rtmp: return "flv"
-        case .srt: return "mpegts"
+        case .srt, .stdout: return "mpegts"
         case .hls: return "hls"
         }
     }
 
-    /// Receivers come and go: reconnect after failures (a local HLS playlist only fails for good).
-    var reconnects: Bool { kind != .hls }
+    /// The URL FFmpeg opens.
+    var muxerURL: String { kind == .stdout ? "pipe:1" : url }
 
-    public var description: String { url }
+    /// Receivers come and go: reconnect after failures (a local HLS playlist or a closed pipe fails for good).
+    var reconnects: Bool { kind == .rtmp || kind == .srt }
+
+    /// Packets leave at their timestamps (live pacing) to a receiver on the network; a playlist on disk and a pipe
+    /// are written as fast as they take them, and a full queue waits for them instead of dropping (as a file does).
+    var paced: Bool { kind == .rtmp || kind == .srt }
+
+    /// The URL without a login or query (what logs and metrics labels show).
+    public var redacted: String {
+        guard kind == .rtmp || kind == .srt, var url = URLComponents(string: url) else { return description }
+        (url.user, url.password, url.query) = (nil, nil, nil)
+        return url.string ?? description
+    }
+
+    public var description: String { kind == .stdout ? "standard output" : url }
 }

@@ -21,7 +21,8 @@ import Foundation
 ///   `origin` fixes the output's time 0 (encoder time base) instead of taking it from the first frame, so a
 ///   resumed segment keeps the first segment's timestamps.
 /// - `streams`: live outputs fed from the same encode (`StreamTarget`: RTMP, SRT, HLS), each on its own thread
-///   with a bounded queue, so a slow or vanished receiver never blocks `write`; the encoder then puts a keyframe at
+///   with a bounded queue, so a slow or vanished receiver never blocks `write` (HLS on disk and stdout are waited
+///   for instead, as the file is); the encoder then puts a keyframe at
 ///   least every segment length (2 s by default). `writesFile: false` encodes for the streams alone (`path` then
 ///   only names the sink in errors).
 public final class VideoSink: @unchecked Sendable {
@@ -156,7 +157,8 @@ public final class VideoSink: @unchecked Sendable {
             throw VideoIOError.ffmpeg(path: path, operation: "flushing the encoder", reason: FFmpeg.message(flushed))
         }
         try drainEncoder()
-        finalStreamStats = streams.map { ($0.target, $0.finish(drain: 2)) }
+        // A playlist and a pipe get everything (they set the pace); a receiver on the network gets 2 s to catch up.
+        finalStreamStats = streams.map { ($0.target, $0.finish(drain: $0.target.paced ? 2 : 60)) }
         if trimAudioToVideo, let last = lastPTS, let videoStream {
             let end = av_rescale_q(last + lastDelta, encoderTimeBase, videoStream.pointee.time_base)
             try writeAudio(until: (end - 1, videoStream.pointee.time_base))

@@ -9,8 +9,8 @@ struct BatchOptions: ParsableArguments {
     var shard: String?
 
     /// One-line errors for options that make no sense with a directory output.
-    func check(output: String, json: String?, mot: String?, mots: String?) throws {
-        let batch = BatchJob.isDirectoryOutput(output)
+    func check(directory: String?, json: String?, mot: String?, mots: String?) throws {
+        let batch = directory != nil
         if batch, json != nil || mot != nil || mots != nil {
             throw CLIError("with -o DIR/ every input gets DIR/NAME.mp4 and DIR/NAME.jsonl; --json, --mot and --mots name single files")
         }

@@ -52,26 +52,16 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("stage-option"), help: .hidden)
     var flagOptions: [String] = []
 
-    /// The comma-separated values of `text`, each checked with `key` (the detector's declaration).
-    private func list<Value>(_ text: String, _ key: OptionKey<Value>, flag: String) throws -> [Value] {
-        let values = try text.split(separator: ",").map { part in
-            guard let value = key.parse(String(part)) else { throw CLIError("--\(flag) must be \(key.expected) (got '\(part)')") }
-            return value
-        }
-        guard !values.isEmpty else { throw CLIError("--\(flag) needs at least one value") }
-        return values
-    }
-
     func makeJob() throws -> BenchJob {
         var job = BenchJob(input: input)
         guard layout == "blocked" || layout == "nchw" else { throw CLIError("--layout must be blocked or nchw, got '\(layout)'") }
         guard let kind = ModelKind.named(model) else { throw CLIError("--model: unknown model '\(model)' (known: \(ModelKind.namesForHelp))") }
         (job.frames, job.model, job.blockedLayout, job.peak) = (frames, kind, layout == "blocked", peak)
-        job.options = try ShorthandFlags.assignments(flagOptions)
+        job.options = try StageFlags.assignments(flagOptions)
         job.cacheDirectory = ToolEnvironment.cacheDirectory
-        job.precisions = try list(precision, K.precision, flag: "precision").map { $0 ?? Precision.automatic }
-        job.minSizes = try list(minSizes, K.minSize, flag: "min-sizes")
-        job.proposals = try list(proposals, K.proposals, flag: "proposals")
+        job.precisions = try StageFlags.list(precision, K.precision, flag: "precision").map(K.running)
+        job.minSizes = try StageFlags.list(minSizes, K.minSize, flag: "min-sizes")
+        job.proposals = try StageFlags.list(proposals, K.proposals, flag: "proposals")
         try job.check()
         return job
     }

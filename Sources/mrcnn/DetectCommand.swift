@@ -14,10 +14,12 @@ struct DetectCommand: ParsableCommand {
                              discussion: flags.help)
     }
 
-    @Argument(help: "Images (PNG, JPEG as PIL decodes it, anything FFmpeg decodes). image_id is the 1-based argument position, or the file name's number with --image-id-from-name.")
+    @Argument(help: "Images (PNG, JPEG as PIL decodes it, anything FFmpeg decodes): files, directories, globs ('photos/*.jpg'), .txt lists; each sorted by name. image_id is the 1-based position, or the file name's number with --image-id-from-name.")
     var images: [String]
 
-    @Option(help: "Output COCO results JSON.")
+    @OptionGroup(title: "Still images") var stills: StillFlags
+
+    @Option(help: "Output COCO results JSON; - writes it to stdout.")
     var json: String
 
     @Flag(help: "Take each image_id from the file name's number (000000000139.jpg → 139), as COCO's val2017 files are named, so COCOeval reads the output as it is.")
@@ -27,8 +29,9 @@ struct DetectCommand: ParsableCommand {
     var flagOptions: [String] = []
 
     func makeJob() throws -> StillImageJob {
-        var job = StillImageJob(images: images, json: json, options: try ShorthandFlags.assignments(flagOptions))
-        job.imageIDFromName = imageIDFromName
+        var job = StillImageJob(images: images, json: json, options: try StageFlags.assignments(flagOptions))
+        (job.imageIDFromName, job.imageOptions.applyOrientation) = (imageIDFromName, !stills.ignoreOrientation)
+        (job.imageOptions.acceptTruncated, job.warn) = (stills.acceptTruncated, { StandardError.write("mrcnn: \($0)\n") })
         job.cacheDirectory = ToolEnvironment.cacheDirectory
         job.onImage = { path, count, seconds in
             StandardError.write(String(format: "%@: %d detections in %.2f s\n", path, count, seconds))

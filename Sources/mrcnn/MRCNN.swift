@@ -53,12 +53,8 @@ enum VersionText {
     static let version = "0.4.0"
 
     static var text: String {
-        let cpu = CPUFeatures.current, kept = KernelPlanCache.at(ModelLoader.kernelCacheDirectory(in: ToolEnvironment.cacheDirectory))
-        return """
-        mrcnn \(version) (\(commit))
-        compute: sgemm \(GEMM.kernels); oneDNN ISA \(cpu.onednnISA); layers \(ComputeEngine(planCache: kept).description)
-        cpu: \(cpu.summary)
-        """
+        let kept = KernelPlanCache.at(ModelLoader.kernelCacheDirectory(in: ToolEnvironment.cacheDirectory))
+        return (["mrcnn \(version) (\(commit))"] + CPUFeatures.engineLines(planCache: kept)).joined(separator: "\n")
     }
 
     /// The commit stamped at build time (see BuildPlugins/CommitStamp), or "commit unknown" outside a git checkout.

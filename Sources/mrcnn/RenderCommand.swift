@@ -28,14 +28,12 @@ struct RenderCommand: AsyncParsableCommand {
 
     /// The classes to replay; a one-line error naming the flag.
     func classIDs() throws -> Set<Int>? {
-        let key = OptionKey<Set<Int>?>.classes("classes", default: nil, help: "")
-        guard let text = classes else { return nil }
-        guard let ids = key.parse(text) else { throw CLIError("--classes must be \(key.expected) (got '\(text)')") }
-        return ids
+        try classes.flatMap { try StageFlags.value($0, OptionKey<Set<Int>?>.classes("classes", default: nil, help: ""), flag: "classes") }
     }
 
     func makeJob() throws -> VideoJob {
-        var video = VideoJob(input: job.input, output: job.output, chain: ["render"], options: try ShorthandFlags.assignments(flagOptions))
+        var video = VideoJob(input: job.input, chain: ["render"], options: try StageFlags.assignments(flagOptions))
+        try video.setOutputs(job.output, hlsSegment: job.hlsSegment)
         video.maxFrames = job.maxFrames
         video.results.json = job.json
         video.leadingProvide = ReplayStage.provides

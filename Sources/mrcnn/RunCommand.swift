@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Frames per micro-batch handed to each stage.")
     var batchSize: Int = 1
 
-    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto on a CPU with bf16 units fp32 → bf16, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320) while it runs; each change is logged and every --json frame records its settings.")
+    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto on a CPU with bf16 units fp32 → bf16, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320 in steps of 32; between two rungs it mixes them to land on the target) while it runs; each change is logged and every --json frame records its settings.")
     var targetFps: Double?
 
     @Option(help: "With --target-fps: the smallest short side the controller may choose.")
@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("stage-option"), help: .hidden)
     var flagOptions: [String] = []
 
-    @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs a stage that provides track ids (tracker).")
+    @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs a stage that provides track ids (tracker); - writes to stdout.")
     var mot: String?
 
     @Option(help: "Write tracked masks as MOTS txt (frame id class_id height width rle); needs track ids and masks (tracker, mask).")
@@ -57,13 +57,20 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Many inputs")
     var batch: BatchOptions
+    @OptionGroup(title: "Still images") var stills: StillFlags
+
+    @OptionGroup(title: "Results to a message broker")
+    var publish: PublishOptions
 
     /// The job for the input with this command's chain and settings (for a batch: the job every input runs).
     func makeJob() throws -> VideoJob {
-        var video = VideoJob(input: job.input, output: job.output, chain: StageRegistry.parseChain(stages),
-                             options: try ShorthandFlags.assignments(flagOptions + extraOptions))
+        var video = VideoJob(input: job.input, chain: StageRegistry.parseChain(stages),
+                             options: try StageFlags.assignments(flagOptions + extraOptions))
+        try video.setOutputs(job.directory == nil ? job.output : [], hlsSegment: job.hlsSegment)
+        video.publish = publish.settings
         (video.batchSize, video.maxFrames, video.plugins, video.resume) = (batchSize, job.maxFrames, plugins, resume)
         (video.targetFPS, video.minSizeFloor, video.live) = (targetFps, minSizeFloor, live.settings)
+        (video.live.stills.applyOrientation, video.live.stills.acceptTruncated) = (!stills.ignoreOrientation, stills.acceptTruncated)
         video.results = ResultsPaths(json: job.json, mot: mot, mots: mots, timing: timing)
         video.cacheDirectory = ToolEnvironment.cacheDirectory
         return video
@@ -72,25 +79,25 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         try JobConsole.checked {
             try job.check()
-            if timing && job.json == nil && !BatchJob.isDirectoryOutput(job.output) {
+            if timing && job.json == nil && job.directory == nil {
                 throw CLIError("--timing adds per-frame timing to the JSON Lines: give --json FILE too")
             }
             try live.check()
-            try batch.check(output: job.output, json: job.json, mot: mot, mots: mots)
+            try batch.check(directory: job.directory, json: job.json, mot: mot, mots: mots)
             // The chain, every option value, the results' needs and the outputs, before any file is opened.
-            if BatchJob.isDirectoryOutput(job.output) { try batchJob().check() } else { try makeJob().check() }
+            if job.directory != nil { try batchJob().check() } else { try makeJob().check() }
         }
     }
 
     func batchJob() throws -> BatchJob {
-        var batchJob = BatchJob(list: job.input, directory: job.output, template: try makeJob())
+        var batchJob = BatchJob(list: job.input, directory: job.directory ?? "", template: try makeJob())
         batchJob.shard = try ToolEnvironment.shard(batch.shard)
         batchJob.log = { StandardError.write("mrcnn: \($0)\n") }
         return batchJob
     }
 
     func run() async throws {
-        if BatchJob.isDirectoryOutput(job.output) {
+        if job.directory != nil {
             try await batch.run(try JobConsole.checked { try batchJob() })
         } else {
             try await JobConsole.run(try JobConsole.checked { try makeJob() })

@@ -15,14 +15,6 @@ struct ShorthandFlags {
 
     func expand(_ arguments: [String]) throws -> [String] { try set.expand(arguments, into: "--stage-option") }
 
-    /// STAGE.OPTION → value from `--stage-option` and `--option` pairs, in order (later ones win).
-    static func assignments(_ pairs: [String]) throws -> [String: String] {
-        try pairs.reduce(into: [:]) { options, pair in
-            guard let (key, value) = StageRegistry.parseAssignment(pair) else { throw CLIError("--option expects STAGE.OPTION=VALUE, got '\(pair)'") }
-            options[key] = value
-        }
-    }
-
     /// The help section (`mrcnn stages` explains each option).
     var help: String {
         (["Stage options as flags (what each does: `mrcnn stages`; --option STAGE.OPTION=VALUE wins over a flag):"] + set.helpLines)

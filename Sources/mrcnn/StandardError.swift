@@ -25,7 +25,7 @@ enum StandardError {
         case let JobError.cannotResume(output, reason):
             return "cannot resume \(output): \(reason); run without --resume to start over"
         case let JobError.invalidSetting(name, value, expected): return "--\(name) must be \(expected) (got \(value))"
-        case JobError.tokenWithoutServer: return "--serve-token needs --serve HOST:PORT"
+        case JobError.tokenWithoutServer: return "--serve-token needs --serve or --metrics HOST:PORT"
         case let JobError.badShard(text): return "--shard expects INDEX/COUNT with 0 <= INDEX < COUNT, got '\(text)'"
         case let JobError.noNumberInName(path):
             return "--image-id-from-name: '\(path)' has no number as its file name (e.g. 000000000139.jpg)"

@@ -1,6 +1,7 @@
 import Foundation
 import Job
 import ModelZoo
+import Publish
 
 /// The environment variables the tool reads — the only place anything of mrcnn reads the process environment;
 /// the library modules get the values as arguments.
@@ -14,6 +15,11 @@ enum ToolEnvironment {
 
     /// The weights mirror: $MRCNN_WEIGHTS_BASE_URL (nil when unset).
     static var weightsMirror: String? { variables["MRCNN_WEIGHTS_BASE_URL"] }
+
+    /// The broker login: $MRCNN_MQTT_PASSWORD with $MRCNN_MQTT_USERNAME (nil without a password).
+    static var brokerLogin: PublishCredentials? {
+        variables["MRCNN_MQTT_PASSWORD"].map { PublishCredentials(user: variables["MRCNN_MQTT_USERNAME"], password: $0) }
+    }
 
     /// `--shard` resolved with $JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) and $MRCNN_SHARD_COUNT.
     static func shard(_ text: String?) throws -> ShardPlan {

@@ -16,33 +16,21 @@ struct WeightsCommand: ParsableCommand {
 
         @Argument(help: "maskrcnn_resnet50_fpn (default), maskrcnn_resnet50_fpn_v2, fasterrcnn_resnet50_fpn, fasterrcnn_resnet50_fpn_v2 or keypointrcnn_resnet50_fpn, or their short names (maskrcnn, keypointrcnn, …).")
         var model: String?
-
         @Option(help: "Where the files are (default: $MRCNN_WEIGHTS_BASE_URL, else \(HubCheckpoint.defaultBaseURL)).")
         var baseURL: String?
-
         @Option(name: .customLong("file"),
                 help: "Fetch this file name from the base URL instead of a known model; it must carry a torch.hub hash prefix (name-<sha256 prefix>.ext).")
         var fileName: String?
-
         @Flag(help: "Allow a plain-http base URL that is not loopback (the bytes are then only protected by the hash prefix check).")
         var insecureHttp = false
-
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
-        func validate() throws {
-            try JobConsole.checked {
-                guard let fileName else { return }
-                guard model == nil else { throw CLIError("give a model name or --file, not both") }
-                guard !fileName.isEmpty, !fileName.contains("/"), fileName != ".", fileName != ".." else {
-                    throw CLIError("--file must be a plain file name (got '\(fileName)')")
-                }
-            }
-        }
+        func validate() throws { try JobConsole.checked { _ = try HubCheckpoint.fileToFetch(model: model, fileName: fileName) } }
 
         func run() throws {
             try JobConsole.checked {
-                let file = try fileName ?? HubCheckpoint.file(ofModel: model ?? HubCheckpoint.known[0].model)
+                let file = try HubCheckpoint.fileToFetch(model: model, fileName: fileName)
                 let reporter = quiet ? nil : DownloadProgress(isTerminal: isatty(STDERR_FILENO) != 0, write: StandardError.write)
                 let progress: (@Sendable (Int64, Int64) -> Void)? = reporter.map { r in { @Sendable in r.update(done: $0, total: $1) } }
                 let outcome = try ModelZoo.fetch(file: file, base: HubCheckpoint.baseURL(override: baseURL, mirror: ToolEnvironment.weightsMirror),
@@ -66,17 +54,7 @@ struct WeightsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the known checkpoints and their state in the cache directory.")
 
         func run() throws {
-            try JobConsole.checked {
-                let dir = ToolEnvironment.cacheDirectory
-                print("cache directory: \(dir.path)")
-                let width = HubCheckpoint.known.map(\.model.count).max() ?? 0
-                for entry in HubCheckpoint.known {
-                    let found = try ModelZoo.state(of: entry.file, in: dir)
-                    let state = found == .missing ? "missing (mrcnn weights fetch \(entry.model))" : found.description
-                    let path = dir.appendingPathComponent(entry.file).path
-                    print("\(entry.model.padding(toLength: width, withPad: " ", startingAt: 0))  \(path)  \(state)")
-                }
-            }
+            try JobConsole.checked { try HubCheckpoint.listing(cache: ToolEnvironment.cacheDirectory).forEach { print($0) } }
         }
     }
 

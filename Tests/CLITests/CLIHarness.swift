@@ -44,12 +44,14 @@ enum CLIHarness {
 
     static func cleanUp(_ dir: URL) { try? FileManager.default.removeItem(at: dir) }
 
-    /// Starts `executable` with `arguments`, stdout and stderr going to files in `dir`.
-    static func launch(_ executable: URL, _ arguments: [String], in dir: URL) throws -> (Process, URL, URL) {
+    /// Starts `executable` with `arguments` (and `environment` added to this process's), stdout and stderr going
+    /// to files in `dir`.
+    static func launch(_ executable: URL, _ arguments: [String], in dir: URL, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = dir
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let tag = UUID().uuidString
         let out = dir.appendingPathComponent("stdout-\(tag).txt"), err = dir.appendingPathComponent("stderr-\(tag).txt")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -78,17 +80,24 @@ enum CLIHarness {
     static func read(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
 
     /// Runs a program to completion.
-    static func run(_ executable: URL, _ arguments: [String], in dir: URL, timeout: TimeInterval = 180) throws -> Result {
-        let (process, out, err) = try launch(executable, arguments, in: dir)
+    static func run(_ executable: URL, _ arguments: [String], in dir: URL, timeout: TimeInterval = 180,
+                    environment: [String: String] = [:]) throws -> Result {
+        let (process, out, err) = try launch(executable, arguments, in: dir, environment: environment)
         try wait(process, timeout: timeout)
         return Result(status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
                       stdout: read(out), stderr: read(err))
     }
 
     /// Runs `mrcnn` with `arguments` in `dir`.
-    static func mrcnn(_ arguments: [String], in dir: URL, timeout: TimeInterval = 180) throws -> Result {
+    static func mrcnn(_ arguments: [String], in dir: URL, timeout: TimeInterval = 180, environment: [String: String] = [:]) throws -> Result {
         guard let binary else { throw Failure(description: "mrcnn binary not found next to the test bundle") }
-        return try run(binary, arguments, in: dir, timeout: timeout)
+        return try run(binary, arguments, in: dir, timeout: timeout, environment: environment)
+    }
+
+    /// Runs a bash pipeline in `dir` (`MRCNN` in it is the binary's path): what a user types into a shell.
+    static func shell(_ script: String, in dir: URL, timeout: TimeInterval = 120) throws -> Result {
+        guard let binary else { throw Failure(description: "mrcnn binary not found next to the test bundle") }
+        return try run(tool("bash"), ["-c", script], in: dir, timeout: timeout, environment: ["MRCNN": binary.path])
     }
 
     static func tool(_ name: String) -> URL {

@@ -1,4 +1,5 @@
 import Foundation
+import TestPeers
 import Testing
 
 /// A real ffmpeg process streaming testsrc as MPEG-TS on 127.0.0.1 (HTTP `-listen 1` or UDP), killed like a crash.
@@ -41,17 +42,7 @@ final class LoopbackStream: @unchecked Sendable {
 
     deinit { kill() }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func freePort() -> Int { Broker.freePort() }
 }
 
 /// Waits until `condition` holds or `timeout` passes; returns whether it held.

@@ -1,5 +1,6 @@
 import Foundation
 import Publish
+import TestPeers
 import Testing
 
 /// The MQTT door against a real broker (Eclipse Mosquitto on loopback) and its real client (`mosquitto_sub`):
@@ -66,9 +67,7 @@ import Testing
     }
 
     @Test func aWrongPasswordIsAOneLineRefusal() throws {
-        let configured = try Broker(config: "allow_anonymous false\npassword_file {DIR}/passwords")
-        try Broker.run("mosquitto_passwd", ["-c", "-b", configured.path("passwords"), "camera", "right-secret"])
-        try configured.start()
+        let configured = try Broker.withLogin(user: "camera", password: "right-secret")
         var options = MQTTPublisher.Options()
         options.credentials = PublishCredentials(user: "camera", password: "wrong-secret")
         let publisher = try MQTTPublisher(target: Self.target(configured, "mrcnn/test/auth"), options: options)

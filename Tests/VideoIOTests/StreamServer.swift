@@ -1,4 +1,5 @@
 import Foundation
+import TestPeers
 
 /// A real `ffmpeg` process serving a synthetic live stream on 127.0.0.1 (MPEG-TS over HTTP with `-listen 1`,
 /// or over UDP), for tests of live inputs; `stop()` kills it like a crashed server.
@@ -61,18 +62,7 @@ final class StreamServer: @unchecked Sendable {
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
     /// A TCP/UDP port that was free a moment ago on 127.0.0.1.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func freePort() -> Int { Broker.freePort() }
 }
 
 /// A stream server that failed to start.

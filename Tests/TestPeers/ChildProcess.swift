@@ -4,11 +4,11 @@ import Glibc
 /// A child process started with posix_spawn and an empty signal mask. Foundation's `Process` passes on the mask of
 /// the thread that starts it, and the test runner's threads block SIGTERM, so a broker started that way never sees
 /// the SIGTERM that makes it save its state and exit. Output goes to a file; use from one thread.
-final class ChildProcess {
-    let pid: pid_t
+public final class ChildProcess {
+    public let pid: pid_t
     private var exited = false
 
-    init(_ executable: String, _ arguments: [String], output: String) throws {
+    public init(_ executable: String, _ arguments: [String], output: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -32,7 +32,7 @@ final class ChildProcess {
         pid = child
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         guard !exited else { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid { exited = true }
@@ -40,7 +40,7 @@ final class ChildProcess {
     }
 
     /// Sends `signal` and waits for the process to exit.
-    func stop(_ signal: Int32 = SIGTERM) {
+    public func stop(_ signal: Int32 = SIGTERM) {
         guard isRunning else { return }
         kill(pid, signal)
         var status: Int32 = 0

@@ -4,24 +4,32 @@ import Glibc
 /// A real Eclipse Mosquitto broker on a free loopback port, in a temporary directory of its own, started and
 /// stopped by the test (Debian's `mosquitto`; `.ci/run` installs it). Persistence on, so a broker stopped with
 /// SIGTERM and started again keeps persistent sessions and queued messages, as a production broker does.
-final class Broker {
-    let directory: URL
-    let port: Int
-    private(set) var process: ChildProcess?
+public final class Broker {
+    public let directory: URL
+    public let port: Int
+    public private(set) var process: ChildProcess?
     private let extraConfig: String
 
     /// `config` lines go after the listener line (TLS files, password file, ...); `{DIR}` stands for `directory`.
-    init(config: String = "allow_anonymous true", port: Int? = nil) throws {
+    public init(config: String = "allow_anonymous true", port: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.port = port ?? Broker.freePort()
         extraConfig = config
     }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    /// A started broker that takes only `user` with `password` (a mosquitto_passwd file).
+    public static func withLogin(user: String, password: String) throws -> Broker {
+        let broker = try Broker(config: "allow_anonymous false\npassword_file {DIR}/passwords")
+        try run("mosquitto_passwd", ["-c", "-b", broker.path("passwords"), user, password])
+        try broker.start()
+        return broker
+    }
+
+    public func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// Starts the broker and waits until it accepts connections.
-    func start() throws {
+    public func start() throws {
         // Started as root, mosquitto drops to its own user unless told to stay this one (which owns the directory).
         let user = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
         let conf = """
@@ -44,7 +52,7 @@ final class Broker {
     }
 
     /// Stops the broker with SIGTERM (it saves its persistence file) and waits for it to exit.
-    func stop() {
+    public func stop() {
         process?.stop()
         process = nil
     }
@@ -56,7 +64,7 @@ final class Broker {
 
     /// Runs a tool to the end; returns its standard output.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+    public static func run(_ tool: String, _ arguments: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [tool] + arguments
@@ -74,7 +82,7 @@ final class Broker {
         return text
     }
 
-    static func accepts(port: Int) -> Bool {
+    public static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -87,7 +95,7 @@ final class Broker {
     }
 
     /// A TCP port that was free a moment ago on 127.0.0.1.
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -102,12 +110,12 @@ final class Broker {
 
 /// A `mosquitto_sub` client (the real peer) writing every message it receives on `topic` to a file, one per line.
 /// With `session`, a persistent session (clean session off, QoS 1): the broker keeps its messages while it is away.
-final class Subscriber {
-    let process: ChildProcess
-    let output: URL
-    let topic: String
+public final class Subscriber {
+    public let process: ChildProcess
+    public let output: URL
+    public let topic: String
 
-    init(broker: Broker, topic: String, session: String? = nil, extra: [String] = []) throws {
+    public init(broker: Broker, topic: String, session: String? = nil, extra: [String] = []) throws {
         self.topic = topic
         output = broker.directory.appendingPathComponent("sub-\(UUID().uuidString).txt")
         var args = ["-h", "127.0.0.1", "-p", String(broker.port), "-q", "1", "-t", topic, "-t", topic + "/ready", "-v"]
@@ -124,14 +132,14 @@ final class Subscriber {
     }
 
     /// The payloads received so far on `topic` (default: the subscribed topic itself).
-    func lines(onTopic: String? = nil) -> [String] {
+    public func lines(onTopic: String? = nil) -> [String] {
         let wanted = (onTopic ?? topic) + " "
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").filter { $0.hasPrefix(wanted) }.map { String($0.dropFirst(wanted.count)) }
     }
 
     /// Waits until `count` messages arrived on the topic, or `seconds` passed.
-    func waitFor(_ count: Int, seconds: Double) -> [String] {
+    public func waitFor(_ count: Int, seconds: Double) -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline, lines().count < count { Thread.sleep(forTimeInterval: 0.05) }
         return lines()
@@ -140,4 +148,8 @@ final class Subscriber {
     deinit { process.stop() }
 }
 
-struct BrokerError: Error, CustomStringConvertible { let message: String; var description: String { message } }
+public struct BrokerError: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
