@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Still images as a video: a glob (`frames/*.jpg`), a printf pattern (`img_%04d.png`) or a directory of images,
 /// in name order, each decoded as `ImageFile.read` decodes stills (JPEG as PIL does, upright per EXIF unless
@@ -11,8 +12,7 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
     public let paths: [String]
     private var position = 0
     private var pending: (width: Int, height: Int, rgb: [UInt8])?
-    private let lock = NSLock()
-    private var stopped = false
+    private let stopped = Atomic(false)
     private let options: StillImageOptions
     private let warn: @Sendable (String) -> Void
 
@@ -73,7 +73,7 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
     }
 
     public func nextFrame() throws -> DecodedFrame? {
-        if lock.withLock({ stopped }) || position >= paths.count { return nil }
+        if stopped.load(ordering: .acquiring) || position >= paths.count { return nil }
         let path = paths[position]
         let image: (width: Int, height: Int, rgb: [UInt8])
         if let first = pending { image = first; pending = nil } else { image = try Self.read(path, options, warn) }
@@ -93,9 +93,9 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
         return image
     }
 
-    public func interrupt() { lock.withLock { stopped = true } }
+    public func interrupt() { stopped.store(true, ordering: .releasing) }
 
-    public func close() { lock.withLock { stopped = true } }
+    public func close() { stopped.store(true, ordering: .releasing) }
 }
 
 /// Shell-style glob matching of file paths (`*`, `?`, `[…]` in any component) with the C library's glob(3); any thread.

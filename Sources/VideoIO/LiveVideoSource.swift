@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import Synchronization
 
 /// A live input (camera or network stream) that reconnects when it drops: on an error or end of stream it
 /// reopens the URL with exponential backoff (0.5 s doubling to 8 s) until `reconnectTimeout` seconds have passed
@@ -15,12 +16,16 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
     public let readTimeout: Double
     public let reconnectTimeout: Double
 
-    private let lock = NSLock()
+    /// What `close()` and `reconnects` touch from other threads: the open connection, closed, reconnections.
+    private struct Shared {
+        var current: VideoSource?
+        var reconnects = 0
+        var closed = false
+    }
+
+    private let shared: Mutex<Shared>
     private let interruption = ReadInterrupt()
     private let log: @Sendable (String) -> Void
-    private var current: VideoSource?
-    private var reconnectCount = 0
-    private var closed = false
     private var index = 0
     private var firstPTS: Int64?
     private var lastPTS: Int64?
@@ -43,7 +48,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
         self.log = log
         let (first, frame) = try Self.openFirst(url, readTimeout: readTimeout, waitFor: reconnectTimeout,
                                                 interruption: interruption, log: log)
-        current = first
+        shared = Mutex(Shared(current: first))
         let stream = first.info
         info = VideoInfo(width: frame.width, height: frame.height, timeBaseNum: stream.timeBaseNum,
                          timeBaseDen: stream.timeBaseDen, averageFrameRate: stream.averageFrameRate, duration: nil,
@@ -82,17 +87,17 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
     }
 
     /// Successful reconnections so far.
-    public var reconnects: Int { lock.withLock { reconnectCount } }
+    public var reconnects: Int { shared.withLock { $0.reconnects } }
 
     public func interrupt() {
         interruption.set()
     }
 
     public func close() {
-        let source: VideoSource? = lock.withLock {
-            closed = true
-            defer { current = nil }
-            return current
+        let source: VideoSource? = shared.withLock { state in
+            state.closed = true
+            defer { state.current = nil }
+            return state.current
         }
         source?.close()
     }
@@ -104,8 +109,8 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
             return try place(frame)
         }
         while true {
-            if interruption.isSet || lock.withLock({ closed }) { return nil }
-            if let source = lock.withLock({ current }) {
+            if interruption.isSet || shared.withLock({ $0.closed }) { return nil }
+            if let source = shared.withLock({ $0.current }) {
                 do {
                     if let frame = try source.nextFrame() { return try place(frame) }
                     if interruption.isSet { return nil }
@@ -124,7 +129,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
 
     private func dropped(_ source: VideoSource, reason: String) {
         source.close()
-        lock.withLock { current = nil }
+        shared.withLock { $0.current = nil }
         droppedAt = .now
         log("\(url): connection lost (\(reason)); reconnecting for up to \(Self.seconds(reconnectTimeout)) s")
     }
@@ -145,11 +150,11 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
             do {
                 let source = try VideoSource(url: url, readTimeout: min(readTimeout, max(0.5, remaining)),
                                              interruption: interruption)
-                let count: Int = lock.withLock {
-                    current = source
-                    offset = nil
-                    reconnectCount += 1
-                    return reconnectCount
+                offset = nil
+                let count: Int = shared.withLock {
+                    $0.current = source
+                    $0.reconnects += 1
+                    return $0.reconnects
                 }
                 let away = Self.seconds(droppedAt.duration(to: .now))
                 log("\(url): reconnected after \(String(format: "%.1f", away)) s (reconnect \(count))")
@@ -177,7 +182,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
             throw VideoIOError.invalidFrame(path: url, reason: "the stream's size changed from \(info.width)x\(info.height) to \(frame.width)x\(frame.height) after reconnecting")
         }
         // VideoSource reports pts in its own stream's time base; the first connection's is the timeline's.
-        let pts = lock.withLock { current }.map { rescale(frame.pts, from: $0.info) } ?? frame.pts
+        let pts = shared.withLock { $0.current }.map { rescale(frame.pts, from: $0.info) } ?? frame.pts
         let now = ContinuousClock.now
         if offset == nil {
             let gapTicks = Int64((Self.seconds(lastFrameAt.duration(to: now)) / max(info.timeBase, 1e-12)).rounded())

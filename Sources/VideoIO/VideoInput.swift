@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import Synchronization
 
 /// What kind of input a user named: a file (read at its own pace, every frame) or a live source (a camera
 /// device or a network stream, which produces frames in real time whether or not anybody reads them).
@@ -27,17 +28,16 @@ public enum VideoInput {
 }
 
 /// A flag that aborts FFmpeg's blocking opens and reads of a source (its interrupt callback polls it); thread-safe.
-public final class ReadInterrupt: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+public final class ReadInterrupt: Sendable {
+    private let value = Atomic(false)
 
     public init() {}
 
     /// Asks every open or read using this flag to return at once; idempotent.
-    public func set() { lock.withLock { value = true } }
+    public func set() { value.store(true, ordering: .releasing) }
 
     /// True once `set()` was called.
-    public var isSet: Bool { lock.withLock { value } }
+    public var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
 /// FFmpeg's interrupt callback: non-zero aborts the blocking call (opaque is an unretained `ReadInterrupt`).
