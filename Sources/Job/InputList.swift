@@ -35,6 +35,33 @@ public enum InputList {
         return inputs
     }
 
+    /// The still images `inputs` name, for `detect`: each a file, a directory (its image files), a glob or a `%04d`
+    /// pattern (`ImageSequenceSource.expand`), or a `.txt` list of images; each input's images sorted by name, the
+    /// inputs in the order given, each image once. One-line errors for an input that names no readable image.
+    public static func images(_ inputs: [String]) throws -> [String] {
+        var seen = Set<String>(), images: [String] = []
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory)
+            let found: [String]
+            if exists, !isDirectory.boolValue, isListFile(input) {
+                let text = try String(contentsOfFile: input, encoding: .utf8)
+                found = parseList(text, relativeTo: FilePaths.directory(of: input))
+                guard !found.isEmpty else { throw JobError.noInputs(input) }
+            } else if exists, !isDirectory.boolValue {
+                found = [input]
+            } else if ImageSequenceSource.isSequence(input) {
+                found = try ImageSequenceSource.expand(input)
+            } else {
+                throw JobError.noSuchInput(input)
+            }
+            for path in found where seen.insert(path).inserted { images.append(path) }
+        }
+        guard !images.isEmpty else { throw JobError.noImages }
+        for path in images where !FileManager.default.isReadableFile(atPath: path) { throw JobError.noSuchInput(path) }
+        return images
+    }
+
     /// The entries of a list file; relative paths are taken from the list's folder, URLs kept as they are.
     public static func parseList(_ text: String, relativeTo folder: String) -> [String] {
         text.split(whereSeparator: \.isNewline).compactMap { raw in

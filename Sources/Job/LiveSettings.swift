@@ -18,6 +18,8 @@ public struct LiveSettings: Sendable {
     public var serveToken: String?
     /// Serve Prometheus metrics alone at HOST:PORT `/metrics` (the preview server serves them too).
     public var metrics: String?
+    /// How image-sequence inputs read their stills (EXIF orientation, JPEGs cut short).
+    public var stills = StillImageOptions()
 
     public init(policy: FramePolicy? = nil, reconnectTimeout: Double = 30, readTimeout: Double = 10, serve: String? = nil,
                 serveToken: String? = nil, metrics: String? = nil) {
@@ -61,7 +63,9 @@ public struct LiveSettings: Sendable {
         if VideoInput.isLive(input) {
             return try LiveVideoSource(url: input, readTimeout: readTimeout, reconnectTimeout: reconnectTimeout, log: log)
         }
-        if ImageSequenceSource.isSequence(input) { return try ImageSequenceSource(pattern: input) }
+        if ImageSequenceSource.isSequence(input) {
+            return try ImageSequenceSource(pattern: input, options: stills, warn: log)
+        }
         let file = try VideoSource(url: input)
         return policy(for: input) == .latest ? RealTimeSource(file) : file
     }

@@ -2,15 +2,15 @@ import Pipeline
 
 /// The one quality ladder a frame-rate controller moves along, best first. Each rung changes one setting of the
 /// rung above, in this fixed order, each only when the controlled stage lists it as adjustable: precision fp32 →
-/// bf16, proposals → 300, keyframe interval 1 → 2 → 3, then short side 800 → 640 → 512 → 480 → 416 → 320, never
-/// below `floor`.
+/// bf16, proposals → 300, keyframe interval 1 → 2 → 3, then the short side down in steps of 32 (800 → 768 → … →
+/// 320: each step 7–17 % fewer pixels, so a rung near any target exists), never below `floor`.
 /// Rung 0 is the user's own settings. Also gives each rung's a-priori relative cost (`estimatedCost`), used until
 /// the rung has been measured. A plain value.
 public struct QualityLadder: Sendable, Equatable {
     public let rungs: [FrameSettings]
 
-    /// The short sides the ladder steps through below the start.
-    public static let shortSides = [800, 640, 512, 480, 416, 320]
+    /// The step between the short sides the ladder goes through (the model pads to multiples of 32 anyway).
+    public static let shortSideStep = 32
     /// Proposals the ladder drops to.
     public static let fewProposals = 300
     /// The largest keyframe interval the ladder uses.
@@ -37,7 +37,12 @@ public struct QualityLadder: Sendable, Equatable {
             step { $0.keyframeInterval = k + 1 }
         }
         if let side = rung.shortSide, adjustable.contains(.shortSide) {
-            for smaller in Self.shortSides where smaller < side && smaller >= floor { step { $0.shortSide = smaller } }
+            var smaller = (side - 1) / Self.shortSideStep * Self.shortSideStep
+            while smaller >= max(floor, 1) {
+                step { $0.shortSide = smaller }
+                smaller -= Self.shortSideStep
+            }
+            if let last = rung.shortSide, last > floor, floor > 0, side > floor { step { $0.shortSide = floor } }
         }
         self.rungs = rungs
     }

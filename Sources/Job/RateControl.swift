@@ -13,6 +13,7 @@ final class RateControl {
     private let log: @Sendable (String) -> Void
     private var lastDelivery: ContinuousClock.Instant?
     private var changes = 0
+    private var mixing = false
     /// Deliveries at the current settings: first and last time, count.
     private var heldSince: ContinuousClock.Instant?
     private var heldLast: ContinuousClock.Instant?
@@ -31,16 +32,25 @@ final class RateControl {
         let now = ContinuousClock.now
         defer { lastDelivery = now }
         let frameSettings = record.settings
-        if frameSettings == controller.settings {
+        if controller.isCurrent(frameSettings) {
             if heldSince == nil { heldSince = now }
             heldLast = now
             heldFrames += 1
         }
         let since = policy == .latest ? record.timing.readAt : lastDelivery
         guard let since else { return }
-        guard let change = controller.observe(frameSettings, seconds: since.duration(to: now).inSeconds) else { return }
-        changes += 1
-        dial.current = change.settings
+        let change = controller.observe(frameSettings, seconds: since.duration(to: now).inSeconds)
+        defer { dial.current = controller.nextSettings() }
+        if change == nil, (controller.mix > 0) != mixing {
+            mixing = controller.mix > 0
+            if mixing, controller.rung > 0 {
+                log(String(format: "target %.2f fps: also %@ on %.0f %% of frames (rung %d fits, rung %d does not)",
+                           controller.targetFPS, controller.ladder[controller.rung - 1].description, controller.mix * 100,
+                           controller.rung, controller.rung - 1))
+            }
+        }
+        guard let change else { return }
+        (changes, mixing) = (changes + 1, false)
         heldSince = nil
         heldLast = nil
         heldFrames = 0
@@ -59,9 +69,10 @@ final class RateControl {
     /// Closing-report lines: target, what it settled on, the rate held there, how many changes.
     var summaryLines: [String] {
         let c = controller
-        var lines = [String(format: "  target: %.2f fps (%@); settled on %@ (rung %d of %d, %d changes)", c.targetFPS,
+        var lines = [String(format: "  target: %.2f fps (%@); settled on %@ (rung %d of %d, %d changes)%@", c.targetFPS,
                             policy == .latest ? "freshness" : "throughput", c.settings.description, c.rung,
-                            c.ladder.count - 1, changes)]
+                            c.ladder.count - 1, changes,
+                            c.mix > 0 && c.rung > 0 ? String(format: ", %.0f %% of frames at rung %d", c.mix * 100, c.rung - 1) : "")]
         if let fps = heldFPS {
             lines.append(String(format: "  held: %.2f fps over the last %d frames%@", fps, heldFrames,
                                 fps < c.targetFPS * 0.9 && c.rung == c.ladder.count - 1 ? " (the floor rung: the best this machine holds)" : ""))

@@ -4,11 +4,12 @@ import Pipeline
 import Results
 import VideoIO
 
-/// Detection on still images written as one COCO results JSON array (bbox, score, category, RLE mask or
-/// keypoints): the model from the `detector` stage's options (`options`, "detector.OPTION" → value, checked against
-/// its declarations), every image read as PIL reads it, `image_id` the 1-based position or, with `imageIDFromName`,
-/// the file name's number. A value you configure, `check()` (before anything is read or written) and `run()`.
+/// Detection on still images (files, directories, globs, `.txt` lists: `InputList.images`) written as one COCO
+/// results JSON array (bbox, score, category, RLE mask or keypoints): the model from the `detector` stage's options
+/// (`options`, "detector.OPTION" → value, checked against its declarations), every image read as PIL reads it,
+/// `image_id` the 1-based position in the expanded list or, with `imageIDFromName`, the file name's number. A value you configure, `check()` (before anything is read or written) and `run()`.
 public struct StillImageJob {
+    /// The inputs as given: image files, directories of images, globs, `%04d` patterns, `.txt` lists.
     public var images: [String]
     /// The COCO results file.
     public var json: String
@@ -20,6 +21,8 @@ public struct StillImageJob {
     public var imageOptions = StillImageOptions()
     /// Where unset weights are found.
     public var cacheDirectory = ModelZoo.defaultCacheDirectory
+    /// Hears one line per image accepted though cut short (`imageOptions.acceptTruncated`).
+    public var warn: (String) -> Void = { _ in }
     /// Called after each image with its path, the number of instances and the seconds it took.
     public var onImage: (_ path: String, _ instances: Int, _ seconds: Double) -> Void = { _, _, _ in }
 
@@ -45,8 +48,7 @@ public struct StillImageJob {
     @discardableResult
     public func check() throws -> OptionValues {
         let values = try StageRegistry.values(of: "detector", declaring: StillImageDetector.options, from: options)
-        guard !images.isEmpty else { throw JobError.noImages }
-        for path in images where !FileManager.default.isReadableFile(atPath: path) { throw JobError.noSuchInput(path) }
+        let images = try InputList.images(self.images)
         if imageIDFromName, let path = images.first(where: { Self.numericID($0) == nil }) { throw JobError.noNumberInName(path) }
         guard !LineFile.isStandardOutput(json) else { return values }
         try OutputPaths.checkWritable(json)
@@ -57,10 +59,13 @@ public struct StillImageJob {
     /// Loads the model, detects on every image in order and writes the results file.
     public func run() throws -> Report {
         let detector = try StillImageDetector(options: try check(), cache: cacheDirectory)
+        let images = try InputList.images(self.images)
         var results: [COCOResult] = []
         let start = ContinuousClock.now
         for (i, path) in images.enumerated() {
-            let image = try ImageFile.read(path: path, options: imageOptions)
+            var truncated = false
+            let image = try ImageFile.read(path: path, options: imageOptions, truncated: &truncated)
+            if truncated { warn(ImageFile.truncationWarning(path)) }
             let t0 = ContinuousClock.now
             let instances = detector.detect(RGBImage(width: image.width, height: image.height, pixels: image.rgb))
             onImage(path, instances.count, t0.duration(to: .now).inSeconds)

@@ -6,9 +6,10 @@ import Synchronization
 
 /// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
 /// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
-/// per-stage milliseconds, and `/metrics` when given a `MetricsRoute` (a metrics-only server has that route alone).
-/// Only these routes exist (nothing is served from disk). A non-loopback bind requires the run's token on every
-/// request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
+/// per-stage milliseconds, and `/metrics` when given a `MetricsRoute` (a metrics-only server has that route alone),
+/// and `/healthz` (200 while `healthy()` holds, else 503; the one route open without the token: it says nothing
+/// else). Only these routes exist (nothing is served from disk). A non-loopback bind requires the run's token on
+/// every other request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
 public final class PreviewServer: Sendable {
     public let host: String
     public let requestedPort: Int
@@ -21,6 +22,8 @@ public final class PreviewServer: Sendable {
     /// What `/metrics` serves (nil: no such route); `metricsOnly`: no preview routes.
     public let metrics: MetricsRoute?
     public let metricsOnly: Bool
+    /// What `/healthz` reports (default: always healthy); a run answers whether frames keep finishing.
+    public let healthy: @Sendable () -> Bool
 
     private let stats = Mutex(PreviewStats())
     private let refused = Mutex(0)
@@ -30,13 +33,14 @@ public final class PreviewServer: Sendable {
     /// (without one, a non-loopback bind gets a fresh random token).
     public init(address: String, token: String? = nil,
                 maxStreamClients: Int = PreviewAccess.defaultMaxStreamClients, metrics: MetricsRoute? = nil,
-                metricsOnly: Bool = false) throws {
+                metricsOnly: Bool = false, healthy: @escaping @Sendable () -> Bool = { true }) throws {
         (host, requestedPort) = try Self.parse(address)
         if let token { try PreviewAccess.check(token: token) }
         access = PreviewAccess.forBind(host: host, explicitToken: token)
         self.maxStreamClients = maxStreamClients
         self.metrics = metrics
         self.metricsOnly = metrics != nil && metricsOnly
+        self.healthy = healthy
     }
 
     /// The address to open, with the token when one is required (`path`: e.g. "metrics").
@@ -97,6 +101,11 @@ public final class PreviewServer: Sendable {
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: TokenGate(access: access))
+        let healthy = self.healthy
+        router.get(RouterPath(TokenGate<BasicRequestContext>.openPath)) { _, _ in
+            Response(status: healthy() ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: healthy() ? "ok\n" : "no frame finished lately\n")))
+        }
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: metrics.contentType, .cacheControl: "no-store"],
@@ -170,11 +179,14 @@ public struct MetricsRoute: Sendable {
     }
 }
 
-/// Answers 403 to a request without the run's token, before any route sees it: no stats, no frames, no page.
+/// Answers 403 to a request without the run's token, before any route sees it: no stats, no frames, no page
+/// (only `/healthz`, a liveness probe's, is open: it tells whether frames keep finishing and nothing else).
 struct TokenGate<Context: RequestContext>: RouterMiddleware {
     let access: PreviewAccess
+    static var openPath: String { "/healthz" }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == Self.openPath { return try await next(request, context) }
         let query = request.uri.queryParameters.get("token")
         guard access.allows(query: query, cookie: request.headers[.cookie], authorization: request.headers[.authorization]) else {
             return Response(status: .forbidden, headers: [.contentType: "text/plain", .cacheControl: "no-store"],

@@ -23,12 +23,27 @@ public enum ImageFile {
     /// orientation unless `options` say otherwise. JPEG files are decoded with libjpeg-turbo as PIL decodes them
     /// (the pixels torchvision's users feed); a JPEG cut short is `VideoIOError.truncatedImage`.
     public static func read(path: String, options: StillImageOptions = StillImageOptions()) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        var truncated = false
+        return try read(path: path, options: options, truncated: &truncated)
+    }
+
+    /// `read(path:options:)`, saying in `truncated` whether a JPEG accepted under `options.acceptTruncated` was cut
+    /// short (its missing rows grey), so the caller can warn.
+    public static func read(path: String, options: StillImageOptions,
+                            truncated: inout Bool) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        truncated = false
         let head = FileHandle(forReadingAtPath: path).flatMap { h in defer { try? h.close() }; return try? h.read(upToCount: 3) }
         guard let head, JPEGDecoder.isJPEG(head) else { return try readWithFFmpeg(path: path) }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let stored = try JPEGDecoder.decode(bytes, path: path, acceptTruncated: options.acceptTruncated) ?? readWithFFmpeg(path: path)
+        let stored = try JPEGDecoder.decode(bytes, path: path, acceptTruncated: options.acceptTruncated,
+                                                truncated: &truncated) ?? readWithFFmpeg(path: path)
         guard options.applyOrientation, let orientation = ExifOrientation.of(jpeg: bytes) else { return stored }
         return orientation.upright(width: stored.width, height: stored.height, rgb: stored.rgb)
+    }
+
+    /// The one line a caller logs for an image accepted though cut short.
+    public static func truncationWarning(_ path: String) -> String {
+        "\(path): image file is truncated; read with its missing part grey"
     }
 
     /// The first frame FFmpeg decodes from the file.

@@ -14,6 +14,7 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private let options: StillImageOptions
+    private let warn: @Sendable (String) -> Void
 
     /// Image file extensions a directory input is read for (case-insensitive).
     public static let extensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "tif", "tiff", "webp", "ppm", "pgm"]
@@ -57,11 +58,13 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
         return paths
     }
 
-    public init(pattern: String, frameRate: Double = 25, options: StillImageOptions = StillImageOptions()) throws {
+    /// `warn` hears of each image accepted though cut short (`options.acceptTruncated`).
+    public init(pattern: String, frameRate: Double = 25, options: StillImageOptions = StillImageOptions(),
+                warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
         url = pattern
-        self.options = options
+        (self.options, self.warn) = (options, warn)
         paths = try Self.expand(pattern)
-        let first = try ImageFile.read(path: paths[0], options: options)
+        let first = try Self.read(paths[0], options, warn)
         pending = first
         let rate = frameRate > 0 ? frameRate : 25
         info = VideoInfo(width: first.width, height: first.height, timeBaseNum: 1, timeBaseDen: Int32(rate.rounded()),
@@ -73,13 +76,21 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
         if lock.withLock({ stopped }) || position >= paths.count { return nil }
         let path = paths[position]
         let image: (width: Int, height: Int, rgb: [UInt8])
-        if let first = pending { image = first; pending = nil } else { image = try ImageFile.read(path: path, options: options) }
+        if let first = pending { image = first; pending = nil } else { image = try Self.read(path, options, warn) }
         guard image.width == info.width, image.height == info.height else {
             throw VideoIOError.invalidFrame(path: path, reason: "is \(image.width)x\(image.height); the sequence started at \(info.width)x\(info.height) (every image of a sequence must have the same size)")
         }
         defer { position += 1 }
         return DecodedFrame(index: position, pts: Int64(position), time: Double(position) / info.averageFrameRate,
                             width: image.width, height: image.height, rgb: image.rgb)
+    }
+
+    private static func read(_ path: String, _ options: StillImageOptions,
+                             _ warn: (String) -> Void) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+        var truncated = false
+        let image = try ImageFile.read(path: path, options: options, truncated: &truncated)
+        if truncated { warn(ImageFile.truncationWarning(path)) }
+        return image
     }
 
     public func interrupt() { lock.withLock { stopped = true } }

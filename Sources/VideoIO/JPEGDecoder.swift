@@ -13,8 +13,18 @@ public enum JPEGDecoder {
     }
 
     /// The picture as width·height·3 RGB bytes; nil for JPEGs TurboJPEG cannot turn into RGB (CMYK/YCCK).
-    /// Throws `VideoIOError.noImage` for data that is not a decodable JPEG, `.truncatedImage` for a file cut short.
+    /// Throws `VideoIOError.noImage` for data that is not a decodable JPEG, `.truncatedImage` for a file cut short
+    /// (unless `acceptTruncated`: then `truncated` is set and the rest of the picture is grey).
     public static func decode(_ bytes: Data, path: String, acceptTruncated: Bool = false) throws -> (width: Int, height: Int, rgb: [UInt8])? {
+        var truncated = false
+        return try decode(bytes, path: path, acceptTruncated: acceptTruncated, truncated: &truncated)
+    }
+
+    /// `decode(_:path:acceptTruncated:)`, saying in `truncated` whether an accepted file was cut short.
+    public static func decode(_ bytes: Data, path: String, acceptTruncated: Bool,
+                              truncated: inout Bool) throws -> (width: Int, height: Int, rgb: [UInt8])? {
+        var wasCut = false
+        defer { truncated = wasCut }
         guard let handle = tjInitDecompress() else {
             throw VideoIOError.ffmpeg(path: path, operation: "starting the JPEG decoder", reason: "out of memory")
         }
@@ -48,6 +58,7 @@ public enum JPEGDecoder {
             }
             if failed { throw VideoIOError.noImage(path: path) }
             if cut && !acceptTruncated { throw VideoIOError.truncatedImage(path: path) }
+            wasCut = cut
             return (Int(width), Int(height), rgb)
         }
     }

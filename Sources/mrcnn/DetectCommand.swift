@@ -14,8 +14,10 @@ struct DetectCommand: ParsableCommand {
                              discussion: flags.help)
     }
 
-    @Argument(help: "Images (PNG, JPEG as PIL decodes it, anything FFmpeg decodes). image_id is the 1-based argument position, or the file name's number with --image-id-from-name.")
+    @Argument(help: "Images (PNG, JPEG as PIL decodes it, anything FFmpeg decodes): files, directories, globs ('photos/*.jpg'), .txt lists; each sorted by name. image_id is the 1-based position, or the file name's number with --image-id-from-name.")
     var images: [String]
+
+    @OptionGroup(title: "Still images") var stills: StillFlags
 
     @Option(help: "Output COCO results JSON; - writes it to stdout.")
     var json: String
@@ -28,7 +30,8 @@ struct DetectCommand: ParsableCommand {
 
     func makeJob() throws -> StillImageJob {
         var job = StillImageJob(images: images, json: json, options: try StageFlags.assignments(flagOptions))
-        job.imageIDFromName = imageIDFromName
+        (job.imageIDFromName, job.imageOptions.applyOrientation) = (imageIDFromName, !stills.ignoreOrientation)
+        (job.imageOptions.acceptTruncated, job.warn) = (stills.acceptTruncated, { StandardError.write("mrcnn: \($0)\n") })
         job.cacheDirectory = ToolEnvironment.cacheDirectory
         job.onImage = { path, count, seconds in
             StandardError.write(String(format: "%@: %d detections in %.2f s\n", path, count, seconds))

@@ -27,3 +27,9 @@ struct JobOptions: ParsableArguments {
         guard !output.contains(where: \.isEmpty) else { throw CLIError("--output must not be empty") }
     }
 }
+
+/// How still images are read (`detect`'s images, `run`'s image sequences).
+struct StillFlags: ParsableArguments {
+    @Flag(help: "Keep photos as stored instead of turning them upright per their EXIF orientation (raw pixels, as PIL's Image.open).") var ignoreOrientation = false
+    @Flag(help: "Read a JPEG cut short with its missing part grey and a warning (PIL's LOAD_TRUNCATED_IMAGES) instead of refusing it.") var acceptTruncated = false
+}

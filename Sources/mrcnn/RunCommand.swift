@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Frames per micro-batch handed to each stage.")
     var batchSize: Int = 1
 
-    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto on a CPU with bf16 units fp32 → bf16, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320) while it runs; each change is logged and every --json frame records its settings.")
+    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto on a CPU with bf16 units fp32 → bf16, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320 in steps of 32; between two rungs it mixes them to land on the target) while it runs; each change is logged and every --json frame records its settings.")
     var targetFps: Double?
 
     @Option(help: "With --target-fps: the smallest short side the controller may choose.")
@@ -57,6 +57,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Many inputs")
     var batch: BatchOptions
+    @OptionGroup(title: "Still images") var stills: StillFlags
 
     @OptionGroup(title: "Results to a message broker")
     var publish: PublishOptions
@@ -69,6 +70,7 @@ struct RunCommand: AsyncParsableCommand {
         video.publish = publish.settings
         (video.batchSize, video.maxFrames, video.plugins, video.resume) = (batchSize, job.maxFrames, plugins, resume)
         (video.targetFPS, video.minSizeFloor, video.live) = (targetFps, minSizeFloor, live.settings)
+        (video.live.stills.applyOrientation, video.live.stills.acceptTruncated) = (!stills.ignoreOrientation, stills.acceptTruncated)
         video.results = ResultsPaths(json: job.json, mot: mot, mots: mots, timing: timing)
         video.cacheDirectory = ToolEnvironment.cacheDirectory
         return video

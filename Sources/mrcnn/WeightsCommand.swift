@@ -16,17 +16,13 @@ struct WeightsCommand: ParsableCommand {
 
         @Argument(help: "maskrcnn_resnet50_fpn (default), maskrcnn_resnet50_fpn_v2, fasterrcnn_resnet50_fpn, fasterrcnn_resnet50_fpn_v2 or keypointrcnn_resnet50_fpn, or their short names (maskrcnn, keypointrcnn, …).")
         var model: String?
-
         @Option(help: "Where the files are (default: $MRCNN_WEIGHTS_BASE_URL, else \(HubCheckpoint.defaultBaseURL)).")
         var baseURL: String?
-
         @Option(name: .customLong("file"),
                 help: "Fetch this file name from the base URL instead of a known model; it must carry a torch.hub hash prefix (name-<sha256 prefix>.ext).")
         var fileName: String?
-
         @Flag(help: "Allow a plain-http base URL that is not loopback (the bytes are then only protected by the hash prefix check).")
         var insecureHttp = false
-
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
