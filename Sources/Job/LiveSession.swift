@@ -18,6 +18,9 @@ final class LiveSession: Sendable {
     private let metricsServer: PreviewServer?
     private let encoder = JPEGEncoder(quality: 5)
     private let statsTask = Mutex<Task<Void, Never>?>(nil)
+    private let heartbeat = Heartbeat()
+    /// `/healthz` answers 503 once no frame has finished for this long.
+    static let stalledAfter = Duration.seconds(60)
 
     private let log: @Sendable (String) -> Void
 
@@ -26,9 +29,12 @@ final class LiveSession: Sendable {
         self.log = log
         self.outlets = outlets
         let route = outlets.metrics.map { registry in MetricsRoute(contentType: RunMetrics.contentType) { registry.text } }
-        server = try live.serve.map { try PreviewServer(address: $0, token: live.serveToken, metrics: route) }
+        let heartbeat = self.heartbeat
+        let healthy: @Sendable () -> Bool = { heartbeat.beat(within: Self.stalledAfter) }
+        server = try live.serve.map { try PreviewServer(address: $0, token: live.serveToken, metrics: route, healthy: healthy) }
         metricsServer = try live.metrics.flatMap { address in
-            address == live.serve ? nil : try PreviewServer(address: address, token: live.serveToken, metrics: route, metricsOnly: true)
+            address == live.serve ? nil
+                : try PreviewServer(address: address, token: live.serveToken, metrics: route, metricsOnly: true, healthy: healthy)
         }
     }
 
@@ -71,8 +77,8 @@ final class LiveSession: Sendable {
 
     private func refreshStats() {
         let snapshot = monitor.snapshot()
+        heartbeat.note(frames: snapshot.frames)
         outlets.refresh(dropped: snapshot.dropped, reconnects: reconnects)
-        metricsServer?.noteProgress(frames: snapshot.frames)
         guard let server else { return }
         let names = ["decode"] + snapshot.parts.dropFirst().dropLast().map(\.name) + ["encode"]
         let parts = zip(names, snapshot.parts).map { PreviewStats.Part(name: $0, ms: $1.meanMillisecondsPerFrame) }
@@ -104,4 +110,13 @@ final class LiveSession: Sendable {
         if source is LiveVideoSource { lines.append("  reconnects: \(reconnects)") }
         return lines
     }
+}
+
+/// When the count of finished frames last grew (the run's start until the first one): what `/healthz` reports.
+final class Heartbeat: Sendable {
+    private let state = Mutex((frames: 0, at: ContinuousClock.now))
+
+    func note(frames: Int) { state.withLock { if frames > $0.frames { $0 = (frames, .now) } } }
+
+    func beat(within limit: Duration) -> Bool { state.withLock { $0.at }.duration(to: .now) < limit }
 }

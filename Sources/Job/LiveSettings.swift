@@ -16,10 +16,10 @@ public struct LiveSettings: Sendable {
     public var serve: String?
     /// The preview's (and the metrics server's) token; nil: none on loopback, a random one per run elsewhere.
     public var serveToken: String?
-    /// How image-sequence inputs read their stills (EXIF orientation, JPEGs cut short).
-    public var stills = StillImageOptions()
     /// Serve Prometheus metrics alone at HOST:PORT `/metrics` (the preview server serves them too).
     public var metrics: String?
+    /// How image-sequence inputs read their stills (EXIF orientation, JPEGs cut short).
+    public var stills = StillImageOptions()
 
     public init(policy: FramePolicy? = nil, reconnectTimeout: Double = 30, readTimeout: Double = 10, serve: String? = nil,
                 serveToken: String? = nil, metrics: String? = nil) {

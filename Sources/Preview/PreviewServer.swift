@@ -6,11 +6,10 @@ import Synchronization
 
 /// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
 /// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
-/// per-stage milliseconds, and `/metrics` when given a `MetricsRoute` (a metrics-only server has that route alone);
-/// `/healthz` on both: 200 while frames keep finishing, 503 once none has for `staleAfter` (a liveness probe's
-/// route, the one route without the token: it tells nothing else). Only these routes exist (nothing is served from
-/// disk). A non-loopback bind requires the run's token on every other request (`PreviewAccess`); at most
-/// `maxStreamClients` MJPEG clients at once.
+/// per-stage milliseconds, and `/metrics` when given a `MetricsRoute` (a metrics-only server has that route alone),
+/// and `/healthz` (200 while `healthy()` holds, else 503; the one route open without the token: it says nothing
+/// else). Only these routes exist (nothing is served from disk). A non-loopback bind requires the run's token on
+/// every other request (`PreviewAccess`); at most `maxStreamClients` MJPEG clients at once.
 public final class PreviewServer: Sendable {
     public let host: String
     public let requestedPort: Int
@@ -23,11 +22,10 @@ public final class PreviewServer: Sendable {
     /// What `/metrics` serves (nil: no such route); `metricsOnly`: no preview routes.
     public let metrics: MetricsRoute?
     public let metricsOnly: Bool
+    /// What `/healthz` reports (default: always healthy); a run answers whether frames keep finishing.
+    public let healthy: @Sendable () -> Bool
 
-    /// How long without a newly finished frame `/healthz` still answers 200 (counted from the start too).
-    public let staleAfter: Duration
     private let stats = Mutex(PreviewStats())
-    private let progress = Mutex((frames: 0, at: ContinuousClock.now))
     private let refused = Mutex(0)
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
@@ -35,14 +33,14 @@ public final class PreviewServer: Sendable {
     /// (without one, a non-loopback bind gets a fresh random token).
     public init(address: String, token: String? = nil,
                 maxStreamClients: Int = PreviewAccess.defaultMaxStreamClients, metrics: MetricsRoute? = nil,
-                metricsOnly: Bool = false, staleAfter: Duration = .seconds(60)) throws {
-        self.staleAfter = staleAfter
+                metricsOnly: Bool = false, healthy: @escaping @Sendable () -> Bool = { true }) throws {
         (host, requestedPort) = try Self.parse(address)
         if let token { try PreviewAccess.check(token: token) }
         access = PreviewAccess.forBind(host: host, explicitToken: token)
         self.maxStreamClients = maxStreamClients
         self.metrics = metrics
         self.metricsOnly = metrics != nil && metricsOnly
+        self.healthy = healthy
     }
 
     /// The address to open, with the token when one is required (`path`: e.g. "metrics").
@@ -59,19 +57,8 @@ public final class PreviewServer: Sendable {
         return (host, port)
     }
 
-    /// Replaces what `/stats.json` reports (and notes the frames finished, for `/healthz`).
-    public func update(_ newStats: PreviewStats) {
-        stats.withLock { $0 = newStats }
-        noteProgress(frames: newStats.frames)
-    }
-
-    /// Notes how many frames have finished; a larger count than before restarts `/healthz`'s clock.
-    public func noteProgress(frames: Int) {
-        progress.withLock { if frames > $0.frames { $0 = (frames, ContinuousClock.now) } }
-    }
-
-    /// True while the last new frame (or the start) is less than `staleAfter` ago.
-    public var isHealthy: Bool { progress.withLock { $0.at.duration(to: .now) < staleAfter } }
+    /// Replaces what `/stats.json` reports.
+    public func update(_ newStats: PreviewStats) { stats.withLock { $0 = newStats } }
 
     /// The current stats, with the stream clients now connected and those refused so far.
     public var currentStats: PreviewStats {
@@ -114,10 +101,10 @@ public final class PreviewServer: Sendable {
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: TokenGate(access: access))
-        router.get("/healthz") { [weak self] _, _ in
-            let healthy = self?.isHealthy ?? false
-            return Response(status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: healthy ? "ok\n" : "no frame finished lately\n")))
+        let healthy = self.healthy
+        router.get(RouterPath(TokenGate<BasicRequestContext>.openPath)) { _, _ in
+            Response(status: healthy() ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: healthy() ? "ok\n" : "no frame finished lately\n")))
         }
         if let metrics {
             router.get("/metrics") { _, _ in
@@ -193,13 +180,15 @@ public struct MetricsRoute: Sendable {
 }
 
 /// Answers 403 to a request without the run's token, before any route sees it: no stats, no frames, no page
-/// (`/healthz` excepted: a probe carries no token, and the route says only "ok" or not).
+/// (only `/healthz`, a liveness probe's, is open: it tells whether frames keep finishing and nothing else).
 struct TokenGate<Context: RequestContext>: RouterMiddleware {
     let access: PreviewAccess
+    static var openPath: String { "/healthz" }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == Self.openPath { return try await next(request, context) }
         let query = request.uri.queryParameters.get("token")
-        guard request.uri.path == "/healthz" || access.allows(query: query, cookie: request.headers[.cookie], authorization: request.headers[.authorization]) else {
+        guard access.allows(query: query, cookie: request.headers[.cookie], authorization: request.headers[.authorization]) else {
             return Response(status: .forbidden, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: "403 Forbidden: open the address with ?token= that mrcnn printed\n")))
         }

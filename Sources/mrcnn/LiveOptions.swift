@@ -13,9 +13,8 @@ struct LiveOptions: ParsableArguments {
     var readTimeout: Double = 10
     @Option(help: "Serve a live preview at HOST:PORT, e.g. 127.0.0.1:8080: the annotated video (MJPEG) with fps, drops, latency and per-stage ms. On a non-loopback address (0.0.0.0, a LAN address) every request needs the token printed in the URL.")
     var serve: String?
-    @Option(help: "The preview's (and --metrics') access token (16-128 letters, digits, '-', '_') instead of a random one per run; also required on loopback when given.")
+    @Option(help: "The preview's (and --metrics') access token (16-128 letters, digits, '-', '_') instead of a random one per run (or $MRCNN_SERVE_TOKEN, out of argv); also required on loopback when given.")
     var serveToken: String?
-
     @Option(help: "Serve Prometheus metrics at HOST:PORT/metrics (frames, drops, stage latency, reconnects, publish backlog); --serve's server has /metrics too. Same token rule as --serve.")
     var metrics: String?
 
@@ -27,6 +26,6 @@ struct LiveOptions: ParsableArguments {
     /// The library's settings.
     var settings: LiveSettings {
         LiveSettings(policy: lossless ? .lossless : latest ? .latest : nil, reconnectTimeout: reconnectTimeout,
-                     readTimeout: readTimeout, serve: serve, serveToken: serveToken, metrics: metrics)
+                     readTimeout: readTimeout, serve: serve, serveToken: serveToken ?? (serve ?? metrics).flatMap { _ in ToolEnvironment.serveToken }, metrics: metrics)
     }
 }

@@ -20,6 +20,8 @@ enum ToolEnvironment {
     static var brokerLogin: PublishCredentials? {
         variables["MRCNN_MQTT_PASSWORD"].map { PublishCredentials(user: variables["MRCNN_MQTT_USERNAME"], password: $0) }
     }
+    /// The preview's token when `--serve-token` is not given: $MRCNN_SERVE_TOKEN (kept out of argv, as a secret).
+    static var serveToken: String? { variables["MRCNN_SERVE_TOKEN"] }
 
     /// `--shard` resolved with $JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) and $MRCNN_SHARD_COUNT.
     static func shard(_ text: String?) throws -> ShardPlan {

@@ -102,6 +102,8 @@ struct PublishMetricsCLITests {
         }, "\(CLIHarness.read(err))")
         let url = try #require(address)
         #expect(try Self.get(url, in: dir).status == 403, "off loopback a scrape needs the token")
+        let health = try Self.get(url.replacingOccurrences(of: "/metrics", with: "/healthz"), in: dir)
+        #expect(health.status == 200 && health.body == "ok\n", "a liveness probe needs no token")
         #expect(waitFor(30) { ((try? Self.get(url, headers: ["Authorization: Token \(token)"], in: dir))?.body).map { Self.value($0, "mrcnn_frames_written_total") >= 3 } ?? false })
         let first = try Self.get(url, headers: ["Authorization: Token \(token)"], in: dir)
         Thread.sleep(forTimeInterval: 2)

@@ -1,5 +1,6 @@
 import Foundation
 import Preview
+import Synchronization
 import Testing
 
 /// Reads raw bytes from an HTTP GET on 127.0.0.1 until `enough` says stop or `timeout` passes (a plain socket,
@@ -109,28 +110,20 @@ struct PreviewServerTests {
         #expect(await get(port: port, path: "/", timeout: 5) { _ in false }.isEmpty)
     }
 
-    @Test("healthz answers without the token: 200 while frames finish, 503 once none has for staleAfter",
+    @Test("healthz answers without the token what the run says: 200 while healthy, 503 when not",
           .enabled(if: OwnProcess.isChild))
     func healthz() async throws {
-        let server = try PreviewServer(address: "0.0.0.0:0")    // off loopback: every other route needs the token
-        let port = try await server.start()
+        let healthy = Atomic(true)
+        let server = try PreviewServer(address: "0.0.0.0:0", healthy: { healthy.load(ordering: .relaxed) })
+        let port = try await server.start()                       // off loopback: every other route needs the token
         let ok = String(decoding: await get(port: port, path: "/healthz") { count("ok\n", in: $0) > 0 }, as: UTF8.self)
         #expect(ok.contains("200 OK") && ok.hasSuffix("ok\n"), "\(ok)")
         let stats = String(decoding: await get(port: port, path: "/stats.json") { count("\r\n\r\n", in: $0) > 0 }, as: UTF8.self)
         #expect(stats.contains("403"), "\(stats)")
-        await server.stop()
-        // No frame for longer than staleAfter: 503 (the clock only moves on, so the sleep decides it); a frame: 200.
-        let stale = try PreviewServer(address: "127.0.0.1:0", staleAfter: .milliseconds(1500))
-        let stalePort = try await stale.start()
-        try await Task.sleep(for: .milliseconds(1700))
-        #expect(!stale.isHealthy)
-        let down = String(decoding: await get(port: stalePort, path: "/healthz") { count("lately\n", in: $0) > 0 }, as: UTF8.self)
+        healthy.store(false, ordering: .relaxed)
+        let down = String(decoding: await get(port: port, path: "/healthz") { count("lately\n", in: $0) > 0 }, as: UTF8.self)
         #expect(down.contains("503"), "\(down)")
-        stale.noteProgress(frames: 0)                         // no new frame: still stale
-        #expect(!stale.isHealthy)
-        stale.update(PreviewStats(input: "cam", policy: "latest", frames: 1, dropped: 0, fps: 1, latencyMs: 1, reconnects: 0, parts: []))
-        #expect(stale.isHealthy)                              // a new frame restarts the clock
-        await stale.stop()
+        await server.stop()
     }
 
     @Test("a port in use is a one-line error", .enabled(if: OwnProcess.isChild))
