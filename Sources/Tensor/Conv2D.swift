@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CDNNL
+import Synchronization
 
 /// A 2-D convolution with folded bias: weights [Cout, Cin, k, k] (PyTorch's layout), input and output feature maps
 /// [N, C, H, W]. Its kernel (`ConvolutionKernel`) is chosen once, at first use, by `ConvolutionSlot` from the
@@ -78,7 +79,7 @@ final class ConvolutionSlot: @unchecked Sendable {
     let engine: ComputeEngine
     let rois: Bool, decision: Bool, storesFP32: Bool, winograd: Bool
     private var kernel: (any ConvolutionKernel)?
-    private var lock = pthread_mutex_t()
+    private let lock = Mutex(())
 
     init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], engine: ComputeEngine, rois: Bool, decision: Bool,
          storesFP32: Bool = false, winograd: Bool) {
@@ -90,7 +91,6 @@ final class ConvolutionSlot: @unchecked Sendable {
         self.decision = decision
         self.storesFP32 = storesFP32
         self.winograd = winograd
-        pthread_mutex_init(&lock, nil)
     }
 
     var shapeClass: ShapeClass {
@@ -99,21 +99,21 @@ final class ConvolutionSlot: @unchecked Sendable {
     }
 
     var chosen: (any ConvolutionKernel)? {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return kernel
+        lock.withLock { _ in
+            return kernel
+        }
     }
 
     var implementation: String { chosen?.implementation ?? "not chosen yet" }
 
     /// The kernel, chosen (and for a measured policy timed on `x`'s shape) at the first call.
     func kernel(for x: FeatureMap) -> any ConvolutionKernel {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        if let kernel { return kernel }
-        let k = KernelSelector(slot: self).choose(sample: x)
-        kernel = k
-        return k
+        lock.withLock { _ in
+            if let kernel { return kernel }
+            let k = KernelSelector(slot: self).choose(sample: x)
+            kernel = k
+            return k
+        }
     }
 
     /// Whether this layer's outputs are stored as bf16 (really, or rounded in the emulation).

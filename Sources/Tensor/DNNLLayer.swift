@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CDNNL
+import Synchronization
 
 /// A convolution, transposed convolution or fully connected layer on one oneDNN primitive kind: weights reordered once
 /// into the layout and type the kernel wants, one primitive per input shape in a bounded cache (least recently used
@@ -26,7 +27,7 @@ final class DNNLLayer: @unchecked Sendable {
     private var prepared: (md: MemoryDesc, memory: OpaquePointer)?
     private var plans: [Key: DNNLPlan] = [:]
     private var order: [Key] = []
-    private var lock = pthread_mutex_t()
+    private let lock = Mutex(())
     /// Most primitives kept per layer: frames of a few sizes and the RoI chunk sizes fit, memory stays bounded.
     static let cacheLimit = 12
 
@@ -48,21 +49,19 @@ final class DNNLLayer: @unchecked Sendable {
         self.store = store
         self.weights = weights
         self.bias = bias
-        pthread_mutex_init(&lock, nil)
     }
 
     deinit {
         if let p = prepared { dnnl_memory_destroy(p.memory) }
-        pthread_mutex_destroy(&lock)
     }
 
     /// The implementation oneDNN chose for the most recently built primitive (e.g. "brgconv:avx512_core_bf16"); at
     /// construction a representative shape's.
     var implementation: String {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        if let last = order.last, let p = plans[last] { return p.implementation }
-        return "?"
+        lock.withLock { _ in
+            if let last = order.last, let p = plans[last] { return p.implementation }
+            return "?"
+        }
     }
 
     func outputSize(h: Int, w: Int, stride: Int = 0) -> (h: Int, w: Int) {
@@ -117,17 +116,17 @@ final class DNNLLayer: @unchecked Sendable {
 
     /// The cached plan for `key`, built (and the oldest dropped) when missing.
     func plan(_ key: Key) -> DNNLPlan {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        if let p = plans[key] {
-            if order.last != key { order.removeAll { $0 == key }; order.append(key) }
+        lock.withLock { _ in
+            if let p = plans[key] {
+                if order.last != key { order.removeAll { $0 == key }; order.append(key) }
+                return p
+            }
+            let p = DNNLPlan(layer: self, key: key)
+            plans[key] = p
+            order.append(key)
+            if order.count > DNNLLayer.cacheLimit { plans[order.removeFirst()] = nil }
             return p
         }
-        let p = DNNLPlan(layer: self, key: key)
-        plans[key] = p
-        order.append(key)
-        if order.count > DNNLLayer.cacheLimit { plans[order.removeFirst()] = nil }
-        return p
     }
 
     /// Weights memory for a primitive that wants `md`: the prepared copy when the layout matches, else a new reorder

@@ -1,16 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Runs a closure once per process.
 final class WarnOnce: @unchecked Sendable {
     private var done = false
-    private var lock = pthread_mutex_t()
-    init() { pthread_mutex_init(&lock, nil) }
+    private let lock = Mutex(())
     func run(_ body: () -> Void) {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        if !done { done = true; body() }
+        lock.withLock { _ in
+            if !done { done = true; body() }
+        }
     }
 }
 

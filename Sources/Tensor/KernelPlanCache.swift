@@ -20,7 +20,7 @@ public final class KernelPlanCache: @unchecked Sendable, CustomStringConvertible
     /// Where the file lives (nil: this process only).
     public let directory: String?
     private var entries: [String: Entry]?
-    private var lock = pthread_mutex_t()
+    private let lock = Mutex(())
 
     /// The choices of this process only.
     public static let inProcess = KernelPlanCache(directory: nil)
@@ -38,7 +38,6 @@ public final class KernelPlanCache: @unchecked Sendable, CustomStringConvertible
 
     private init(directory: String?) {
         self.directory = directory
-        pthread_mutex_init(&lock, nil)
     }
 
     /// Bumped when a kernel changes enough to make old measurements wrong.
@@ -59,26 +58,26 @@ public final class KernelPlanCache: @unchecked Sendable, CustomStringConvertible
 
     /// The measured choice of a shape class, if any.
     func entry(_ key: String) -> Entry? {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return loaded()[key]
+        lock.withLock { _ in
+            return loaded()[key]
+        }
     }
 
     /// Keeps a new measurement (and writes the file).
     func record(_ key: String, _ entry: Entry) {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        var all = loaded()
-        all[key] = entry
-        entries = all
-        save(all)
+        lock.withLock { _ in
+            var all = loaded()
+            all[key] = entry
+            entries = all
+            save(all)
+        }
     }
 
     /// Every measured class, by key.
     public var measured: [(key: String, entry: Entry)] {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return loaded().sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        lock.withLock { _ in
+            return loaded().sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
     }
 
     public var description: String { path ?? "in this process" }

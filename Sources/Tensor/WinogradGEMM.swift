@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CDNNL
+import Synchronization
 
 /// The 36 products of a Winograd F(4×4,3×3) block as one batched oneDNN matmul: M[ξ] = V[ξ] · U[ξ] with V [36, T,
 /// Cin], U [36, Cin, Cout] (transformed weights, reordered once into the layout the matmul wants) and M [36, T, Cout]
@@ -22,7 +23,7 @@ final class WinogradGEMM: @unchecked Sendable {
     private var weights: (md: MemoryDesc, memory: OpaquePointer)?
     private typealias Plan = (primitive: OpaquePointer, src: MemoryDesc, dst: MemoryDesc, weights: OpaquePointer, implementation: String)
     private var primitives: [Int: Plan] = [:]
-    private var lock = pthread_mutex_t()
+    private let lock = Mutex(())
 
     init(u: [Float], inChannels: Int, outChannels: Int, bf16: Bool, rounded: Bool) {
         self.u = rounded ? BF16.round(u) : u
@@ -30,20 +31,18 @@ final class WinogradGEMM: @unchecked Sendable {
         self.outChannels = outChannels
         self.bf16 = bf16
         self.rounded = rounded
-        pthread_mutex_init(&lock, nil)
     }
 
     deinit {
         for p in primitives.values { dnnl_primitive_destroy(p.primitive) }
         if let weights { dnnl_memory_destroy(weights.memory) }
-        pthread_mutex_destroy(&lock)
     }
 
     /// The matmul implementation oneDNN chose (e.g. "brg:avx512_core_bf16"), once one was built.
     var implementation: String {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return primitives.values.first?.implementation ?? "matmul"
+        lock.withLock { _ in
+            return primitives.values.first?.implementation ?? "matmul"
+        }
     }
 
     /// V and M scratch for blocks of `tiles` tiles (kept between calls: fresh pages would fault in on every layer).
@@ -64,36 +63,36 @@ final class WinogradGEMM: @unchecked Sendable {
     }
 
     private func plan(tiles: Int) -> Plan {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        if let p = primitives[tiles] { return p }
-        // Tile-major in memory ([T][36][C]: what the transforms write and read contiguously), batch ξ of stride C.
-        let src = MemoryDesc([36, tiles, inChannels], type, strides: [inChannels, 36 * inChannels, 1])
-        let dst = MemoryDesc([36, tiles, outChannels], .f32, strides: [outChannels, 36 * outChannels, 1])
-        let wantWeights = weights?.md ?? MemoryDesc([36, inChannels, outChannels], type, dnnl_format_tag_any)
-        var pd = DNNL.primitiveDesc { mrcnn_matmul_pd($0, DNNL.engine, src.handle, wantWeights.handle, dst.handle) }
-        if pd == nil, weights != nil {
-            // The prepared layout does not fit this tile count's kernel: ask for its own (reordered below).
-            let any = MemoryDesc([36, inChannels, outChannels], type, dnnl_format_tag_any)
-            pd = DNNL.primitiveDesc { mrcnn_matmul_pd($0, DNNL.engine, src.handle, any.handle, dst.handle) }
+        lock.withLock { _ in
+            if let p = primitives[tiles] { return p }
+            // Tile-major in memory ([T][36][C]: what the transforms write and read contiguously), batch ξ of stride C.
+            let src = MemoryDesc([36, tiles, inChannels], type, strides: [inChannels, 36 * inChannels, 1])
+            let dst = MemoryDesc([36, tiles, outChannels], .f32, strides: [outChannels, 36 * outChannels, 1])
+            let wantWeights = weights?.md ?? MemoryDesc([36, inChannels, outChannels], type, dnnl_format_tag_any)
+            var pd = DNNL.primitiveDesc { mrcnn_matmul_pd($0, DNNL.engine, src.handle, wantWeights.handle, dst.handle) }
+            if pd == nil, weights != nil {
+                // The prepared layout does not fit this tile count's kernel: ask for its own (reordered below).
+                let any = MemoryDesc([36, inChannels, outChannels], type, dnnl_format_tag_any)
+                pd = DNNL.primitiveDesc { mrcnn_matmul_pd($0, DNNL.engine, src.handle, any.handle, dst.handle) }
+            }
+            guard let pd else { preconditionFailure("oneDNN: no \(type) matmul for \(tiles) tiles × \(inChannels) → \(outChannels)") }
+            defer { dnnl_primitive_desc_destroy(pd) }
+            let wmd = DNNL.md(pd, dnnl_query_weights_md)
+            if weights == nil || weights!.md != wmd {
+                if let old = weights { dnnl_memory_destroy(old.memory) }
+                let memory = DNNL.memory(wmd, nil)
+                var handle: UnsafeMutableRawPointer? = nil
+                dnnl_memory_get_data_handle(memory, &handle)
+                u.withUnsafeBytes { DNNL.reorder(from: MemoryDesc([36, inChannels, outChannels], .f32, dnnl_abc), $0.baseAddress!, to: wmd, handle!) }
+                weights = (wmd, memory)
+                // Primitives built for the previous layout read it no more.
+                for p in primitives.values { dnnl_primitive_destroy(p.primitive) }
+                primitives = [:]
+            }
+            let p = (DNNL.primitive(pd), src, dst, weights!.memory, DNNL.implementation(pd))
+            primitives[tiles] = p
+            return p
         }
-        guard let pd else { preconditionFailure("oneDNN: no \(type) matmul for \(tiles) tiles × \(inChannels) → \(outChannels)") }
-        defer { dnnl_primitive_desc_destroy(pd) }
-        let wmd = DNNL.md(pd, dnnl_query_weights_md)
-        if weights == nil || weights!.md != wmd {
-            if let old = weights { dnnl_memory_destroy(old.memory) }
-            let memory = DNNL.memory(wmd, nil)
-            var handle: UnsafeMutableRawPointer? = nil
-            dnnl_memory_get_data_handle(memory, &handle)
-            u.withUnsafeBytes { DNNL.reorder(from: MemoryDesc([36, inChannels, outChannels], .f32, dnnl_abc), $0.baseAddress!, to: wmd, handle!) }
-            weights = (wmd, memory)
-            // Primitives built for the previous layout read it no more.
-            for p in primitives.values { dnnl_primitive_destroy(p.primitive) }
-            primitives = [:]
-        }
-        let p = (DNNL.primitive(pd), src, dst, weights!.memory, DNNL.implementation(pd))
-        primitives[tiles] = p
-        return p
     }
 }
 
@@ -103,22 +102,21 @@ final class ScratchPool: @unchecked Sendable {
     struct Buffer { let base: UnsafeMutableRawPointer; let bytes: Int }
     static let shared = ScratchPool()
     private var kept: [Buffer] = []
-    private var lock = pthread_mutex_t()
+    private let lock = Mutex(())
 
-    init() { pthread_mutex_init(&lock, nil) }
 
     func take(bytes: Int) -> Buffer {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        if let i = kept.firstIndex(where: { $0.bytes >= bytes }) { return kept.remove(at: i) }
-        if let small = kept.popLast() { small.base.deallocate() }
-        return Buffer(base: .allocate(byteCount: bytes, alignment: 64), bytes: bytes)
+        lock.withLock { _ in
+            if let i = kept.firstIndex(where: { $0.bytes >= bytes }) { return kept.remove(at: i) }
+            if let small = kept.popLast() { small.base.deallocate() }
+            return Buffer(base: .allocate(byteCount: bytes, alignment: 64), bytes: bytes)
+        }
     }
 
     func give(_ buffer: Buffer) {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        kept.append(buffer)
-        if kept.count > 2 { kept.sort { $0.bytes > $1.bytes }; kept.removeLast().base.deallocate() }
+        lock.withLock { _ in
+            kept.append(buffer)
+            if kept.count > 2 { kept.sort { $0.bytes > $1.bytes }; kept.removeLast().base.deallocate() }
+        }
     }
 }

@@ -69,10 +69,14 @@ public struct StreamTarget: Sendable, Equatable, CustomStringConvertible {
     /// are written as fast as they take them, and a full queue waits for them instead of dropping (as a file does).
     var paced: Bool { kind == .rtmp || kind == .srt }
 
-    /// The URL without a login or query (what logs and metrics labels show).
+    /// The URL without a login, query or RTMP stream key (what logs and metrics labels show): the key, the last
+    /// component of `rtmp://host/app/KEY`, is the stream's password at YouTube, Twitch and nginx-rtmp alike.
     public var redacted: String {
         guard kind == .rtmp || kind == .srt, var url = URLComponents(string: url) else { return description }
         (url.user, url.password, url.query) = (nil, nil, nil)
+        if kind == .rtmp, let slash = url.path.lastIndex(of: "/"), slash != url.path.startIndex {
+            url.path = String(url.path[...slash]) + "***"
+        }
         return url.string ?? description
     }
 

@@ -114,6 +114,8 @@ import VideoIO
     @Test func streamURLsAreCheckedBeforeAnythingOpens() throws {
         #expect(try StreamTarget.parse("out.mp4") == nil)
         #expect(try StreamTarget.parse("rtmp://host/live/key")?.kind == .rtmp)
+        #expect(try StreamTarget.parse("rtmp://user:pw@host:1935/live2/SECRET-KEY?x=1")?.redacted == "rtmp://host:1935/live2/***")
+        #expect(try StreamTarget.parse("srt://h:9000?mode=caller&passphrase=secret123456")?.redacted == "srt://h:9000")
         for bad in ["rtmp://host/onlyapp", "srt://host", "srt://:9000?mode=caller", "/no/such/dir/index.m3u8", "udp://h:1", "srt://h:1?mode=x"] {
             #expect(throws: VideoIOError.self, "\(bad)") { try StreamTarget.parse(bad) }
         }
