@@ -42,7 +42,7 @@ public struct QualityLadder: Sendable, Equatable {
                 step { $0.shortSide = smaller }
                 smaller -= Self.shortSideStep
             }
-            if let last = rung.shortSide, last > floor, floor > 0, side > floor { step { $0.shortSide = floor } }
+            if let last = rung.shortSide, last > floor, floor > 0 { step { $0.shortSide = floor } }
         }
         self.rungs = rungs
     }

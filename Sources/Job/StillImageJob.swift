@@ -46,26 +46,27 @@ public struct StillImageJob {
 
     /// Checks the options and the paths without reading an image or writing anything; the detector's values.
     @discardableResult
-    public func check() throws -> OptionValues {
+    public func check() throws -> OptionValues { try checked().values }
+
+    /// `check()`, also returning the image paths the inputs expand to (the file system is walked once per run).
+    private func checked() throws -> (values: OptionValues, images: [String]) {
         let values = try StageRegistry.values(of: "detector", declaring: StillImageDetector.options, from: options)
         let images = try InputList.images(self.images)
         if imageIDFromName, let path = images.first(where: { Self.numericID($0) == nil }) { throw JobError.noNumberInName(path) }
-        guard !LineFile.isStandardOutput(json) else { return values }
+        guard !LineFile.isStandardOutput(json) else { return (values, images) }
         try OutputPaths.checkWritable(json)
         for path in images where OutputPaths.same(path, json) { throw JobError.outputIsInput(json) }
-        return values
+        return (values, images)
     }
 
     /// Loads the model, detects on every image in order and writes the results file.
     public func run() throws -> Report {
-        let detector = try StillImageDetector(options: try check(), cache: cacheDirectory)
-        let images = try InputList.images(self.images)
+        let (values, images) = try checked()
+        let detector = try StillImageDetector(options: values, cache: cacheDirectory)
         var results: [COCOResult] = []
         let start = ContinuousClock.now
         for (i, path) in images.enumerated() {
-            var truncated = false
-            let image = try ImageFile.read(path: path, options: imageOptions, truncated: &truncated)
-            if truncated { warn(ImageFile.truncationWarning(path)) }
+            let image = try ImageFile.read(path: path, options: imageOptions, warn: warn)
             let t0 = ContinuousClock.now
             let instances = detector.detect(RGBImage(width: image.width, height: image.height, pixels: image.rgb))
             onImage(path, instances.count, t0.duration(to: .now).inSeconds)

@@ -21,17 +21,12 @@ public struct StillImageOptions: Sendable, Equatable {
 public enum ImageFile {
     /// The first picture of the file as width*height*3 RGB bytes (alpha dropped, not blended), upright per its EXIF
     /// orientation unless `options` say otherwise. JPEG files are decoded with libjpeg-turbo as PIL decodes them
-    /// (the pixels torchvision's users feed); a JPEG cut short is `VideoIOError.truncatedImage`.
-    public static func read(path: String, options: StillImageOptions = StillImageOptions()) throws -> (width: Int, height: Int, rgb: [UInt8]) {
+    /// (the pixels torchvision's users feed); a JPEG cut short is `VideoIOError.truncatedImage`, or under
+    /// `options.acceptTruncated` read with its missing rows grey and one line said to `warn`.
+    public static func read(path: String, options: StillImageOptions = StillImageOptions(),
+                            warn: (String) -> Void = { _ in }) throws -> (width: Int, height: Int, rgb: [UInt8]) {
         var truncated = false
-        return try read(path: path, options: options, truncated: &truncated)
-    }
-
-    /// `read(path:options:)`, saying in `truncated` whether a JPEG accepted under `options.acceptTruncated` was cut
-    /// short (its missing rows grey), so the caller can warn.
-    public static func read(path: String, options: StillImageOptions,
-                            truncated: inout Bool) throws -> (width: Int, height: Int, rgb: [UInt8]) {
-        truncated = false
+        defer { if truncated { warn("\(path): image file is truncated; read with its missing part grey") } }
         let head = FileHandle(forReadingAtPath: path).flatMap { h in defer { try? h.close() }; return try? h.read(upToCount: 3) }
         guard let head, JPEGDecoder.isJPEG(head) else { return try readWithFFmpeg(path: path) }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -39,11 +34,6 @@ public enum ImageFile {
                                                 truncated: &truncated) ?? readWithFFmpeg(path: path)
         guard options.applyOrientation, let orientation = ExifOrientation.of(jpeg: bytes) else { return stored }
         return orientation.upright(width: stored.width, height: stored.height, rgb: stored.rgb)
-    }
-
-    /// The one line a caller logs for an image accepted though cut short.
-    public static func truncationWarning(_ path: String) -> String {
-        "\(path): image file is truncated; read with its missing part grey"
     }
 
     /// The first frame FFmpeg decodes from the file.

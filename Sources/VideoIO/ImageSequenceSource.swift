@@ -64,7 +64,7 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
         url = pattern
         (self.options, self.warn) = (options, warn)
         paths = try Self.expand(pattern)
-        let first = try Self.read(paths[0], options, warn)
+        let first = try ImageFile.read(path: paths[0], options: options, warn: warn)
         pending = first
         let rate = frameRate > 0 ? frameRate : 25
         info = VideoInfo(width: first.width, height: first.height, timeBaseNum: 1, timeBaseDen: Int32(rate.rounded()),
@@ -76,21 +76,13 @@ public final class ImageSequenceSource: FrameSource, @unchecked Sendable {
         if stopped.load(ordering: .acquiring) || position >= paths.count { return nil }
         let path = paths[position]
         let image: (width: Int, height: Int, rgb: [UInt8])
-        if let first = pending { image = first; pending = nil } else { image = try Self.read(path, options, warn) }
+        if let first = pending { image = first; pending = nil } else { image = try ImageFile.read(path: path, options: options, warn: warn) }
         guard image.width == info.width, image.height == info.height else {
             throw VideoIOError.invalidFrame(path: path, reason: "is \(image.width)x\(image.height); the sequence started at \(info.width)x\(info.height) (every image of a sequence must have the same size)")
         }
         defer { position += 1 }
         return DecodedFrame(index: position, pts: Int64(position), time: Double(position) / info.averageFrameRate,
                             width: image.width, height: image.height, rgb: image.rgb)
-    }
-
-    private static func read(_ path: String, _ options: StillImageOptions,
-                             _ warn: (String) -> Void) throws -> (width: Int, height: Int, rgb: [UInt8]) {
-        var truncated = false
-        let image = try ImageFile.read(path: path, options: options, truncated: &truncated)
-        if truncated { warn(ImageFile.truncationWarning(path)) }
-        return image
     }
 
     public func interrupt() { stopped.store(true, ordering: .releasing) }
