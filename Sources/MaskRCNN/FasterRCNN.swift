@@ -26,8 +26,8 @@ public struct ModelOptions: Sendable {
     public var blockedLayout = true
     /// Compute threads (process-wide, applied when a model is built); nil: every online core.
     public var threads: Int?
-    /// Forces the sgemm library (nil: the one `SGEMMKernels.chosen` verified).
-    public var sgemm: SGEMMKernels.Library?
+    /// Forces the sgemm library (`auto`: the one `SGEMMKernels.chosen` verified).
+    public var sgemm: ComputeBackend = .auto
     /// Winograd F(2×2,3×3) on the OpenBLAS backend's wide 3×3 layers (off: im2col), for comparisons.
     public var referenceWinograd = true
     /// Tiles per Winograd F(4×4,3×3) GEMM block.

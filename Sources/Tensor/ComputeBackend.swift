@@ -1,8 +1,19 @@
-/// Which library runs a model's convolutions and linear layers: `openblas` the exact fp32 reference path (im2col or
-/// Winograd F(2×2,3×3) + sgemm), `onednn` oneDNN's direct kernels for every layer, `auto` each layer on the
-/// candidate its `KernelPolicy` picks (oneDNN direct or Winograd F(4×4,3×3), fp32 or bf16).
+/// Which library computes, the one name for the libraries everywhere: for a model's convolutions and linear layers
+/// (`ComputeEngine.backend`) `openblas` is the exact fp32 reference path (im2col or Winograd F(2×2,3×3) + sgemm),
+/// `onednn` oneDNN's direct kernels for every layer, `auto` each layer on the candidate its `KernelPolicy` picks
+/// (oneDNN direct or Winograd F(4×4,3×3), fp32 or bf16); for sgemm calls (`GEMM`, `SGEMMKernels`) `auto` is the
+/// library the process's self-checked choice names, never itself a library that runs.
 public enum ComputeBackend: String, Sendable, CaseIterable {
     case auto, openblas, onednn
+
+    /// "OpenBLAS", "oneDNN" (reports); "auto".
+    public var libraryName: String {
+        switch self {
+        case .auto: return "auto"
+        case .openblas: return "OpenBLAS"
+        case .onednn: return "oneDNN"
+        }
+    }
 }
 
 /// The layer kinds a model's report groups layers by.

@@ -11,8 +11,8 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     /// Whether oneDNN kernels hand each other activations in their own layouts (`FeatureMap`); off, every layer's
     /// output is converted to plain NCHW fp32 (the engine before blocked chains, for comparisons).
     public let blockedLayout: Bool
-    /// sgemm library for the OpenBLAS-path GEMMs and Winograd's fp32 products; nil: `SGEMMKernels.chosen`.
-    public let sgemm: SGEMMKernels.Library?
+    /// sgemm library for the OpenBLAS-path GEMMs and Winograd's fp32 products; `auto`: `SGEMMKernels.chosen`'s.
+    public let sgemm: ComputeBackend
     /// Winograd F(2×2,3×3) on the OpenBLAS backend for 3×3 stride-1 layers with ≥ 128 channels (off: im2col).
     public let referenceWinograd: Bool
     /// Tiles per Winograd F(4×4,3×3) GEMM block.
@@ -24,7 +24,7 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public static let reference = ComputeEngine(backend: .openblas, precision: .fp32)
 
     public init(backend: ComputeBackend = .auto, precision: Precision = .fp32, kernels: KernelPolicy = .measured,
-                blocked: Bool = true, sgemm: SGEMMKernels.Library? = nil, referenceWinograd: Bool = true,
+                blocked: Bool = true, sgemm: ComputeBackend = .auto, referenceWinograd: Bool = true,
                 winogradTileBlock: Int = 512, planCache: KernelPlanCache? = nil) {
         requestedBackend = backend
         requestedPrecision = precision
@@ -50,7 +50,7 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     /// rounded to bf16).
     var storage: DataType { precision == .bf16 ? .bf16 : .f32 }
     /// The sgemm library of this engine.
-    var sgemmLibrary: SGEMMKernels.Library { sgemm ?? SGEMMKernels.chosen.library }
+    var sgemmLibrary: ComputeBackend { sgemm == .auto ? SGEMMKernels.chosen.library : sgemm }
 
     public var description: String {
         let p = precision == requestedPrecision ? precision.rawValue : "\(precision.rawValue) (\(requestedPrecision.rawValue) requested)"

@@ -15,10 +15,10 @@ public enum GEMM {
                  b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, accumulate: accumulate)
     }
 
-    /// The same product on a given library (for the self-check and benchmarks).
+    /// The same product on a given library (`auto`: `SGEMMKernels.chosen`'s).
     @inline(__always)
     static func multiply(
-        using library: SGEMMKernels.Library, m: Int, n: Int, k: Int,
+        using library: ComputeBackend, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, transA: Bool,
         b: UnsafePointer<Float>, ldb: Int, transB: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
@@ -31,6 +31,9 @@ public enum GEMM {
                         blasint(m), blasint(n), blasint(k), 1.0,
                         a, blasint(lda), b, blasint(ldb),
                         accumulate ? 1.0 : 0.0, c, blasint(ldc))
+        case .auto:
+            multiply(using: SGEMMKernels.chosen.library, m: m, n: n, k: k, a: a, lda: lda, transA: transA,
+                     b: b, ldb: ldb, transB: transB, c: c, ldc: ldc, accumulate: accumulate)
         case .onednn:
             DNNL.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                        beta: accumulate ? 1 : 0, c: c, ldc: ldc)

@@ -7,10 +7,10 @@ final class ReferenceConvolution: ConvolutionKernel {
     let weight: [Float]
     let bias: [Float]
     let winograd: Winograd?
-    let library: SGEMMKernels.Library
+    let library: ComputeBackend
     let choice = KernelChoice.fp32Direct
 
-    init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], winograd: Bool, library: SGEMMKernels.Library) {
+    init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], winograd: Bool, library: ComputeBackend) {
         self.g = g
         weight = weights
         self.bias = bias

@@ -8,12 +8,10 @@ import Glibc
 /// CPUs it does not know (new Xeons: 22 GFLOP/s instead of ~200). No environment variable can change that after
 /// load, so when the loaded core is weak for this CPU's features, sgemm goes to oneDNN's JIT sgemm (kernels generated
 /// for the CPU at run time) instead. Either choice must pass the self-check (sgemm on awkward shapes against a double
-/// reference); when it fails, the other library is checked and used. `ModelOptions.sgemm` forces one for a model.
+/// reference); when it fails, the other library is checked and used. `ModelOptions.sgemm` forces one for a model (`auto`: this choice).
 public struct SGEMMKernels: Sendable, CustomStringConvertible {
-    /// The library that runs sgemm calls.
-    public enum Library: String, Sendable, CaseIterable { case openblas = "OpenBLAS", onednn = "oneDNN" }
-
-    public let library: Library
+    /// The library that runs sgemm calls: `openblas` or `onednn`, never `auto`.
+    public let library: ComputeBackend
     /// OpenBLAS's core name, e.g. "Zen", "Haswell", "SkylakeX", "Prescott".
     public let openblasCore: String
     /// Whether OpenBLAS's core uses the widest vector unit this CPU has (AVX2+FMA or AVX-512).
@@ -42,7 +40,7 @@ public struct SGEMMKernels: Sendable, CustomStringConvertible {
         let core = GEMM.coreName
         openblasCore = core
         openblasCoreFits = SGEMMKernels.coreFits(core, cpu: CPUFeatures.current)
-        let order: [Library] = openblasCoreFits ? [.openblas, .onednn] : [.onednn, .openblas]
+        let order: [ComputeBackend] = openblasCoreFits ? [.openblas, .onednn] : [.onednn, .openblas]
         for lib in order where SGEMMKernels.selfCheckPasses(lib) {
             library = lib
             verified = true
@@ -56,7 +54,7 @@ public struct SGEMMKernels: Sendable, CustomStringConvertible {
     public var description: String {
         let state = verified ? "verified" : "FAILED self-check"
         switch library {
-        case .openblas: return "OpenBLAS \(openblasCore) (\(state))"
+        case .openblas, .auto: return "OpenBLAS \(openblasCore) (\(state))"
         case .onednn:
             let why = openblasCoreFits ? "" : "; OpenBLAS loaded weak \(openblasCore) kernels"
             return "oneDNN sgemm \(CPUFeatures.current.onednnISA) (\(state)\(why))"
@@ -64,7 +62,7 @@ public struct SGEMMKernels: Sendable, CustomStringConvertible {
     }
 
     /// sgemm on shapes with tails in every dimension and both transpositions, against a double reference.
-    static func selfCheckPasses(_ library: Library) -> Bool {
+    static func selfCheckPasses(_ library: ComputeBackend) -> Bool {
         var rng = SplitMix(seed: 0x5eed)
         for (m, n, k, ta, tb, acc) in [(37, 129, 67, false, false, false), (256, 196, 576, false, false, false),
                                        (91, 1001, 1024, false, true, true), (100, 33, 17, true, false, false),

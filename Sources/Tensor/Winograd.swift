@@ -124,7 +124,7 @@ struct Winograd: Sendable {
     }
 
     /// out[N, Cout, H, W] (GEMM result only; the caller's epilogue adds bias/residual/ReLU) for x [N, Cin, H, W].
-    func run(_ x: Tensor, into out: UnsafeMutablePointer<Float>, library: SGEMMKernels.Library, workspace: Workspace) {
+    func run(_ x: Tensor, into out: UnsafeMutablePointer<Float>, library: ComputeBackend, workspace: Workspace) {
         let n = x.n, h = x.h, w = x.w, c = inChannels, k = outChannels
         let th = (h + 1) / 2, tw = (w + 1) / 2, perImage = th * tw, total = n * perImage
         let block = Winograd.tileBlock

@@ -23,15 +23,15 @@ struct MaskHead: Sendable {
     /// RoIs per chain run (power-of-two chunks of at most this many, so few primitives serve any count).
     static let chunk = 32
 
-    /// Chunk by chunk: the 4 convs, the 2×2/2 deconvolution as sub-pixel images (a 1×1 conv to 4·256 channels), the
-    /// 1×1 logits (fp32) on each sub-pixel image, then one pixel shuffle into NCHW [N, classes, 28, 28].
+    /// Chunk by chunk: the 4 convs, the 2×2/2 deconvolution in its kernel's form (sub-pixel images: a 1×1 conv to 4·256
+    /// channels), the 1×1 logits (fp32) on that, then one pixel shuffle into NCHW [N, classes, 28, 28].
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace) -> Tensor {
         let k = deconv.kernel
         let empty = Tensor(zeros: [0, logits.outChannels, pooled.h * k, pooled.w * k])
         return RoIChunks.map(pooled, limit: MaskHead.chunk, empty: empty) { chunk in
             var x = FeatureMap(chunk)
             for conv in convs { x = conv(x, relu: true, workspace: ws) }
-            return logits(deconv.subpixels(x, relu: true, workspace: ws), workspace: ws).tensor(interleavingSubpixels: k)
+            return deconv.assembled(logits(deconv.features(x, relu: true, workspace: ws), workspace: ws))
         }
     }
 }
