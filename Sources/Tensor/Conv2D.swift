@@ -95,7 +95,7 @@ final class ConvolutionSlot: @unchecked Sendable {
 
     var shapeClass: ShapeClass {
         ShapeClass(kernel: g.kernel, stride: g.stride, inChannels: g.inChannels, outChannels: g.outChannels, rois: rois,
-                   bf16Chain: engine.bf16)
+                   bf16Chain: engine.bf16, storesFP32: !storesBF16)
     }
 
     var chosen: (any ConvolutionKernel)? {

@@ -66,15 +66,18 @@ public struct KernelPlan: Sendable, Equatable {
 }
 
 /// The shapes one measured choice serves: convolution kernel size and stride, channels in and out, single maps (a
-/// frame's levels) or RoI batches, and the chain's precision (fp32 chains store fp32, bf16 chains bf16). Layers of
-/// one class share one measurement (ResNet layer 3's 3×3 convs, the FPN outputs and the RPN conv are one class).
+/// frame's levels) or RoI batches, the chain's precision, and in a bf16 chain whether the layer stores fp32 (" f32
+/// out": a sum or RoIAlign reads it) rather than bf16. Layers of one class share one measurement (ResNet layer 3's
+/// 3×3 convs and the RPN conv are one class; the FPN outputs, stored fp32, another).
 struct ShapeClass: Hashable, Sendable {
     let kernel: Int, stride: Int, inChannels: Int, outChannels: Int
     let rois: Bool
     let bf16Chain: Bool
+    var storesFP32 = false
 
     var key: String {
         "\(bf16Chain ? "bf16" : "fp32") conv\(kernel)x\(kernel)/\(stride) \(inChannels)→\(outChannels) \(rois ? "rois" : "maps")"
+            + (bf16Chain && storesFP32 ? " f32 out" : "")
     }
 
     /// Whether Winograd F(4×4,3×3) can run it: 3×3, stride 1, channels in groups of 8.

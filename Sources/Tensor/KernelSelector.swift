@@ -5,16 +5,17 @@ import Glibc
 /// Chooses one convolution layer's kernel at its first call. `openblas` and `onednn` backends: the reference / the
 /// direct kernel. `auto`: the candidates of the layer's shape class — direct in the chain's precision, and for 3×3
 /// stride-1 layers Winograd F(4×4,3×3) (bf16 chains: with bf16 and with fp32 GEMMs; a bf16 chain's stem may also run
-/// fp32 direct) — narrowed by the engine's `KernelPolicy`; `measured` times them on this CPU (a capped copy of the
-/// first input's shape, best of 3 after a warm-up, candidates interleaved) unless the engine's `KernelPlanCache`
-/// already holds the class, and records the result there; in a bf16 chain a candidate must also keep its error (vs
+/// fp32 direct) — narrowed by the engine's `KernelPolicy`; `measured` times them on this CPU (one sample shape per
+/// class whatever the first input's size: maps of `sampleSide`², RoI batches of `sampleRoIs`; best of 3 after a
+/// warm-up, candidates interleaved) unless the engine's `KernelPlanCache` holds the class settled, and records the
+/// result there (merged with an unsettled earlier one); in a bf16 chain a candidate must also keep its error (vs
 /// fp32, on the sample) within `errorAllowance` of bf16 direct's. Decision layers always run direct. The emulated
 /// bf16 takes the real kernels' measured choice on a CPU with bf16 units (so it computes what the real bf16 runs)
 /// and bf16 direct elsewhere.
 struct KernelSelector {
     let slot: ConvolutionSlot
 
-    /// Maps of a measured sample are at most this large a side, RoI batches at most this many.
+    /// Maps of a measured sample are this large a side, RoI batches this many (the RoIs' own size).
     static let sampleSide = 64, sampleRoIs = 32
 
     func choose(sample x: FeatureMap) -> any ConvolutionKernel {
@@ -34,11 +35,28 @@ struct KernelSelector {
         case .measured: break
         }
         let cache = e.planCache ?? .inProcess
-        if let entry = cache.entry(key), candidates.contains(entry.choice) { return slot.make(entry.choice, emulated: emulated) }
+        if let entry = cache.entry(key), candidates.contains(entry.choice), !cache.needsMeasurement(key) {
+            return slot.make(entry.choice, emulated: emulated)
+        }
         if emulated && !CPUFeatures.current.hasBF16Units { return slot.make(direct, emulated: true) }
-        let (winner, kernel, entry, _) = measure(candidates, sample: x)
-        cache.record(key, entry)
-        return emulated ? slot.make(winner, emulated: true) : kernel
+        let (_, _, entry, kernels) = measure(candidates, sample: x)
+        cache.record(key, entry) { KernelSelector.merge($0, $1, candidates: candidates) }
+        let winner = cache.entry(key)?.choice ?? entry.choice
+        return emulated ? slot.make(winner, emulated: true) : kernels[candidates.firstIndex(of: winner) ?? 0]
+    }
+
+    /// An unsettled earlier measurement and a new one of the same candidates: each candidate's best time of both, the
+    /// new errors, the fastest eligible candidate of those; settled when the new one is or the count reaches the cap.
+    static func merge(_ old: KernelPlanCache.Entry, _ new: KernelPlanCache.Entry, candidates: [KernelChoice]) -> KernelPlanCache.Entry {
+        guard Set(old.milliseconds.keys) == Set(new.milliseconds.keys) else { return new }
+        let ms = new.milliseconds.merging(old.milliseconds, uniquingKeysWith: min)
+        let bound = errorAllowance * max(new.errors[candidates[0].description] ?? 0, 1e-12)
+        let eligible = candidates.enumerated().filter { $0.offset == 0 || (new.errors[$0.element.description] ?? 0) <= bound }
+        let choice = eligible.min { ms[$0.element.description] ?? .infinity < ms[$1.element.description] ?? .infinity }?.element ?? new.choice
+        let count = old.measurements + 1
+        return KernelPlanCache.Entry(choice: choice, milliseconds: ms, errors: new.errors,
+                                     settled: new.settled || count >= KernelPlanCache.maximumMeasurements, measurements: count,
+                                     yardstick: new.yardstick)
     }
 
     /// The candidates of the layer's class in the chain's precision, direct first; in a bf16 chain also fp32 direct
@@ -66,9 +84,8 @@ struct KernelSelector {
     func measure(_ choices: [KernelChoice], sample x: FeatureMap, capped: Bool = true)
         -> (KernelChoice, any ConvolutionKernel, KernelPlanCache.Entry, [any ConvolutionKernel]) {
         let kernels = choices.map { slot.make($0, emulated: false) }
-        let side = capped ? KernelSelector.sampleSide : Int.max
-        let n = capped ? (slot.rois ? min(x.n, KernelSelector.sampleRoIs) : 1) : x.n
-        let h = slot.rois ? x.h : min(x.h, side), w = slot.rois ? x.w : min(x.w, side)
+        let n = capped ? (slot.rois ? KernelSelector.sampleRoIs : 1) : x.n
+        let h = slot.rois || !capped ? x.h : KernelSelector.sampleSide, w = slot.rois || !capped ? x.w : KernelSelector.sampleSide
         var rng = SplitMix(seed: 0x5e1ec7)
         let values = Tensor(shape: [n, x.c, h, w], data: (0..<(n * x.c * h * w)).map { _ in rng.nextFloat() })
         var input = FeatureMap(values)
@@ -76,13 +93,14 @@ struct KernelSelector {
             input = input.converted(to: dnnl.layer.sourceLayout(n: n, h: h, w: w))
         }
         let ws = Workspace()
-        var best = [Double](repeating: .infinity, count: kernels.count)
+        var best = [Double](repeating: .infinity, count: kernels.count), worst = [Double](repeating: 0, count: kernels.count)
         var outputs = [Tensor?](repeating: nil, count: kernels.count)
         for round in 0..<4 {
             for (i, k) in kernels.enumerated() {
                 let t0 = LayerBenchmark.now()
                 let y = k.run(input, relu: true, stride: 0, accumulate: nil, workspace: ws)
-                if round > 0 { best[i] = min(best[i], LayerBenchmark.now() - t0) } else { outputs[i] = y.tensor() }
+                let t = LayerBenchmark.now() - t0
+                if round > 0 { (best[i], worst[i]) = (min(best[i], t), max(worst[i], t)) } else { outputs[i] = y.tensor() }
             }
         }
         var errors = [Double](repeating: 0, count: kernels.count)
@@ -92,10 +110,14 @@ struct KernelSelector {
             errors = outputs.map { KernelSelector.relativeError($0!, reference) }
         }
         let bound = KernelSelector.errorAllowance * max(errors[0], 1e-12)
-        let winner = best.indices.filter { $0 == 0 || errors[$0] <= bound }.min { best[$0] < best[$1] }!
+        let ranked = best.indices.filter { $0 == 0 || errors[$0] <= bound }.sorted { best[$0] < best[$1] }
+        let winner = ranked[0]
+        // Settled when the runner-up is slower by more than either one's spread between rounds.
+        let settled = ranked.count < 2 || best[ranked[1]] / best[winner] - 1 > max(worst[winner] / best[winner], worst[ranked[1]] / best[ranked[1]]) - 1
         var ms: [String: Double] = [:], err: [String: Double] = [:]
         for (i, c) in choices.enumerated() { ms[c.description] = best[i] * 1000; err[c.description] = errors[i] }
-        return (choices[winner], kernels[winner], KernelPlanCache.Entry(choice: choices[winner], milliseconds: ms, errors: err), kernels)
+        let entry = KernelPlanCache.Entry(choice: choices[winner], milliseconds: ms, errors: err, settled: settled)
+        return (choices[winner], kernels[winner], entry, kernels)
     }
 
     /// ‖a − b‖ / ‖b‖.
