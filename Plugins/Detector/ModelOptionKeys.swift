@@ -24,9 +24,10 @@ public enum ModelOptionKeys {
                                               help: "upper bound of the long side of the model input", flag: .value("max-size"))
     public static let precision = OptionKey<Precision?>.choice(
         "precision", default: .fp32,
-        choices: [("fp32", .fp32), ("bf16", .bf16), ("auto", nil), ("bf16-emulated", .bf16Emulated)],
-        help: "fp32 (torchvision parity), bf16 (AMX/AVX512-BF16, else fp32 with a warning), auto (bf16 where the CPU has bf16 units, else fp32; a frame-rate controller starts at fp32 and may step to bf16) or bf16-emulated (bf16 rounding on fp32 kernels)",
+        choices: [("fp32", .fp32), ("bf16", .bf16), ("int8", .int8), ("auto", nil), ("bf16-emulated", .bf16Emulated)],
+        help: "fp32 (torchvision parity), bf16 (AMX/AVX512-BF16, else fp32 with a warning), int8 (calibrated int8 convolutions on any x86 CPU: --calibration FILE from `mrcnn calibrate`), auto (bf16 where the CPU has bf16 units, else fp32; a frame-rate controller starts at fp32 and may step to bf16) or bf16-emulated (bf16 rounding on fp32 kernels)",
         flag: .value("precision"))
+    public static let calibration = Int8CalibrationFile.option
     public static let backend = OptionKey<ComputeBackend>.choice(
         "backend", default: .auto, choices: ComputeBackend.allCases.map { ($0.rawValue, $0) },
         help: "which library runs the layers: auto (per layer kind, by measurement), openblas or onednn", flag: .value("backend"))
@@ -55,7 +56,8 @@ public enum ModelOptionKeys {
                                                           help: "heatmap logit above which a keypoint is visible")
 
     /// The options both model stages declare, after their weights.
-    public static let model: [any StageOption] = [scoreThreshold, minSize, maxSize, precision, backend, kernels, proposals, detections]
+    public static let model: [any StageOption] = [scoreThreshold, minSize, maxSize, precision, calibration, backend, kernels, proposals,
+                                                  detections]
 
     /// `ModelOptions` from a model stage's checked values (`auto` resolved for this CPU).
     public static func modelOptions(_ values: OptionValues) throws -> ModelOptions {
@@ -64,6 +66,7 @@ public enum ModelOptionKeys {
         options.minSize = try values[minSize]
         options.maxSize = try values[maxSize]
         options.precision = running(try values[precision])
+        options.calibration = try values[calibration]?.calibration
         options.backend = try values[backend]
         options.kernels = try values[kernels]
         options.rpnPostNMSTopN = try values[proposals]

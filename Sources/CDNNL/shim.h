@@ -128,6 +128,52 @@ static inline dnnl_primitive_attr_t mrcnn_attr(int sum, int relu) {
     return attr;
 }
 
+/// 1 when this process's oneDNN is 3.x (scales given at execution, bias added after them), 0 for 2.x.
+static inline int mrcnn_dnnl_v3(void) { return DNNL_VERSION_MAJOR >= 3; }
+
+/// Attributes of an int8 convolution (s32 accumulation) with `mrcnn_attr`'s post-ops. oneDNN 2.x: `combined` holds
+/// one output scale per output channel (src scale × weight scale), applied after the bias is added. oneDNN 3.x: a
+/// common source scale and per-output-channel weight scales passed at execution (`combined` unused), the bias added
+/// after them.
+static inline dnnl_primitive_attr_t mrcnn_attr_int8(int sum, int relu, int64_t count, const float *combined) {
+    dnnl_primitive_attr_t attr = mrcnn_attr(sum, relu);
+#if DNNL_VERSION_MAJOR >= 3
+    (void)count; (void)combined;
+    dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_SRC, 0);
+    dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_WEIGHTS, 1);
+#else
+    dnnl_primitive_attr_set_output_scales(attr, count, 1 << 1, combined);
+#endif
+    return attr;
+}
+
+/// A reorder that quantizes: dst = saturate(round(src / scale)) (round to nearest even). oneDNN 3.x takes `scale` at
+/// execution (DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST).
+static inline dnnl_status_t mrcnn_quantize_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src, mrcnn_md dst,
+                                              float scale) {
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_attr_create(&attr);
+#if DNNL_VERSION_MAJOR >= 3
+    (void)scale;
+    dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_DST, 0);
+#else
+    const float inverse = 1.f / scale;
+    dnnl_primitive_attr_set_output_scales(attr, 1, 0, &inverse);
+#endif
+    dnnl_status_t s = dnnl_reorder_primitive_desc_create(pd, MRCNN_MD(src), engine, MRCNN_MD(dst), engine, attr);
+    dnnl_primitive_attr_destroy(attr);
+    return s;
+}
+
+/// The argument id of the runtime scales of `arg` (oneDNN 3.x).
+static inline int mrcnn_scales_arg(int arg) {
+#if DNNL_VERSION_MAJOR >= 3
+    return DNNL_ARG_ATTR_SCALES | arg;
+#else
+    return arg;
+#endif
+}
+
 /// A convolution (or, with `deconv`, a transposed convolution) for inference; `bias` may be NULL.
 static inline dnnl_status_t mrcnn_conv_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, int deconv, mrcnn_md src,
                                           mrcnn_md weights, mrcnn_md bias, mrcnn_md dst, const int64_t *strides,

@@ -32,13 +32,17 @@ public struct ModelOptions: Sendable {
     public var referenceWinograd = true
     /// Tiles per Winograd F(4×4,3×3) GEMM block.
     public var winogradTileBlock = 512
+    /// The int8 scales (`precision` int8), measured by `Int8Calibrator` on these weights.
+    public var calibration: Int8Calibration?
+    /// Records every convolution's input (what `Int8Calibrator` runs the model with).
+    public var observer: ActivationObserver?
     public init() {}
 
     /// The compute engine these options describe.
     public var engine: ComputeEngine {
         ComputeEngine(backend: backend, precision: precision, kernels: kernels, blocked: blockedLayout, sgemm: sgemm,
                       referenceWinograd: referenceWinograd, winogradTileBlock: winogradTileBlock,
-                      planCache: kernelCacheDirectory.map(KernelPlanCache.at))
+                      planCache: kernelCacheDirectory.map(KernelPlanCache.at), calibration: calibration, observer: observer)
     }
 }
 

@@ -54,6 +54,21 @@ public enum ModelLoader {
         return (dict, found, path)
     }
 
+    /// What identifies weights in an int8 calibration: "seeded:N", or "sha256:" and the file's SHA-256.
+    public static func weightsIdentity(option: String?, file: String?) throws -> String {
+        if let file { return "sha256:" + (try FileDigest.sha256(ofFileAt: file)) }
+        return option ?? "seeded:0"
+    }
+
+    /// Refuses an int8 run whose calibration is missing or was measured on other weights or another model.
+    static func checkCalibration(_ options: ModelOptions, kind: ModelKind, option: String?, file: String?) throws {
+        guard options.precision == .int8 else { return }
+        guard let c = options.calibration else { throw ZooError.noCalibration }
+        if c.model != kind.rawValue { throw ZooError.foreignCalibration("it is of \(c.model), the weights are \(kind.rawValue)") }
+        let identity = try weightsIdentity(option: option, file: file)
+        if c.weights != identity { throw ZooError.foreignCalibration("it was measured on weights \(c.weights.prefix(24)), these are \(identity.prefix(24))") }
+    }
+
     /// The line `announce` gets for a model built from `file`.
     public static func announcement(file: String, kind: ModelKind, tensors: Int) -> String {
         "\(file): \(kind.displayName) (torchvision's \(kind.rawValue), \(tensors) tensors)"
@@ -79,6 +94,7 @@ public enum ModelLoader {
     public static func keypointModel(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory,
                                      announce: Announce = standardError) throws -> KeypointRCNN {
         let (dict, kind, file) = try checked(option: option, keypoints: true, cache: cache)
+        try checkCalibration(options, kind: kind, option: option, file: file)
         do {
             let model = try KeypointRCNN(stateDict: dict, options: kernelCached(options, cache))
             if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
@@ -98,6 +114,7 @@ public enum ModelLoader {
     public static func anyModel(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory,
                                 announce: Announce = standardError) throws -> AnyModel {
         let (dict, kind, file) = try load(option: option, cache: cache)
+        try checkCalibration(options, kind: kind, option: option, file: file)
         do {
             let model: AnyModel = kind == .keypointRCNN ? .keypoints(try KeypointRCNN(stateDict: dict, options: kernelCached(options, cache)))
                 : .detector(try MaskRCNN(stateDict: dict, kind: kind, options: kernelCached(options, cache)))
@@ -112,10 +129,24 @@ public enum ModelLoader {
     public static func model(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory,
                              announce: Announce = standardError) throws -> MaskRCNN {
         let (dict, kind, file) = try checked(option: option, keypoints: false, cache: cache)
+        try checkCalibration(options, kind: kind, option: option, file: file)
         do {
             let model = try MaskRCNN(stateDict: dict, kind: kind, options: kernelCached(options, cache))
             if let file { announce(announcement(file: file, kind: kind, tensors: dict.count)) }
             return model
+        } catch let e as WeightError {
+            throw ZooError.unreadable(path: option ?? kind.officialFile, reason: e.description)
+        }
+    }
+
+    /// A calibrator for the detector `option` holds (fp32, `options` otherwise) and the weights' identity its
+    /// calibration is keyed by.
+    public static func calibrator(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory)
+        throws -> (calibrator: Int8Calibrator, identity: String) {
+        let (dict, kind, file) = try checked(option: option, keypoints: false, cache: cache)
+        do {
+            return (try Int8Calibrator(stateDict: dict, kind: kind, options: kernelCached(options, cache)),
+                    try weightsIdentity(option: option, file: file))
         } catch let e as WeightError {
             throw ZooError.unreadable(path: option ?? kind.officialFile, reason: e.description)
         }

@@ -25,6 +25,10 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
     case truncated(url: String, received: Int64, expected: Int64)
     case hashMismatch(file: String, expected: String, got: String)
     case notACheckpoint(url: String, reason: String)
+    /// int8 scales measured on other weights or another model than the ones loaded.
+    case foreignCalibration(String)
+    /// precision int8 without a calibration.
+    case noCalibration
 
     public var description: String {
         switch self {
@@ -34,6 +38,8 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
         case let .fileNotFound(path): return "weights file not found: \(path)"
         case let .cannotRead(path): return "cannot read \(path)"
         case let .unreadable(path, reason): return "\(path): \(reason)"
+        case let .foreignCalibration(reason): return "the int8 calibration does not fit these weights: \(reason); calibrate again"
+        case .noCalibration: return "precision int8 needs the int8 scales of these weights: measure them with `mrcnn calibrate INPUT... -o FILE`"
         case let .unknownModel(name, known): return "unknown model '\(name)' (known: \(known))"
         case let .wrongModel(path, found, wanted):
             let which: String

@@ -48,6 +48,13 @@ public struct CPUFeatures: Sendable {
                                       || onednnISA == "avx512_core_fp16")
     }
 
+    /// Whether oneDNN's int8 kernels multiply u8 × s8 pairs into s32 without an intermediate 16-bit sum (VNNI, AMX):
+    /// without, oneDNN halves the s8 weights (7 bits left) so that the 16-bit pair sums cannot saturate.
+    public var hasInt8DotProducts: Bool {
+        ["vnni", "bf16", "amx", "fp16"].contains { onednnISA.contains($0) }
+    }
+    public var hasVNNI: Bool { flags.contains("avx512_vnni") || flags.contains("avx_vnni") || flags.contains("amx_int8") }
+
     /// What `mrcnn --version` says of the compute engine in use on this CPU: the sgemm kernels, oneDNN's ISA and
     /// the layers' engine (with the kernel choices `planCache` keeps for this CPU), then the CPU's vector features
     /// (two lines).
@@ -62,6 +69,7 @@ public struct CPUFeatures: Sendable {
         var parts: [String] = []
         if hasAMX { parts.append("AMX") }
         if hasAVX512BF16 { parts.append("AVX512-BF16") }
+        if hasVNNI { parts.append("VNNI") }
         if hasAVX512 { parts.append("AVX-512") }
         if hasAVX2 { parts.append("AVX2+FMA") }
         if parts.isEmpty { parts.append("no AVX2") }

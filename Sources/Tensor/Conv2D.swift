@@ -9,8 +9,9 @@ import Synchronization
 /// engine: the OpenBLAS reference, oneDNN direct, or by the engine's `KernelPolicy` among direct and Winograd in
 /// fp32 and bf16. `rois`: the layer runs on RoI batches (its own shape class); `decision`: its outputs are decisions
 /// (RPN objectness and deltas, mask logits), written in fp32 by a direct kernel whatever the precision; `storesFP32`:
-/// in a bf16 chain its output is still stored fp32 (it feeds a sum or RoIAlign, which bf16's ideal computes in fp32).
-/// Immutable, thread-safe.
+/// in a bf16 chain its output is still stored fp32 (it feeds a sum or RoIAlign, which bf16's ideal computes in fp32);
+/// `name`: the checkpoint name (without ".weight") that int8 calibrations and observers key it by. Immutable,
+/// thread-safe.
 public struct Conv2D: Sendable {
     public let outChannels: Int
     public let inChannels: Int
@@ -21,13 +22,15 @@ public struct Conv2D: Sendable {
     public let bias: [Float]
     /// The kind of layer this is, for reports.
     public let kind: LayerKind
+    /// The checkpoint name ("" for anonymous layers, which never run int8).
+    public let name: String
     /// The engine the layer computes with.
     public var engine: ComputeEngine { slot.engine }
     let slot: ConvolutionSlot
 
     public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rois: Bool = false, decision: Bool = false, storesFP32: Bool = false, allowWinograd: Bool = true,
-                engine: ComputeEngine = .reference) {
+                engine: ComputeEngine = .reference, name: String = "") {
         precondition(weight.count == outChannels * inChannels * kernel * kernel, "conv weight size")
         self.outChannels = outChannels
         self.inChannels = inChannels
@@ -37,9 +40,10 @@ public struct Conv2D: Sendable {
         self.weight = weight
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
         kind = LayerKind.convolution(kernel: kernel, stride: stride, inChannels: inChannels)
+        self.name = name
         let g = ConvolutionGeometry(outChannels: outChannels, inChannels: inChannels, kernel: kernel, stride: stride, padding: padding)
         slot = ConvolutionSlot(g, weights: weight, bias: self.bias, engine: engine, rois: rois, decision: decision,
-                               storesFP32: storesFP32, winograd: allowWinograd)
+                               storesFP32: storesFP32, winograd: allowWinograd, name: name)
     }
 
     /// The implementation that runs this layer, e.g. "oneDNN brgconv:avx512_core_bf16" ("not chosen yet" before the
@@ -61,6 +65,7 @@ public struct Conv2D: Sendable {
     public func callAsFunction(_ x: FeatureMap, relu: Bool = false, stride: Int? = nil, accumulate: FeatureMap? = nil,
                                workspace: Workspace) -> FeatureMap {
         precondition(x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
+        if slot.quantizable { slot.engine.observer?.record(name, x) }
         return slot.kernel(for: x).run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, workspace: workspace)
     }
 
@@ -78,11 +83,12 @@ final class ConvolutionSlot: @unchecked Sendable {
     let weights: [Float], bias: [Float]
     let engine: ComputeEngine
     let rois: Bool, decision: Bool, storesFP32: Bool, winograd: Bool
+    let name: String
     private var kernel: (any ConvolutionKernel)?
     private let lock = Mutex(())
 
     init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], engine: ComputeEngine, rois: Bool, decision: Bool,
-         storesFP32: Bool = false, winograd: Bool) {
+         storesFP32: Bool = false, winograd: Bool, name: String = "") {
         self.g = g
         self.weights = weights
         self.bias = bias
@@ -91,7 +97,19 @@ final class ConvolutionSlot: @unchecked Sendable {
         self.decision = decision
         self.storesFP32 = storesFP32
         self.winograd = winograd
+        self.name = name
     }
+
+    /// The calibrated input of this layer when it runs int8: an int8 engine, not a decision layer, ≥ 16 input
+    /// channels (the stem stays fp32), a calibrated input.
+    var int8Input: Int8Calibration.Input? {
+        guard engine.precision == .int8, quantizable else { return nil }
+        return engine.calibration?.input(of: name)
+    }
+
+    /// Whether the layer runs int8 in an int8 model (and so is calibrated): named, not a decision layer, ≥ 16 input
+    /// channels (the stem's 3 stay fp32).
+    var quantizable: Bool { !name.isEmpty && !decision && g.inChannels >= 16 }
 
     var shapeClass: ShapeClass {
         ShapeClass(kernel: g.kernel, stride: g.stride, inChannels: g.inChannels, outChannels: g.outChannels, rois: rois,
@@ -122,6 +140,7 @@ final class ConvolutionSlot: @unchecked Sendable {
     /// The kernel of `choice` for this layer; `emulated`: its bf16 emulation on fp32 kernels.
     func make(_ choice: KernelChoice, emulated: Bool) -> any ConvolutionKernel {
         let store: DataType = storesBF16 ? .bf16 : .f32
+        if choice.int8, let input = int8Input { return Int8Convolution(g, weights: weights, bias: bias, input: input) }
         if engine.backend == .openblas {
             let reference = ReferenceConvolution(g, weights: emulated ? BF16.round(weights) : weights, bias: bias,
                                                  winograd: winograd && engine.referenceWinograd, library: engine.sgemmLibrary)

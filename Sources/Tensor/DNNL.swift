@@ -100,10 +100,25 @@ enum DNNL {
 /// The element types activations and weights are stored in.
 public enum DataType: Sendable {
     case f32, bf16
+    /// Quantized activations and weights of the int8 kernels (unsigned after a ReLU, signed elsewhere).
+    case u8, s8
 
-    var dnnl: dnnl_data_type_t { self == .f32 ? dnnl_f32 : dnnl_bf16 }
+    var dnnl: dnnl_data_type_t {
+        switch self {
+        case .f32: return dnnl_f32
+        case .bf16: return dnnl_bf16
+        case .u8: return dnnl_u8
+        case .s8: return dnnl_s8
+        }
+    }
     /// Bytes per element.
-    public var size: Int { self == .f32 ? 4 : 2 }
+    public var size: Int {
+        switch self {
+        case .f32: return 4
+        case .bf16: return 2
+        case .u8, .s8: return 1
+        }
+    }
 }
 
 /// A oneDNN memory descriptor (dimensions, element type, layout), owned; immutable, any thread.
@@ -138,7 +153,14 @@ final class MemoryDesc: @unchecked Sendable, Equatable, CustomStringConvertible 
         return d.prefix(n).map { Int($0) }
     }
 
-    var type: DataType { mrcnn_md_data_type(handle) == dnnl_bf16 ? .bf16 : .f32 }
+    var type: DataType {
+        switch mrcnn_md_data_type(handle) {
+        case dnnl_bf16: return .bf16
+        case dnnl_u8: return .u8
+        case dnnl_s8: return .s8
+        default: return .f32
+        }
+    }
     var bytes: Int { mrcnn_md_size(handle) }
 
     /// The same dimensions and layout with another element type (layouts given by a tag only).

@@ -19,13 +19,18 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public let winogradTileBlock: Int
     /// Where measured kernel choices persist between processes (nil: in this process only).
     public let planCache: KernelPlanCache?
+    /// The int8 scales of the model's convolution inputs (precision int8: layers without one run fp32).
+    public let calibration: Int8Calibration?
+    /// Records every named convolution's input (calibration runs).
+    public let observer: ActivationObserver?
 
     /// fp32 on OpenBLAS (with Winograd F(2×2,3×3)): the exact reference path.
     public static let reference = ComputeEngine(backend: .openblas, precision: .fp32)
 
     public init(backend: ComputeBackend = .auto, precision: Precision = .fp32, kernels: KernelPolicy = .measured,
                 blocked: Bool = true, sgemm: ComputeBackend = .auto, referenceWinograd: Bool = true,
-                winogradTileBlock: Int = 512, planCache: KernelPlanCache? = nil) {
+                winogradTileBlock: Int = 512, planCache: KernelPlanCache? = nil, calibration: Int8Calibration? = nil,
+                observer: ActivationObserver? = nil) {
         requestedBackend = backend
         requestedPrecision = precision
         let effective = precision.effective
@@ -37,15 +42,19 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
         self.referenceWinograd = referenceWinograd
         self.winogradTileBlock = max(8, winogradTileBlock)
         self.planCache = planCache
+        self.calibration = calibration
+        self.observer = observer
     }
 
     /// The backend that runs the layers: bf16 needs oneDNN's kernels whatever was asked for.
-    public var backend: ComputeBackend { precision == .bf16 && requestedBackend == .openblas ? .onednn : requestedBackend }
+    public var backend: ComputeBackend {
+        (precision == .bf16 || precision == .int8) && requestedBackend == .openblas ? .onednn : requestedBackend
+    }
 
     /// Whether bf16 operands and stores are emulated (rounded, fp32 kernels computing).
     public var emulatesBF16: Bool { precision == .bf16Emulated }
     /// Whether layers may compute in bf16 (really or emulated).
-    var bf16: Bool { precision != .fp32 }
+    var bf16: Bool { precision == .bf16 || precision == .bf16Emulated }
     /// The element type activations are stored in between layers: bf16 in a real bf16 chain (emulated: fp32 values
     /// rounded to bf16).
     var storage: DataType { precision == .bf16 ? .bf16 : .f32 }

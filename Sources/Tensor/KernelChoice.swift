@@ -1,6 +1,6 @@
 /// What computes one layer: the algorithm and the precision of its products — fp32 direct, fp32 Winograd
-/// F(4×4,3×3), bf16 direct (oneDNN's bf16 kernels, fp32 accumulation) or bf16 Winograd (fp32 transforms, bf16
-/// batched GEMMs). A value; its text form ("bf16 Winograd") is what reports and the plan cache hold.
+/// F(4×4,3×3), bf16 direct (oneDNN's bf16 kernels, fp32 accumulation), bf16 Winograd (fp32 transforms, bf16
+/// batched GEMMs) or int8 direct (calibrated s8/u8 inputs, s8 weights per channel, s32 accumulation). A value; its text form ("bf16 Winograd") is what reports and the plan cache hold.
 public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
     /// How the layer computes: direct convolution, or Winograd F(4×4,3×3).
     public enum Algorithm: String, Sendable, CaseIterable {
@@ -11,25 +11,29 @@ public struct KernelChoice: Hashable, Sendable, CustomStringConvertible {
     public let algorithm: Algorithm
     /// Whether the products take bf16 operands (fp32 accumulation).
     public let bf16: Bool
+    /// Whether the products take int8 operands (s32 accumulation).
+    public let int8: Bool
 
-    public init(_ algorithm: Algorithm, bf16: Bool) {
+    public init(_ algorithm: Algorithm, bf16: Bool, int8: Bool = false) {
         self.algorithm = algorithm
         self.bf16 = bf16
+        self.int8 = int8
     }
 
     public static let fp32Direct = KernelChoice(.direct, bf16: false)
     public static let fp32Winograd = KernelChoice(.winograd, bf16: false)
     public static let bf16Direct = KernelChoice(.direct, bf16: true)
     public static let bf16Winograd = KernelChoice(.winograd, bf16: true)
+    public static let int8Direct = KernelChoice(.direct, bf16: false, int8: true)
 
-    public var description: String { "\(bf16 ? "bf16" : "fp32") \(algorithm.rawValue)" }
+    public var description: String { "\(int8 ? "int8" : bf16 ? "bf16" : "fp32") \(algorithm.rawValue)" }
 
     /// A choice by its text form ("fp32 direct", "bf16 Winograd", …); nil for others.
     public init?(_ text: String) {
         let parts = text.split(separator: " ")
-        guard parts.count == 2, parts[0] == "fp32" || parts[0] == "bf16",
+        guard parts.count == 2, ["fp32", "bf16", "int8"].contains(parts[0]),
               let a = Algorithm.allCases.first(where: { $0.rawValue.lowercased() == parts[1].lowercased() }) else { return nil }
-        self.init(a, bf16: parts[0] == "bf16")
+        self.init(a, bf16: parts[0] == "bf16", int8: parts[0] == "int8")
     }
 }
 

@@ -11,7 +11,8 @@ import Tensor
 struct BenchCommand: ParsableCommand {
     typealias K = ModelOptionKeys
     /// Seeded weights by default: they cost what the official ones cost.
-    static let flags = ShorthandFlags(stages: ["detector"], options: [K.weights, K.scoreThreshold, K.maxSize, K.backend, K.kernels, K.detections, K.detectEvery],
+    static let flags = ShorthandFlags(stages: ["detector"], options: [K.weights, K.scoreThreshold, K.maxSize, K.backend, K.kernels, K.detections, K.detectEvery,
+                                                                         K.calibration],
                                       defaults: ["weights": "seeded:0"])
 
     static var configuration: CommandConfiguration {

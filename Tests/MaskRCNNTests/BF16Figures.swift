@@ -106,8 +106,9 @@ struct BF16Ideal {
     let pooled: [[String: Double]]
     let images: [[String: [String: Double]]]
 
-    init(model: String) throws {
-        let all = try Fixture.json("bf16_ideal") as! [String: Any]
+    /// `file`: the fixture of the ideal (bf16_ideal, or int8_ideal: the ideal int8 of tools/reference/int8_emulation.py).
+    init(model: String, file: String = "bf16_ideal") throws {
+        let all = try Fixture.json(file) as! [String: Any]
         let m = all[model] as! [String: Any]
         cut = (m["cut"] as! NSNumber).floatValue
         fixtures = m["fixtures"] as! [String]

@@ -20,7 +20,7 @@ extension WeightSource {
             for i in 0..<per { w[o * per + i] *= scale }
         }
         return Conv2D(weight: w, bias: bias, outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding,
-                      rois: rois, storesFP32: storesFP32, engine: engine)
+                      rois: rois, storesFP32: storesFP32, engine: engine, name: convName)
     }
 
     /// A v2 `Conv2dNormActivation` block `name`: a bias-free conv (`name.0`) and BatchNorm2d (`name.1`, eps 1e-5),
@@ -38,7 +38,7 @@ extension WeightSource {
         Conv2D(weight: try tensor(name + ".weight", [outC, inC, kernel, kernel]),
                bias: try tensor(name + ".bias", [outC]),
                outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding, rois: rois,
-               decision: decision, storesFP32: storesFP32, engine: engine)
+               decision: decision, storesFP32: storesFP32, engine: engine, name: name)
     }
 
     /// A fully connected layer.

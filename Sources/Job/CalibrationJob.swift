@@ -1,0 +1,90 @@
+import Detector
+import Foundation
+import MaskRCNN
+import Pipeline
+import Tensor
+import VideoIO
+
+/// int8 calibration on the user's own frames (`mrcnn calibrate`): the detector named by the `detector` stage's
+/// options (`options`, "detector.OPTION" → value: weights, min-size, max-size, proposals, …) runs fp32 on `frames`
+/// frames spread evenly over the inputs (images, directories, globs, `.txt` lists, video files), and the int8 scales
+/// of its convolution inputs (`Int8Calibrator`) are written to `output` as JSON, keyed by the weights' identity, the
+/// model and the short side. A value you configure, `check()` (before anything is read or written) and `run()`.
+public struct CalibrationJob {
+    public var inputs: [String]
+    public var output: String
+    public var options: [String: String]
+    /// Frames to calibrate on (fewer when the inputs hold fewer).
+    public var frames = 64
+    /// The rules each input's threshold is chosen among (the one with the least quantization error wins).
+    public var rules = CalibrationRule.standard
+    public var cacheDirectory = ModelZoo.defaultCacheDirectory
+    /// Hears each calibration frame: its 1-based number, the total, where it came from.
+    public var onFrame: (_ number: Int, _ total: Int, _ source: String) -> Void = { _, _, _ in }
+
+    public init(inputs: [String], output: String, options: [String: String] = [:]) {
+        self.inputs = inputs
+        self.output = output
+        self.options = options
+    }
+
+    /// What a finished calibration reports.
+    public struct Report: Sendable {
+        public let calibration: Int8Calibration
+        public let seconds: Double
+    }
+
+    /// Checks options, inputs and the output path without reading a frame or writing anything.
+    @discardableResult
+    public func check() throws -> (values: OptionValues, inputs: [String]) {
+        guard frames >= 1 else { throw JobError.invalidSetting(name: "frames", value: String(frames), expected: "at least 1") }
+        let values = try StageRegistry.values(of: "detector", declaring: StillImageDetector.options, from: options)
+        let paths = try InputList.images(inputs)
+        try OutputPaths.checkWritable(output)
+        for path in paths where OutputPaths.same(path, output) { throw JobError.outputIsInput(output) }
+        return (values, paths)
+    }
+
+    static func isVideo(_ path: String) -> Bool { InputList.videoExtensions.contains((path as NSString).pathExtension.lowercased()) }
+
+    /// Loads the model, runs the chosen frames, writes the calibration file (atomically) and returns it.
+    public func run() throws -> Report {
+        let (values, paths) = try check()
+        let start = ContinuousClock.now
+        var options = try ModelOptionKeys.modelOptions(values)
+        options.precision = .fp32
+        let weights = try values[ModelOptionKeys.weights]
+        var (calibrator, identity) = try ModelLoader.calibrator(option: weights, options: options, cache: cacheDirectory)
+        // Every frame of the inputs in order; `frames` of them picked evenly.
+        let counts = try paths.map { path in Self.isVideo(path) ? max(1, try VideoSource(url: path).info.estimatedFrameCount ?? 1) : 1 }
+        let total = counts.reduce(0, +), wanted = min(frames, total)
+        let picks = Set((0..<wanted).map { Int((Double($0) + 0.5) * Double(total) / Double(wanted)) })
+        let workspace = Workspace()
+        var offset = 0, done = 0
+        for (path, count) in zip(paths, counts) {
+            defer { offset += count }
+            guard picks.contains(where: { $0 >= offset && $0 < offset + count }) else { continue }
+            if Self.isVideo(path) {
+                let source = try VideoSource(url: path)
+                defer { source.close() }
+                while let frame = try source.nextFrame(), frame.index < count {
+                    guard picks.contains(offset + frame.index) else { continue }
+                    calibrator.add(RGBInput(width: frame.width, height: frame.height, pixels: frame.rgb), workspace: workspace)
+                    done += 1
+                    onFrame(done, wanted, "\(path) frame \(frame.index)")
+                }
+            } else {
+                let image = try ImageFile.read(path: path)
+                calibrator.add(RGBInput(width: image.width, height: image.height, pixels: image.rgb), workspace: workspace)
+                done += 1
+                onFrame(done, wanted, path)
+            }
+        }
+        guard done > 0 else { throw JobError.noImages }
+        let calibration = calibrator.calibration(weights: identity, rules: rules)
+        let temporary = output + ".partial"
+        try calibration.encoded().write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, output) == 0 else { throw JobError.notWritable(path: output, folder: FilePaths.directory(of: output)) }
+        return Report(calibration: calibration, seconds: start.duration(to: .now).inSeconds)
+    }
+}

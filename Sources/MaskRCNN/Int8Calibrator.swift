@@ -1,0 +1,36 @@
+import Checkpoint
+import Tensor
+
+/// Post-training int8 calibration of a detector (Mask/Faster R-CNN): the fp32 model runs the calibration frames with
+/// an `ActivationObserver`, which keeps a histogram of every named convolution's input; each input then gets the
+/// clipping threshold of the rule (min/max, percentile 99.999 / 99.99, entropy) with the least quantization error on
+/// those values (`Int8Calibration.choosing`). Frames run one at a time on the calling thread.
+public struct Int8Calibrator {
+    public let model: MaskRCNN
+    public let kind: ModelKind
+    let observer = ActivationObserver()
+    /// Frames seen so far.
+    public private(set) var frames = 0
+
+    /// The fp32 model of `stateDict` (`kind`) with `options` (precision, calibration ignored) and an observer.
+    public init(stateDict: StateDict, kind: ModelKind, options: ModelOptions) throws {
+        var o = options
+        o.precision = .fp32
+        o.calibration = nil
+        o.observer = observer
+        model = try MaskRCNN(stateDict: stateDict, kind: kind, options: o)
+        self.kind = kind
+    }
+
+    /// Runs one calibration frame (its detections are discarded; the heads see what a run would give them).
+    public mutating func add(_ image: RGBInput, workspace: Workspace) {
+        _ = model(image, workspace: workspace)
+        frames += 1
+    }
+
+    /// The calibration of what was seen, for the weights identified by `weights` (see `WeightsIdentity`).
+    public func calibration(weights: String, rules: [CalibrationRule] = CalibrationRule.standard) -> Int8Calibration {
+        Int8Calibration(model: kind.rawValue, weights: weights, shortSide: model.options.minSize, frames: frames,
+                        inputs: Int8Calibration.choosing(from: observer.snapshot, rules: rules))
+    }
+}

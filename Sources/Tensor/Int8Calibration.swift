@@ -1,0 +1,89 @@
+import Foundation
+import Synchronization
+
+/// The int8 scales of one model's convolutions: per layer (checkpoint name, e.g. "backbone.body.layer1.0.conv2") the
+/// clipping threshold of its input, whether the input is signed (s8) or not (u8), and the rule that chose it; keyed by
+/// the weights it was measured with (`weights`, their hash), the model and the short side of the frames. Written by
+/// `mrcnn calibrate` as JSON; a value, any thread.
+public struct Int8Calibration: Codable, Sendable, Equatable {
+    /// One input's quantization: values in [−threshold, threshold] (or [0, threshold]) map to 127 (255) steps.
+    public struct Input: Codable, Sendable, Equatable {
+        public var threshold: Float
+        public var signed: Bool
+        /// The calibration rule that chose the threshold ("minmax", "p99.99", "entropy").
+        public var rule: String
+        /// Mean squared quantization error of the threshold on the calibration values.
+        public var error: Double?
+
+        public init(threshold: Float, signed: Bool, rule: String, error: Double? = nil) {
+            self.threshold = threshold
+            self.signed = signed
+            self.rule = rule
+            self.error = error
+        }
+
+        /// The value of one quantization step.
+        public var scale: Float { max(threshold, Float.leastNormalMagnitude) / (signed ? 127 : 255) }
+    }
+
+    public static let formatVersion = 1
+    public var format = Int8Calibration.formatVersion
+    public var model: String
+    /// The weights' content hash (hex), as `WeightSource` reports it.
+    public var weights: String
+    public var shortSide: Int
+    /// Frames the statistics were gathered on.
+    public var frames: Int
+    public var inputs: [String: Input]
+
+    public init(model: String, weights: String, shortSide: Int, frames: Int, inputs: [String: Input]) {
+        self.model = model
+        self.weights = weights
+        self.shortSide = shortSide
+        self.frames = frames
+        self.inputs = inputs
+    }
+
+    public func input(of layer: String) -> Input? { inputs[layer] }
+
+    /// The JSON form (keys sorted, one layer per line).
+    public func encoded() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(self)
+    }
+
+    public static func decoded(_ data: Data) throws -> Int8Calibration { try JSONDecoder().decode(Int8Calibration.self, from: data) }
+
+    /// Each histogram's threshold by the rule (of `rules`) with the least quantization error.
+    public static func choosing(from histograms: [String: ActivationHistogram], rules: [CalibrationRule] = CalibrationRule.standard)
+        -> [String: Input] {
+        histograms.mapValues { h in
+            let scored = rules.map { rule -> (CalibrationRule, Float, Double) in
+                let t = h.threshold(rule)
+                return (rule, t, h.error(threshold: t))
+            }
+            let best = scored.min { $0.2 < $1.2 }!
+            return Input(threshold: best.1, signed: h.signed, rule: best.0.description, error: best.2)
+        }
+    }
+}
+
+/// Gathers the histogram of every named convolution's input while a model runs on calibration frames (an engine
+/// with an observer records at each `Conv2D` call). Thread-safe.
+public final class ActivationObserver: Sendable {
+    private let histograms = Mutex<[String: ActivationHistogram]>([:])
+
+    public init() {}
+
+    func record(_ layer: String, _ x: FeatureMap) {
+        guard !layer.isEmpty else { return }
+        let values = x.tensor()
+        histograms.withLock { all in
+            values.data.withUnsafeBufferPointer { all[layer, default: ActivationHistogram()].add($0) }
+        }
+    }
+
+    /// The histograms so far, by layer.
+    public var snapshot: [String: ActivationHistogram] { histograms.withLock { $0 } }
+}

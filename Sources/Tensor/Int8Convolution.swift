@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CDNNL
+import Synchronization
+
+/// oneDNN's int8 convolution: weights symmetric s8 per output channel (step max|w| / 127, round to nearest even; see
+/// `weightLevels` for CPUs without int8 dot products),
+/// the input quantized per tensor with its calibrated step (`Int8Calibration.Input`: u8 when it is never negative,
+/// s8 otherwise; saturating), s32 accumulation, then the scales, bias, residual sum and ReLU fused, the output
+/// stored fp32 in the primitive's layout. One primitive per input shape in a bounded cache. Any thread; calls on one
+/// workspace one at a time.
+final class Int8Convolution: ConvolutionKernel {
+    let g: ConvolutionGeometry
+    let input: Int8Calibration.Input
+    let choice = KernelChoice.int8Direct
+    /// Weights quantized, [Cout, Cin, k, k], and their per-channel steps.
+    let quantized: [Int8]
+    let weightScales: [Float]
+    let bias: [Float]
+    private let plans = Mutex<(byKey: [Key: Int8Plan], order: [Key])>(([:], []))
+
+    struct Key: Hashable { let n: Int, h: Int, w: Int, relu: Bool, residual: Bool, stride: Int }
+
+    init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], input: Int8Calibration.Input) {
+        self.g = g
+        self.input = input
+        self.bias = bias
+        let per = g.inChannels * g.kernel * g.kernel, levels = Int8Convolution.weightLevels(signedInput: input.signed)
+        var q = [Int8](repeating: 0, count: weights.count), scales = [Float](repeating: 1, count: g.outChannels)
+        for o in 0..<g.outChannels {
+            let row = weights[(o * per)..<((o + 1) * per)]
+            let top = row.reduce(Float(0)) { max($0, abs($1)) }
+            let s = top > 0 ? top / levels : 1
+            scales[o] = s
+            for i in 0..<per {
+                q[o * per + i] = Int8(max(-levels, min(levels, (weights[o * per + i] / s).rounded(.toNearestOrEven))))
+            }
+        }
+        quantized = q
+        weightScales = scales
+    }
+
+    /// The weights' quantization levels a side: 127, or 63 for u8 inputs on a CPU without int8 dot products (its
+    /// u8 × s8 pair sums are 16-bit and would saturate; for s8 inputs oneDNN halves the weights itself).
+    static func weightLevels(signedInput: Bool) -> Float {
+        CPUFeatures.current.hasInt8DotProducts || signedInput ? 127 : 63
+    }
+
+    var implementation: String {
+        plans.withLock { p in p.order.last.flatMap { p.byKey[$0]?.implementation } } .map { "oneDNN \($0)" } ?? "oneDNN int8"
+    }
+
+    func run(_ x: FeatureMap, relu: Bool, stride: Int, accumulate: FeatureMap?, workspace: Workspace) -> FeatureMap {
+        precondition(x.c == g.inChannels, "int8 conv expects \(g.inChannels) channels, got \(x.shape)")
+        let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride))
+        let src = FeatureMap(md: p.src)
+        p.quantize(x, into: src)
+        let dst: FeatureMap
+        if let accumulate {
+            precondition(accumulate.shape == p.dst.dims, "residual shape \(accumulate.shape)")
+            dst = accumulate.laidOut(as: p.dst)
+        } else {
+            dst = FeatureMap(md: p.dst)
+        }
+        p.execute(src: src.data, dst: dst.data)
+        return dst
+    }
+
+    /// The cached plan for `key`, built (and the oldest dropped) when missing.
+    private func plan(_ key: Key) -> Int8Plan {
+        plans.withLock { p in
+            if let plan = p.byKey[key] { return plan }
+            let plan = Int8Plan(self, key)
+            p.byKey[key] = plan
+            p.order.append(key)
+            if p.order.count > DNNLLayer.cacheLimit { p.byKey[p.order.removeFirst()] = nil }
+            return plan
+        }
+    }
+}
+
+/// One int8 primitive of an `Int8Convolution` for one input shape: its layouts, its weights reordered (with the
+/// compensation oneDNN adds for s8 inputs or CPUs without VNNI), and its scales as oneDNN 2.x or 3.x takes them.
+final class Int8Plan: @unchecked Sendable {
+    let primitive: OpaquePointer
+    let implementation: String
+    let src: MemoryDesc, dst: MemoryDesc
+    let weights: OpaquePointer
+    /// oneDNN 2.x: bias / (input step × weight step) (it adds the bias before scaling); 3.x: the bias.
+    let bias: [Float]
+    /// oneDNN 3.x's runtime scales: the input's step, then each output channel's weight step.
+    let inputStep: [Float], weightSteps: [Float]
+    private let biasMD: MemoryDesc
+
+    init(_ layer: Int8Convolution, _ key: Int8Convolution.Key) {
+        let g = layer.g, any = dnnl_format_tag_any
+        let s = key.stride > 0 ? key.stride : g.stride
+        let (oh, ow) = g.outputSize(h: key.h, w: key.w, stride: key.stride)
+        let srcType: DataType = layer.input.signed ? .s8 : .u8
+        let step = layer.input.scale
+        let combined = layer.weightScales.map { $0 * step }
+        let v3 = mrcnn_dnnl_v3() != 0
+        bias = v3 ? layer.bias : zip(layer.bias, combined).map { $0 / $1 }
+        inputStep = [step]
+        weightSteps = layer.weightScales
+        biasMD = MemoryDesc([g.outChannels], .f32, dnnl_x)
+        let srcAny = MemoryDesc([key.n, g.inChannels, key.h, key.w], srcType, any)
+        let dstAny = MemoryDesc([key.n, g.outChannels, oh, ow], .f32, any)
+        let weightsAny = MemoryDesc([g.outChannels, g.inChannels, g.kernel, g.kernel], .s8, any)
+        let attr = combined.withUnsafeBufferPointer {
+            mrcnn_attr_int8(key.residual ? 1 : 0, key.relu ? 1 : 0, Int64(g.outChannels), $0.baseAddress!)
+        }
+        defer { dnnl_primitive_attr_destroy(attr) }
+        let strides: [Int64] = [Int64(s), Int64(s)], pads: [Int64] = [Int64(g.padding), Int64(g.padding)]
+        let biasHandle = biasMD.handle
+        guard let pd = DNNL.primitiveDesc({ out in
+            strides.withUnsafeBufferPointer { sp in pads.withUnsafeBufferPointer { pp in
+                mrcnn_conv_pd(out, DNNL.engine, 0, srcAny.handle, weightsAny.handle, biasHandle, dstAny.handle,
+                              sp.baseAddress!, pp.baseAddress!, attr)
+            } }
+        }) else { preconditionFailure("oneDNN: no int8 convolution for \(g), \(key)") }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        implementation = DNNL.implementation(pd)
+        src = DNNL.md(pd, dnnl_query_src_md)
+        dst = DNNL.md(pd, dnnl_query_dst_md)
+        let wmd = DNNL.md(pd, dnnl_query_weights_md)
+        primitive = DNNL.primitive(pd)
+        weights = DNNL.memory(wmd, nil)
+        var handle: UnsafeMutableRawPointer? = nil
+        dnnl_memory_get_data_handle(weights, &handle)
+        let user = MemoryDesc([g.outChannels, g.inChannels, g.kernel, g.kernel], .s8, dnnl_oihw)
+        layer.quantized.withUnsafeBytes { DNNL.reorder(from: user, $0.baseAddress!, to: wmd, handle!) }
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_memory_destroy(weights)
+    }
+
+    /// `x` (fp32 or bf16, any layout) divided by the input's step, rounded and saturated into `out` (the primitive's
+    /// source layout and type).
+    func quantize(_ x: FeatureMap, into out: FeatureMap) {
+        let step = inputStep[0]
+        guard let pd = DNNL.primitiveDesc({ mrcnn_quantize_pd($0, DNNL.engine, x.md.handle, out.md.handle, step) }) else {
+            preconditionFailure("oneDNN: no quantizing reorder \(x.md) → \(out.md)")
+        }
+        let reorder = DNNL.primitive(pd)
+        dnnl_primitive_desc_destroy(pd)
+        defer { dnnl_primitive_destroy(reorder) }
+        let from = DNNL.memory(x.md, x.data), to = DNNL.memory(out.md, out.data)
+        defer { dnnl_memory_destroy(from); dnnl_memory_destroy(to) }
+        var args = [(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)]
+        var scale: OpaquePointer?
+        if mrcnn_dnnl_v3() != 0 {
+            scale = scaleMemory(inputStep)
+            args.append((Int32(mrcnn_scales_arg(DNNL_ARG_DST)), scale!))
+        }
+        defer { if let scale { dnnl_memory_destroy(scale) } }
+        inputStep.withUnsafeBufferPointer { _ in DNNL.execute(reorder, args) }
+    }
+
+    /// The convolution on buffers already in the primitive's layouts (`dst` holds the residual if any).
+    func execute(src srcData: UnsafeMutableRawPointer, dst dstData: UnsafeMutableRawPointer) {
+        let s = DNNL.memory(src, srcData), d = DNNL.memory(dst, dstData)
+        bias.withUnsafeBytes { b in
+            let bm = DNNL.memory(biasMD, UnsafeMutableRawPointer(mutating: b.baseAddress!))
+            var args = [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, bm), (DNNL_ARG_DST, d)]
+            var extra: [OpaquePointer] = []
+            if mrcnn_dnnl_v3() != 0 {
+                extra = [scaleMemory(inputStep), scaleMemory(weightSteps)]
+                args += [(Int32(mrcnn_scales_arg(DNNL_ARG_SRC)), extra[0]), (Int32(mrcnn_scales_arg(DNNL_ARG_WEIGHTS)), extra[1])]
+            }
+            DNNL.execute(primitive, args)
+            for m in extra + [bm] { dnnl_memory_destroy(m) }
+        }
+        dnnl_memory_destroy(s)
+        dnnl_memory_destroy(d)
+    }
+
+    /// A oneDNN-owned f32 memory holding `values` (runtime scales).
+    private func scaleMemory(_ values: [Float]) -> OpaquePointer {
+        let m = DNNL.memory(MemoryDesc([values.count], .f32, dnnl_x), nil)
+        var handle: UnsafeMutableRawPointer? = nil
+        dnnl_memory_get_data_handle(m, &handle)
+        values.withUnsafeBytes { handle!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return m
+    }
+}

@@ -1,0 +1,46 @@
+import Checkpoint
+import Foundation
+import MaskRCNN
+import Tensor
+import Testing
+
+/// int8 against torchvision's fp32 reference fixtures (seeded weights), held to the ideal int8 with the same scales
+/// (Fixtures/int8_ideal.json, tools/reference/int8_emulation.py: PyTorch with each int8 layer's weights quantized s8
+/// per output channel and its input quantized per tensor with the committed calibration's step, exact sums; three
+/// draws that differ only by how fp32 values round before quantizing). The calibration (Fixtures/
+/// int8_calibration_maskrcnn.json) is what `mrcnn calibrate samples/vtest.mp4 samples/images --frames 24 --weights
+/// seeded:0` wrote. Pools as BF16AccuracyTests' (≥ 150 reference detections). Bounds, as issue 25 sets them: found ≥
+/// the ideal's lowest − 5 points, median mask IoU ≥ its lowest − 0.01, worst score Δ ≤ its highest + 0.03. The ideal
+/// is what VNNI/AMX computes; a CPU without int8 dot products keeps 7-bit weights for u8 inputs
+/// (`Int8Convolution.weightLevels`) and is held to the same bounds.
+@Suite(.serialized)
+struct Int8AccuracyTests {
+    static func calibration() throws -> Int8Calibration {
+        let url = Bundle.module.url(forResource: "int8_calibration_maskrcnn", withExtension: "json", subdirectory: "Fixtures")!
+        return try Int8Calibration.decoded(Data(contentsOf: url))
+    }
+
+    @Test(arguments: [ModelKind.maskRCNN, .fasterRCNN])
+    func int8FollowsTheIdealInt8(kind: ModelKind) throws {
+        let ideal = try BF16Ideal(model: kind.rawValue, file: "int8_ideal")
+        var options = ModelOptions()
+        options.precision = .int8
+        var calibration = try Self.calibration()
+        calibration.model = kind.rawValue   // the Faster R-CNN is the Mask R-CNN's seeded tensors without the mask branch
+        options.calibration = calibration
+        let model = try MaskRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(of: kind), seed: 0),
+                                 kind: kind, options: options)
+        print("int8 accuracy \(kind.rawValue) on \(CPUFeatures.current.summary); engine \(model.options.engine)")
+        let f = try BF16AccuracyTests.measure(ideal, label: "\(kind.rawValue) int8") { image, trace in model(image, trace: trace) }
+        let p = f.pooled
+        #expect(p.wanted >= 150, "a pool of \(p.wanted) reference detections cannot carry these bounds")
+        #expect(p.foundShare >= ideal.lowestFoundShare - 0.05,
+                "found \(p.found) of \(p.wanted), the ideal's draws as few as \(ideal.lowestFoundShare)")
+        if let worst = ideal.highest("worst_score_delta") {
+            #expect(Double(p.worstScore) <= worst + 0.03, "score off by \(p.worstScore), the ideal's draws by up to \(worst)")
+        }
+        if let median = p.medianMaskIoU, let lowest = ideal.lowest("median_mask_iou") {
+            #expect(median >= lowest - 0.01, "median mask IoU \(median), the ideal's draws as low as \(lowest)")
+        }
+    }
+}

@@ -1,0 +1,128 @@
+"""The ideal int8 of each detector in PyTorch against the fp32 reference fixtures, with the scales of an mrcnn
+calibration file: the figures Int8AccuracyTests holds mrcnn's int8 to (Tests/MaskRCNNTests/Fixtures/int8_ideal.json,
+with `--write`).
+
+Ideal int8 (what oneDNN's int8 convolutions compute on a CPU with VNNI or AMX): batch norm folded into the
+convolutions (as mrcnn does), then every Conv2d the calibration names (mrcnn's int8 layers: not the stem, not the
+decision layers) gets
+  - its weights quantized symmetric s8 per output channel: step = max|w| / 127, q = round-half-even(w / step);
+  - its input quantized per tensor with the calibration's step (threshold / 127 signed, / 255 unsigned):
+    q = saturate(round-half-even(x * (1 / step))) into [-128, 127] or [0, 255] (oneDNN multiplies by the inverse);
+products summed exactly (fp32 on the dequantized values), bias, residual and ReLU in fp32. Everything else stays fp32.
+Draw k > 0 scales each input by (1 ± 2^-20) before quantizing (bf16_emulation.Draw): another fp32 summation order
+upstream, which flips a few roundings - the spread an exact int8 computation has by chance.
+
+Run: /usr/bin/python3 tools/reference/int8_emulation.py --calibration FILE --model maskrcnn_resnet50_fpn [--write]
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seeded_weights  # noqa: E402
+from bf16_emulation import FIXTURES, POOLS, TWINS, Draw, fold_batch_norms, measure, summary, without_masks  # noqa: E402
+from make_maskrcnn_fixtures import load_image  # noqa: E402
+from reference_model import build, layout  # noqa: E402
+
+
+def fp32(v):
+    return torch.tensor(v, dtype=torch.float32)
+
+
+def emulate_int8(model, calibration, draw):
+    quantized = 0
+    for name, m in model.named_modules():
+        if not isinstance(m, torch.nn.Conv2d) or name not in calibration["inputs"]:
+            continue
+        c = calibration["inputs"][name]
+        w = m.weight.detach()
+        step_w = w.abs().amax(dim=(1, 2, 3), keepdim=True) / fp32(127.0)
+        step_w = torch.where(step_w > 0, step_w, torch.ones_like(step_w))
+        m.weight.copy_(torch.round(w / step_w) * step_w)
+        levels = 127.0 if c["signed"] else 255.0
+        step = fp32(max(c["threshold"], 1.1754944e-38)) / fp32(levels)
+        inverse = fp32(1.0) / step
+        lo, hi = (-128.0, 127.0) if c["signed"] else (0.0, 255.0)
+
+        def hook(mod, inp, step=step, inverse=inverse, lo=lo, hi=hi):
+            x = draw.perturb(inp[0])
+            return (torch.clamp(torch.round(x * inverse), lo, hi) * step,) + tuple(inp[1:])
+        m.register_forward_pre_hook(hook)
+        quantized += 1
+    missing = set(calibration["inputs"]) - {n for n, _ in model.named_modules()}
+    if missing:
+        raise SystemExit(f"calibration names layers this model lacks: {sorted(missing)[:3]}")
+    return quantized
+
+
+class PerturbingDraw(Draw):
+    def perturb(self, x):
+        if self.k == 0:
+            return x
+        sign = torch.randint(0, 2, x.shape, generator=self.generator).to(x.dtype) * 2 - 1
+        return x * (1 + sign * 2.0 ** -20)
+
+
+def ideal(kind, calibration, draws):
+    stems, cut = POOLS[kind]
+    torch.set_num_threads(2)
+    model = build(kind)
+    state_dict = model.state_dict()
+    state_dict.update(seeded_weights.state_dict(layout(model), 0))
+    model.load_state_dict(state_dict)
+    captured = {}
+    model.backbone.register_forward_hook(lambda mod, inp, out: captured.update({f"fpn.{k}": v for k, v in out.items()}))
+    draw = PerturbingDraw()
+    with torch.no_grad():
+        fold_batch_norms(model)
+        n = emulate_int8(model, calibration, draw)
+    print(f"{kind}: {n} convolutions int8", flush=True)
+    refs = {stem: json.load(open(os.path.join(FIXTURES, f"{stem}.json"))) for stem in stems}
+    result = {"cut": cut, "fixtures": stems, "draws": [], "calibration": calibration["weights"]}
+    for k in range(draws):
+        pooled = {"wanted": 0, "found": 0, "mask_ious": [], "keypoint_hits": [], "worst_score_delta": 0.0,
+                  "worst_fpn_rel_l2": 0.0}
+        images = {}
+        for stem in stems:
+            draw.start(k)
+            with torch.no_grad():
+                out = model([load_image(os.path.basename(refs[stem]["image"]))])[0]
+            f = measure(refs[stem], out, captured, cut)
+            images[stem] = summary(f)
+            print(f"  {kind} draw {k} {stem}: {json.dumps(images[stem])}", flush=True)
+            for key in ("wanted", "found", "mask_ious", "keypoint_hits"):
+                pooled[key] += f[key]
+            for key in ("worst_score_delta", "worst_fpn_rel_l2"):
+                pooled[key] = max(pooled[key], f[key])
+        result["draws"].append({"pooled": summary(pooled), "images": images})
+        print(f"ideal int8 {kind} draw {k}: {json.dumps(result['draws'][-1]['pooled'])}", flush=True)
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--calibration", required=True, help="an mrcnn calibration file of this model's seeded:0 weights")
+    ap.add_argument("--model", nargs="+", choices=sorted(POOLS), default=["maskrcnn_resnet50_fpn"])
+    ap.add_argument("--draws", type=int, default=3)
+    ap.add_argument("--write", action="store_true", help="update these models in Fixtures/int8_ideal.json")
+    a = ap.parse_args()
+    calibration = json.load(open(a.calibration))
+    path = os.path.join(FIXTURES, "int8_ideal.json")
+    table = json.load(open(path)) if os.path.exists(path) else {}
+    for kind in a.model:
+        twin = TWINS.get(kind)
+        if twin in table and twin in a.model:
+            table[kind] = without_masks(table[twin])
+        else:
+            table[kind] = ideal(kind, calibration, a.draws)
+    if a.write:
+        with open(path, "w") as f:
+            json.dump(table, f, indent=1, sort_keys=True)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
