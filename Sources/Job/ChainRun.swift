@@ -102,6 +102,7 @@ final class ChainRun: Sendable {
             }
         } catch {
             scheduler.stop()
+            for input in session.inputs { input.stop() }
             await session.stop()
             for writer in writers.values { writer.abandon() }
             throw error

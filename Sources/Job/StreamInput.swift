@@ -16,6 +16,8 @@ final class StreamInput: Sendable {
     private let skip: Int
     private let stamp: @Sendable (inout FrameRecord) -> Void
     private let log: @Sendable (String) -> Void
+    /// Held while a frame is read, and while the source closes.
+    private let reading = Mutex(())
     private let written = Mutex<(frames: Int, latencyMs: Double, recent: [ContinuousClock.Instant])>((0, 0, []))
     private let state = Mutex<(source: (any FrameSource)?, reader: FrameReader?, stopped: Bool)>((nil, nil, false))
 
@@ -58,11 +60,15 @@ final class StreamInput: Sendable {
         return self.source!
     }
 
-    /// The stream's next record (opening the input first if needed); nil at its end or once stopped.
+    /// The stream's next record (opening the input first if needed); nil at its end or once stopped. A read and
+    /// `close()` never overlap (FFmpeg's decoder must not be freed mid-decode).
     func read() throws -> FrameRecord? {
         if state.withLock({ $0.stopped }) { return nil }
         do { try open() } catch is CancellationError { return nil }
-        return try state.withLock { $0.reader }?.next()
+        return try reading.withLock { _ -> FrameRecord? in
+            guard let reader = state.withLock({ $0.stopped ? nil : $0.reader }) else { return nil }
+            return try reader.next()
+        }
     }
 
     /// Ends the stream: a blocked read of a live (or real-time) source returns at once, a file stops after its
@@ -96,6 +102,9 @@ final class StreamInput: Sendable {
         }
     }
 
-    /// Closes the source (after the run).
-    func close() { source?.close() }
+    /// Stops the stream and closes its source once a read in progress has returned (after the run, or on a failure).
+    func close() {
+        stop()
+        reading.withLock { _ in _ = source?.close() }
+    }
 }

@@ -121,7 +121,8 @@ public struct VideoJob {
     /// `session` is already serving.
     private func process(_ plan: JobPlan, session: LiveSession, control: RateControl?) async throws -> JobReport {
         let source = try live.openSource(input, log: log)
-        defer { source.close() }
+        var opened: StreamInput?   // once it reads the source, it closes it (never in the middle of a read)
+        defer { if let opened { opened.close() } else { source.close() } }
         // Crash-safe outputs: the sidecar state first, then a fragmented MP4 and results appended frame by frame.
         let checkpoint = output.map(JobCheckpoint.init)
         let start = try checkpoint?.begin(self, resume: resume, plan: plan) ?? JobCheckpoint.Start()
@@ -131,6 +132,7 @@ public struct VideoJob {
                                      if let dial { record.dial = dial }
                                      outlets.read()
                                  }, log: log)
+        opened = stream
         session.inputs = [stream]
         let plans = leadingStages + plan.plans
         let total = [source.info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
