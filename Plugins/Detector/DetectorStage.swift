@@ -17,7 +17,8 @@ public final class DetectorStage: Stage {
     let classes: Set<Int>?
     let workspace = Workspace()
     let reportWait: @Sendable (Duration) -> Void
-    private var previous: [BoxF] = []
+    /// Each stream's last frame's boxes (keyframe mode's proposals), so no stream takes another's.
+    private var previous: [Int: [BoxF]] = [:]
 
     init(models: PrecisionModels<MaskRCNN>, gate: ComputeGate, detectEvery: Int = 1, classes: Set<Int>? = nil,
          reportWait: @escaping @Sendable (Duration) -> Void = { _ in }) {
@@ -46,16 +47,17 @@ public final class DetectorStage: Stage {
                     }
                     let d = model.detect(f, workspace: workspace)
                     for (k, i) in indices.enumerated() { (features[i], detections[i]) = (f[k], d[k]) }
-                    previous = d.last?.map(\.box) ?? previous
+                    for (k, i) in indices.enumerated() { previous[batch[i].stream] = d[k].map(\.box) }
                     return
                 }
                 // Frames whose proposals come from the previous frame must wait for it: run such frames one by one.
                 for i in indices {
-                    let keyframe = batch[i].index % max(every[i], 1) == 0 || previous.isEmpty
-                    let f = model.detector.features(input(batch[i]), workspace: workspace, regions: keyframe ? nil : previous,
+                    let last = previous[batch[i].stream] ?? []
+                    let keyframe = batch[i].index % max(every[i], 1) == 0 || last.isEmpty
+                    let f = model.detector.features(input(batch[i]), workspace: workspace, regions: keyframe ? nil : last,
                                                     minSize: settings[i]?.shortSide, proposals: settings[i]?.proposals)
                     let d = model.detect([f], workspace: workspace)[0]
-                    previous = d.map(\.box)
+                    previous[batch[i].stream] = d.map(\.box)
                     (features[i], detections[i]) = (f, d)
                 }
             }

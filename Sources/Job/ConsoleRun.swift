@@ -23,18 +23,10 @@ public struct ConsoleRun: Sendable {
     /// Runs `job` to its end (or a stop) and writes its report.
     public func run(_ job: VideoJob) async throws -> JobReport {
         var job = job
-        StopSignals.ignoreBrokenPipe()
-        let (write, prefix, newline) = (self.write, self.prefix, isTerminal ? "\n" : "")   // a note ends the bar's line
-        let signals = StopSignals(stop: job.stop, onFirst: {
-            write(newline + prefix + "stopping: finishing frames already read (signal again to quit at once)\n")
-        }, onRepeat: { [onRepeatedSignal] in
-            write(prefix + "quitting without finalising the output\n")
-            onRepeatedSignal()
-        })
+        let signals = attach(&job)
         defer { signals.cancel() }
-        job.log = { line in write(newline + prefix + line + "\n") }
         var progress: ProgressMeter?
-        let isTerminal = self.isTerminal
+        let (isTerminal, write) = (self.isTerminal, self.write)
         job.onProgress = { done, total in
             if progress == nil { progress = ProgressMeter(total: total, isTerminal: isTerminal, write: write) }
             progress?.update(done: done)
@@ -47,5 +39,35 @@ public struct ConsoleRun: Sendable {
         progress?.finish()
         write(report.lines.joined(separator: "\n") + "\n")
         return report
+    }
+
+    /// Runs a many-source job to its end (or a stop) with a progress meter over all its frames, and writes its report.
+    public func run(_ job: MultiStreamJob) async throws -> MultiStreamReport {
+        var job = job
+        let signals = attach(&job.template)
+        defer { signals.cancel() }
+        let progress = ProgressMeter(total: nil, isTerminal: isTerminal, write: write)
+        job.onProgress = { _, _, total in progress.update(done: total) }
+        let report: MultiStreamReport
+        do { report = try await job.run() } catch {
+            progress.finish()
+            throw error
+        }
+        progress.finish()
+        write(report.lines.joined(separator: "\n") + "\n")
+        return report
+    }
+
+    /// Signals stop `job`, its notes go to `write` (ending a progress bar's line first).
+    private func attach(_ job: inout VideoJob) -> StopSignals {
+        StopSignals.ignoreBrokenPipe()
+        let (write, prefix, newline) = (self.write, self.prefix, isTerminal ? "\n" : "")   // a note ends the bar's line
+        job.log = { line in write(newline + prefix + line + "\n") }
+        return StopSignals(stop: job.stop, onFirst: {
+            write(newline + prefix + "stopping: finishing frames already read (signal again to quit at once)\n")
+        }, onRepeat: { [onRepeatedSignal] in
+            write(prefix + "quitting without finalising the output\n")
+            onRepeatedSignal()
+        })
     }
 }

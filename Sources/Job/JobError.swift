@@ -31,6 +31,10 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
     case resumeToStandardOutput
     /// More than one video file among the outputs (a run writes one file and any number of streams).
     case videoFilesCollide([String])
+    /// Two sources of one run given the same name (`NAME=INPUT`).
+    case streamNamedTwice(String)
+    /// A stream added to a run that does not take new streams (not started yet, or ending).
+    case notRunning
 
     public var description: String {
         switch self {
@@ -54,6 +58,8 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
         case let .badShard(text): return "a shard is INDEX/COUNT with 0 <= INDEX < COUNT, got '\(text)'"
         case .standardOutputTwice: return "only one output can go to standard output (-)"
         case .resumeToStandardOutput: return "a run writing to standard output (-) cannot be resumed"
+        case .notRunning: return "the run does not take new streams now (not reading yet, or ending)"
+        case let .streamNamedTwice(name): return "two streams are named '\(name)'; give each its own NAME=INPUT"
         case let .videoFilesCollide(files):
             return "one video file per run (and any number of rtmp://, srt://, .m3u8 or - outputs); got \(files.joined(separator: " and "))"
         }

@@ -11,7 +11,8 @@ import VideoIO
 /// picture): the page says "waiting for the source" until frames come.
 final class LiveSession: Sendable {
     let input: String
-    private let attached = Mutex<(any FrameSource)?>(nil)
+    private let attached = Mutex<[StreamInput]>([])
+    private let attachedScheduler = Mutex<StreamScheduler?>(nil)
     let monitor = PipelineMonitor()
     let outlets: RunOutlets
     private let server: PreviewServer?
@@ -38,14 +39,29 @@ final class LiveSession: Sendable {
         }
     }
 
-    /// The opened input, once there is one.
-    var source: (any FrameSource)? {
+    /// The run's streams, once they are made.
+    var inputs: [StreamInput] {
         get { attached.withLock { $0 } }
         set { attached.withLock { $0 = newValue } }
     }
 
-    /// Reconnections of a live source so far (0 for files).
-    var reconnects: Int { (source as? LiveVideoSource)?.reconnects ?? 0 }
+    /// The run's scheduler, once it runs (each stream's drops).
+    var scheduler: StreamScheduler? {
+        get { attachedScheduler.withLock { $0 } }
+        set { attachedScheduler.withLock { $0 = newValue } }
+    }
+
+    /// A many-source run's `/streams` (list, add, remove) on the preview server, and on the metrics server.
+    func offer(_ control: StreamControl) {
+        server?.setControl(control)
+        metricsServer?.setControl(control)
+    }
+
+    /// A many-source run: the preview shows a grid with a tile per stream (`/stream/NAME` each).
+    func showTiles() { server?.setStreams(inputs.map(\.name)) }
+
+    /// Reconnections of the live sources so far (0 for files).
+    var reconnects: Int { inputs.reduce(0) { $0 + $1.reconnects } }
 
     /// Starts the preview and metrics servers that were asked for, and their stats refresh; prints their addresses.
     func start() async throws {
@@ -61,17 +77,13 @@ final class LiveSession: Sendable {
         statsTask.withLock { $0 = task }
     }
 
-    /// Makes a stop request interrupt a live (or real-time) source's blocking read; files just stop after the frame.
-    func interruptOnStop(_ stop: StopFlag) {
-        guard let source, VideoInput.isLive(input) || source is RealTimeSource else { return }
-        stop.whenSet { source.interrupt() }
-    }
-
     /// Sends a finished frame to the preview (JPEG); a frame that cannot be encoded is skipped.
     func publish(_ record: FrameRecord) {
         guard let server else { return }
         if let jpeg = try? encoder.encode(rgb: record.image.pixels, width: record.image.width, height: record.image.height) {
             server.hub.publish(jpeg)
+            let streams = inputs
+            if record.stream < streams.count { server.hub(for: streams[record.stream].name)?.publish(jpeg) }
         }
     }
 
@@ -86,6 +98,14 @@ final class LiveSession: Sendable {
                                  dropped: snapshot.dropped, fps: snapshot.recentFramesPerSecond,
                                  latencyMs: snapshot.lastLatencyMilliseconds, reconnects: reconnects, parts: parts)
         (stats.outputDropped, stats.publishDropped) = (outlets.outputDropped, outlets.publishDropped)
+        let streams = inputs, counts = scheduler?.counts ?? []
+        if streams.count > 1 || server.hub(for: streams.first?.name ?? "") != nil {
+            stats.streams = streams.enumerated().map { n, input in
+                let pace = input.pace
+                return PreviewStats.Tile(name: input.name, frames: pace.frames, dropped: n < counts.count ? counts[n].dropped : 0,
+                                         fps: pace.fps, latencyMs: pace.latencyMs, reconnects: input.reconnects)
+            }
+        }
         server.update(stats)
     }
 
@@ -107,7 +127,7 @@ final class LiveSession: Sendable {
             lines.append(String(format: "  latency (capture → rendered): mean %.0f ms, median %.0f ms, p95 %.0f ms, max %.0f ms",
                                 l.meanMilliseconds, l.medianMilliseconds, l.p95Milliseconds, l.maxMilliseconds))
         }
-        if source is LiveVideoSource { lines.append("  reconnects: \(reconnects)") }
+        if inputs.contains(where: { $0.source is LiveVideoSource }) { lines.append("  reconnects: \(reconnects)") }
         return lines
     }
 }

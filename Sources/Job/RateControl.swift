@@ -19,9 +19,11 @@ final class RateControl {
     private var heldLast: ContinuousClock.Instant?
     private var heldFrames = 0
 
-    init(ladder: QualityLadder, targetFPS: Double, policy: FramePolicy, log: @escaping @Sendable (String) -> Void) {
+    /// `dial`: the one the stream's reader already stamps on its records (default: a new one at the ladder's first rung).
+    init(ladder: QualityLadder, targetFPS: Double, policy: FramePolicy, dial: SettingsDial? = nil,
+         log: @escaping @Sendable (String) -> Void) {
         controller = FrameRateController(ladder: ladder, targetFPS: targetFPS)
-        dial = SettingsDial(ladder[0])
+        self.dial = dial ?? SettingsDial(ladder[0])
         self.policy = policy
         self.log = log
     }

@@ -117,89 +117,39 @@ public struct VideoJob {
         }
     }
 
-    /// Opens the source and the outputs, runs the chain, finalises the outputs; `session` is already serving.
+    /// Opens the source and the outputs, runs the chain (`ChainRun`, as one stream), finalises the outputs;
+    /// `session` is already serving.
     private func process(_ plan: JobPlan, session: LiveSession, control: RateControl?) async throws -> JobReport {
         let source = try live.openSource(input, log: log)
-        defer { source.close() }
-        session.source = source
-        let info = source.info
+        var opened: StreamInput?   // once it reads the source, it closes it (never in the middle of a read)
+        defer { if let opened { opened.close() } else { source.close() } }
         // Crash-safe outputs: the sidecar state first, then a fragmented MP4 and results appended frame by frame.
         let checkpoint = output.map(JobCheckpoint.init)
         let start = try checkpoint?.begin(self, resume: resume, plan: plan) ?? JobCheckpoint.Start()
+        let outlets = session.outlets, dial = control?.dial
+        let stream = StreamInput(name: URL(fileURLWithPath: input).lastPathComponent, input: input, live: live, limit: maxFrames,
+                                 skip: start.warmup == .skip ? start.skip : 0, source: source, stamp: { record in
+                                     if let dial { record.dial = dial }
+                                     outlets.read()
+                                 }, log: log)
+        opened = stream
+        session.inputs = [stream]
         let plans = leadingStages + plan.plans
-        let stages = try await StageChain.start(checkpoint?.plans(plans, start: start) ?? plans)
-        session.interruptOnStop(stop)
-        let sink = output == nil && streams.isEmpty ? nil : try VideoSink(
-            path: output ?? streams[0].description, width: info.width, height: info.height,
-            timeBaseNum: info.timeBaseNum, timeBaseDen: info.timeBaseDen, frameRate: info.averageFrameRate,
-            audioFrom: info.hasAudio && !VideoInput.isLive(input) ? input : nil,
-            fragmented: true, origin: start.origin, streams: streams, writesFile: output != nil)
-        let outlets = session.outlets
-        let writers = try ResultsWriters(results, append: start.skip > 0)
-        defer { writers.close() }
-
-        let dial = control?.dial
-        let stamp: @Sendable (inout FrameRecord) -> Void = { record in
-            if let dial { record.dial = dial }
-            outlets.read()
-        }
-        let reader = FrameReader(source: source, limit: maxFrames, skip: start.warmup == .skip ? start.skip : 0, stamp: stamp)
-        let total = [info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
-        var written = start.skip
-        var readerGone = false   // standard output's reader went away: stop reading, finish cleanly
-        var busy = FrameTiming()   // the frames' own work per part, summed for the closing report
-        let runner = PipelineRunner(chain: stages, batchSize: batchSize, policy: live.policy(for: input))
-        let summary: PipelineSummary
-        do {
-            summary = try await runner.run(read: { try reader.next() }, stop: stop, monitor: session.monitor) { finished in
-                if finished.index < start.skip { return }   // warm-up of a resumed run: already in the outputs
-                var record = finished
-                let encodeStart = ContinuousClock.now
-                try sink?.write(rgb: record.image.pixels, pts: record.pts)
-                record.timing.add("encode", ms: encodeStart.duration(to: .now).inSeconds * 1000)
-                for part in record.timing.parts { busy.add(part.name, ms: part.ms) }
-                control?.finished(record)
-                if written == start.skip { try checkpoint?.noteOrigin(sink?.origin) }
-                try writers.write(record)
-                let outputs = sink?.streamStats ?? []
-                outlets.written(record, outputs: outputs, rung: control?.controller.rung)
-                if writers.readerGone || outputs.contains(where: { $0.target.kind == .stdout && $0.stats.failed }), !readerGone {
-                    readerGone = true
-                    stop.set()
-                }
-                written += 1
-                onProgress(written, total)
-                session.publish(record)
-            }
-        } catch {
-            await session.stop()   // (again in run(): stopping is idempotent)
-            // Keep what was written playable (or leave no empty file behind), then report the original failure.
-            if let sink, let output {
-                sink.trimAudioToVideo = true
-                try? sink.finish()
-                if written == 0 { try? FileManager.default.removeItem(atPath: output) }
-            }
-            throw error
-        }
-        // When only part of the input went through, keep the audio to the video's length.
-        sink?.trimAudioToVideo = stop.isSet || maxFrames != nil
-        await session.stop()
-        try sink?.finish()
-        outlets.finish(outputs: sink?.streamStats, drain: .seconds(5))
-        if written > 0, let sink, output != nil {
-            let audio = sink.origin.flatMap { origin in
-                info.hasAudio && !VideoInput.isLive(input)
-                    ? MP4Join.Audio(path: input, origin: origin, timeBase: (info.timeBaseNum, info.timeBaseDen), trimToVideo: sink.trimAudioToVideo)
-                    : nil
-            }
-            try checkpoint?.finish(interrupted: stop.isSet, audio: audio)
-        }
-        let gone = readerGone ? ["  standard output closed by its reader: stopped after \(written) frames"] : []
-        var report = JobReport(summary: summary, interrupted: stop.isSet && !readerGone, output: output, results: results.all,
-                               liveLines: session.summaryLines(summary) + outlets.summaryLines + gone)
+        let total = [source.info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
+        let chain = ChainRun(plans: checkpoint?.plans(plans, start: start) ?? plans, batchSize: batchSize,
+                             policy: live.policy(for: input), stop: stop, session: session, fatal: true, log: log)
+        let outcome = try await chain.run(makeWriter: { _ in
+            try StreamWriter(input: stream, output: output, streams: streams, results: results, checkpoint: checkpoint,
+                             start: start, control: control, outlets: outlets)
+        }, written: { _, writer, _ in onProgress(writer.written, total) })
+        let writer = outcome.writers[0].writer
+        outlets.finish(outputs: writer.sink?.streamStats, drain: .seconds(5))
+        let gone = outcome.readerGone ? ["  standard output closed by its reader: stopped after \(writer.written) frames"] : []
+        var report = JobReport(summary: outcome.summary, interrupted: stop.isSet && !outcome.readerGone, output: output,
+                               results: results.all, liveLines: session.summaryLines(outcome.summary) + outlets.summaryLines + gone)
         report.outputDropped = streams.isEmpty ? nil : outlets.outputDropped
         report.publishDropped = publish == nil ? nil : outlets.publishDropped
-        report.busy = busy
+        report.busy = writer.busy
         report.modelSeconds = plan.gate.hasMembers ? plan.gate.busySeconds : nil
         if let control { report.controlLines = control.summaryLines + [plan.controlNote.map { "  " + $0 }].compactMap { $0 } }
         return report

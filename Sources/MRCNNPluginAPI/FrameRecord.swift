@@ -6,6 +6,9 @@
 public struct FrameRecord: Sendable {
     /// 0-based position of the frame in the source.
     public var index: Int
+    /// Which source of the run the frame comes from (0 when there is one): a stage that keeps state across frames
+    /// (a tracker, a keyframe's boxes) keeps one state per stream, so nothing crosses from one camera to another.
+    public var stream = 0
     /// Presentation timestamp in the source stream's time base.
     public var pts: Int64
     /// Presentation time in seconds.
@@ -22,8 +25,9 @@ public struct FrameRecord: Sendable {
 
     public init(index: Int, pts: Int64, time: Double, image: RGBImage, features: Features = Features(),
                 instances: [Instance] = [], settings: FrameSettings? = nil, dial: SettingsDial? = nil,
-                timing: FrameTiming = FrameTiming()) {
+                timing: FrameTiming = FrameTiming(), stream: Int = 0) {
         self.index = index
+        self.stream = stream
         self.pts = pts
         self.time = time
         self.image = image

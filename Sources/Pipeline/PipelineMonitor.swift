@@ -19,10 +19,11 @@ public final class PipelineMonitor: Sendable {
 
     public init() {}
 
-    /// Called by the runner before it starts.
+    /// Called by the runner before it starts; keeps the drops counted so far (readers of a `StreamScheduler` may
+    /// start before the runner does).
     func begin(stageNames: [String], policy: FramePolicy) -> (source: TimingAccumulator, stages: [TimingAccumulator], sink: TimingAccumulator) {
         state.withLock { s in
-            s = State(policy: policy, stages: stageNames.map { TimingAccumulator(name: $0) })
+            s = State(policy: policy, stages: stageNames.map { TimingAccumulator(name: $0) }, dropped: s.dropped)
             return (s.source, s.stages, s.sink)
         }
     }

@@ -59,6 +59,15 @@ public struct PipelineRunner: Sendable {
         try await execute(frames: ClosureFrameSequence(read: read), stop: stop, monitor: monitor, sink: sink)
     }
 
+    /// Runs the fair micro-batches of `streams` (one or many sources, each read on a thread of its own with its own
+    /// policy) until every stream has ended or the stop flag; the runner's `policy` only names the mode in the
+    /// summary, since each stream keeps its own. `sink` is called on the caller's task, once per frame, in each
+    /// stream's frame order.
+    public func run(streams: StreamScheduler, stop: StopFlag = StopFlag(), monitor: PipelineMonitor = PipelineMonitor(),
+                    sink: (FrameRecord) throws -> Void) async throws -> PipelineSummary {
+        try await execute(frames: ClosureFrameSequence { nil }, scheduler: streams, stop: stop, monitor: monitor, sink: sink)
+    }
+
     /// Runs frames from an async sequence until its end or the stop flag.
     /// `sink` is called on the caller's task, once per frame, in frame order.
     public func run<Frames: AsyncSequence & Sendable>(
@@ -72,7 +81,7 @@ public struct PipelineRunner: Sendable {
     /// `ClosureFrameSequence`); since stages compute on their own threads, the pool is free to resume it at once, so
     /// in `latest` mode it keeps reading (and dropping) while the stages work.
     private func execute<Frames: AsyncSequence & Sendable>(
-        frames: Frames, stop: StopFlag,
+        frames: Frames, scheduler: StreamScheduler? = nil, stop: StopFlag,
         monitor: PipelineMonitor, sink: (FrameRecord) throws -> Void
     ) async throws -> PipelineSummary where Frames.Element == FrameRecord {
         let started = ContinuousClock.now
@@ -86,7 +95,7 @@ public struct PipelineRunner: Sendable {
         let stoppedEarly = StopFlag()
         // channels[i] feeds stage i; channels[stages.count] feeds the sink. In latest mode the mailbox feeds stage 0.
         let channels = (0...stages.count).map { _ in AsyncThrowingChannel<TimedBatch, any Error>() }
-        let mailbox = policy == .latest ? LatestFrameMailbox(capacity: batchSize, inFlightLimit: inFlightLimit) : nil
+        let mailbox = policy == .latest && scheduler == nil ? LatestFrameMailbox(capacity: batchSize, inFlightLimit: inFlightLimit) : nil
         let batchSize = self.batchSize, depth = self.bufferDepth
         var delivered = 0
 
@@ -100,12 +109,15 @@ public struct PipelineRunner: Sendable {
                     delivered += 1
                 }
                 mailbox?.release()
+                scheduler?.release()
             }
         }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                if let mailbox {
+                if let scheduler {
+                    await Self.pump(scheduler, into: channels[0], stop: stop, stoppedEarly: stoppedEarly, clock: clocks.source)
+                } else if let mailbox {
                     await Self.pumpLatest(frames, into: mailbox, stop: stop, stoppedEarly: stoppedEarly,
                                           clock: clocks.source, monitor: monitor)
                 } else {
@@ -177,6 +189,28 @@ public struct PipelineRunner: Sendable {
         }
         if !batch.records.isEmpty { await output.send(batch) }
         if let failure { output.fail(failure) } else { output.finish() }
+    }
+
+    /// Sends the scheduler's batches until it ends or the stop flag (which ends it at once); a fatal stream's error
+    /// fails the channel after the batches before it.
+    private static func pump(_ scheduler: StreamScheduler, into output: AsyncThrowingChannel<TimedBatch, any Error>,
+                             stop: StopFlag, stoppedEarly: StopFlag, clock: TimingAccumulator) async {
+        stop.whenSet { scheduler.stop() }
+        do {
+            while !stop.isSet, !Task.isCancelled {
+                let t0 = ContinuousClock.now
+                guard let batch = try await scheduler.next() else { break }
+                clock.add(frames: batch.records.count, since: t0)
+                await output.send(batch)
+            }
+            if stop.isSet || Task.isCancelled {
+                stoppedEarly.set()
+                scheduler.stop()
+            }
+            output.finish()
+        } catch {
+            output.fail(error)
+        }
     }
 
     /// Reads frames as fast as the source gives them into the latest-frame mailbox (never waits for the stages).

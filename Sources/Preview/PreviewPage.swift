@@ -12,6 +12,20 @@ public struct PreviewStats: Codable, Sendable, Equatable {
         }
     }
 
+    /// One stream of a many-source run, as its tile in the grid shows it.
+    public struct Tile: Codable, Sendable, Equatable {
+        public var name: String
+        public var frames: Int
+        public var dropped: Int
+        public var fps: Double
+        public var latencyMs: Double
+        public var reconnects: Int
+        public init(name: String, frames: Int, dropped: Int, fps: Double, latencyMs: Double, reconnects: Int) {
+            (self.name, self.frames, self.dropped, self.fps, self.latencyMs, self.reconnects) = (name, frames, dropped, fps, latencyMs, reconnects)
+        }
+        enum CodingKeys: String, CodingKey { case name, frames, dropped, fps, reconnects, latencyMs = "latency_ms" }
+    }
+
     public var input: String
     public var policy: String
     public var frames: Int
@@ -26,6 +40,8 @@ public struct PreviewStats: Codable, Sendable, Equatable {
     /// Encoded packets the live outputs (RTMP, SRT, HLS) dropped, and results messages the broker publisher dropped.
     public var outputDropped = 0
     public var publishDropped = 0
+    /// Each stream of a many-source run (empty for one source).
+    public var streams: [Tile] = []
 
     public init(input: String = "", policy: String = "", frames: Int = 0, dropped: Int = 0, fps: Double = 0,
                 latencyMs: Double = 0, reconnects: Int = 0, parts: [Part] = []) {
@@ -40,7 +56,7 @@ public struct PreviewStats: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case input, policy, frames, dropped, fps, reconnects, parts
+        case input, policy, frames, dropped, fps, reconnects, parts, streams
         case latencyMs = "latency_ms"
         case streamClients = "stream_clients", refusedClients = "refused_clients"
         case outputDropped = "output_dropped", publishDropped = "publish_dropped"
@@ -61,8 +77,18 @@ public struct PreviewStats: Codable, Sendable, Equatable {
 /// embedding `/stream.mjpg`: an endless multipart response keeps a page "loading" forever, which breaks
 /// headless screenshots and load indicators, while finite requests give the same newest-frame behaviour
 /// (a slow browser simply asks less often). `/stream.mjpg` stays for players and for embedding elsewhere.
+///
+/// `html(stream:)` with a stream's name is that stream's page of a many-source run (`/stream/NAME`): its frames from
+/// `/stream/NAME/frame.jpg`, its tile's figures from `/stats.json`.
 enum PreviewPage {
-    static let html = """
+    /// The page; `stream`: one stream of a many-source run (a name of letters, digits, '-', '_', '.').
+    static func html(stream: String? = nil) -> String {
+        let frame = stream.map { "/stream/\($0)/frame.jpg" } ?? "/frame.jpg"
+        return template.replacingOccurrences(of: "__FRAME__", with: frame)
+            .replacingOccurrences(of: "__STREAM__", with: stream.map { "'\($0)'" } ?? "null")
+    }
+
+    private static let template = """
     <!doctype html>
     <html lang="en">
     <head>
@@ -92,7 +118,8 @@ enum PreviewPage {
     <script>
     async function poll() {
       try {
-        const s = await (await fetch('/stats.json', {cache: 'no-store'})).json();
+        const all = await (await fetch('/stats.json', {cache: 'no-store'})).json(), one = __STREAM__;
+        const s = one ? Object.assign({}, all, {input: one}, (all.streams || []).find(t => t.name === one) || {}) : all;
         document.getElementById('input').textContent = s.input;
         document.getElementById('fps').textContent = s.fps.toFixed(2);
         document.getElementById('frames').textContent = s.frames;
@@ -111,7 +138,7 @@ enum PreviewPage {
       let seq = -1, shown = null;
       for (;;) {
         try {
-          const r = await fetch('/frame.jpg?after=' + seq, {cache: 'no-store'});
+          const r = await fetch('__FRAME__?after=' + seq, {cache: 'no-store'});
           if (r.status !== 200) { await new Promise(ok => setTimeout(ok, 300)); continue; }
           seq = parseInt((r.headers.get('ETag') || '0').replace(/"/g, ''), 10);
           const next = URL.createObjectURL(await r.blob());

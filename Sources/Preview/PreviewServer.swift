@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// The live preview web server (Hummingbird): `/` the page, `/stream.mjpg` the annotated video as MJPEG,
+/// The live preview web server (Hummingbird): `/` the page (a grid of tiles in a many-source run, each stream also
+/// at `/stream/NAME` with its frames at `/stream/NAME/frame.jpg`), `/stream.mjpg` the annotated video as MJPEG,
 /// `/frame.jpg[?after=N]` the newest frame (its number, 1, 2, …, as the ETag), `/stats.json` fps, drops, latency and
 /// per-stage milliseconds, and `/metrics` when given a `MetricsRoute` (a metrics-only server has that route alone),
 /// and `/healthz` (200 while `healthy()` holds, else 503; the one route open without the token: it says nothing
@@ -25,6 +26,9 @@ public final class PreviewServer: Sendable {
     /// What `/healthz` reports (default: always healthy); a run answers whether frames keep finishing.
     public let healthy: @Sendable () -> Bool
 
+    /// Each stream's hub in a many-source run (`/stream/NAME/frame.jpg`), by name; empty for one source.
+    private let streamHubs = Mutex<[String: FrameHub]>([:])
+    private let streamControl = Mutex<StreamControl?>(nil)
     private let stats = Mutex(PreviewStats())
     private let refused = Mutex(0)
     private let task = Mutex<Task<Void, any Error>?>(nil)
@@ -56,6 +60,17 @@ public final class PreviewServer: Sendable {
         }
         return (host, port)
     }
+
+    /// Makes the server a many-source run's: `/` shows a grid of `names`, each with `/stream/NAME` and its own hub.
+    public func setStreams(_ names: [String]) {
+        streamHubs.withLock { hubs in for name in names where hubs[name] == nil { hubs[name] = FrameHub() } }
+    }
+
+    /// Lets `/streams` list, add and remove the run's streams (see `StreamControl`).
+    public func setControl(_ control: StreamControl) { streamControl.withLock { $0 = control } }
+
+    /// Where stream `name`'s JPEG frames go (nil: no such stream).
+    public func hub(for name: String) -> FrameHub? { streamHubs.withLock { $0[name] } }
 
     /// Replaces what `/stats.json` reports.
     public func update(_ newStats: PreviewStats) { stats.withLock { $0 = newStats } }
@@ -93,6 +108,7 @@ public final class PreviewServer: Sendable {
     /// Ends every MJPEG stream and shuts the server down; safe to call more than once.
     public func stop() async {
         hub.close()
+        for stream in streamHubs.withLock({ Array($0.values) }) { stream.close() }
         let task: Task<Void, any Error>? = self.task.withLock { t in defer { t = nil }; return t }
         task?.cancel()
         _ = await task?.result
@@ -106,6 +122,7 @@ public final class PreviewServer: Sendable {
             Response(status: healthy() ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain", .cacheControl: "no-store"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: healthy() ? "ok\n" : "no frame finished lately\n")))
         }
+        StreamControl.routes(on: router) { [weak self] in self?.streamControl.withLock { $0 } }
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: metrics.contentType, .cacheControl: "no-store"],
@@ -115,26 +132,29 @@ public final class PreviewServer: Sendable {
         }
         let hub = self.hub
         let setCookie = access.setCookie
-        router.get("/") { _, _ in
+        @Sendable func page(_ html: String) -> Response {
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
             if let setCookie { headers[.setCookie] = setCookie }
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: PreviewPage.html)))
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        }
+        router.get("/") { [weak self] _, _ in
+            page(self?.streamHubs.withLock({ $0.isEmpty }) == false ? PreviewGrid.html : PreviewPage.html())
+        }
+        router.get("/stream/:name") { [weak self] _, context in
+            let name = context.parameters.get("name") ?? ""
+            guard self?.hub(for: name) != nil else { return Response(status: .notFound) }
+            return page(PreviewPage.html(stream: name))
+        }
+        router.get("/stream/:name/frame.jpg") { [weak self] request, context in
+            guard let hub = self?.hub(for: context.parameters.get("name") ?? "") else { return Response(status: .notFound) }
+            return await Self.frame(from: hub, request: request)
         }
         router.get("/stats.json") { [weak self] _, _ in
             let json = (self?.currentStats ?? PreviewStats()).json()
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         }
-        router.get("/frame.jpg") { request, _ in
-            // ?after=N: wait (up to 2 s) for a frame newer than N; without it, the newest frame at once.
-            let after = request.uri.queryParameters.get("after", as: Int.self)
-            guard let frame = await hub.frame(after: after ?? 0, timeout: .seconds(after == nil ? 0 : 2)) else {
-                return Response(status: .noContent, headers: [.cacheControl: "no-store"])
-            }
-            return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "no-store",
-                                                   .eTag: "\"\(frame.sequence)\""],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: frame.jpeg)))
-        }
+        router.get("/frame.jpg") { request, _ in await Self.frame(from: hub, request: request) }
         let limit = maxStreamClients
         router.get("/stream.mjpg") { [weak self] _, _ in
             guard let frames = hub.subscribe(limit: limit) else {
@@ -157,6 +177,17 @@ public final class PreviewServer: Sendable {
                 })
         }
         return router
+    }
+
+    /// `/frame.jpg[?after=N]` of `hub`: with `after`, waits (up to 2 s) for a frame newer than N; without it, the
+    /// newest frame at once (204 while there is none).
+    private static func frame(from hub: FrameHub, request: Request) async -> Response {
+        let after = request.uri.queryParameters.get("after", as: Int.self)
+        guard let frame = await hub.frame(after: after ?? 0, timeout: .seconds(after == nil ? 0 : 2)) else {
+            return Response(status: .noContent, headers: [.cacheControl: "no-store"])
+        }
+        return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "no-store", .eTag: "\"\(frame.sequence)\""],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: frame.jpeg)))
     }
 
     static let boundary = "mrcnnframe"

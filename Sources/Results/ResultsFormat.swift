@@ -6,8 +6,9 @@ import Pipeline
 public enum ResultsFormat {
     /// One JSON Lines record: `frame`, `pts`, `time`, `settings` (only when a controller set them), `instances`
     /// (see docs/USAGE.md, "Results files").
-    /// With `timing`, the frame's `FrameTiming` as `"timing": {"decode": ms, stage: ms, …, "encode": ms}`.
-    public static func jsonLine(_ record: FrameRecord, timing: Bool = false) -> String {
+    /// With `timing`, the frame's `FrameTiming` as `"timing": {"decode": ms, stage: ms, …, "encode": ms}`; with
+    /// `stream` (a many-source run's combined file), `"stream": NAME` first.
+    public static func jsonLine(_ record: FrameRecord, stream: String? = nil, timing: Bool = false) -> String {
         let height = record.image.height, width = record.image.width
         let instances = record.instances.map { instance -> String in
             let b = instance.box
@@ -29,7 +30,8 @@ public enum ResultsFormat {
             fields.append(("track_id", instance.trackID.map { "\($0)" } ?? "null"))
             return JSONText.object(fields)
         }
-        var fields: [(key: String, value: String)] = [("frame", "\(record.index)"), ("pts", "\(record.pts)"),
+        var fields: [(key: String, value: String)] = stream.map { [("stream", JSONText.string($0))] } ?? []
+        fields += [("frame", "\(record.index)"), ("pts", "\(record.pts)"),
                                                       ("time", JSONText.number(record.time)),
                                                       ("width", "\(width)"), ("height", "\(height)")]
         if let settings = record.settings {

@@ -4,8 +4,9 @@ import Job
 /// The options `run` and `render` share: the input video, the outputs (a file and/or live streams), how many frames,
 /// and the JSON Lines results. (What to draw is the `render` stage's `--min-score`, a generated flag.)
 struct JobOptions: ParsableArguments {
-    @Argument(help: "Input video: a file, a stream URL or /dev/videoN (for `render`: the video the results were made from).")
-    var input: String
+    @Argument(help: "Input video: a file, a stream URL or /dev/videoN (for `render`: the video the results were made from). For `run` with -o DIR/: several inputs (NAME=INPUT names one) run together, one model for all.")
+    var inputs: [String]
+    var input: String { inputs[0] }
 
     @Option(name: [.short, .customLong("output")], help: "Output, repeatable, all from one encode: an MP4 path (never the input), rtmp://HOST/APP/STREAM, srt://HOST:PORT (?mode=listener: players connect to mrcnn), DIR/index.m3u8 (HLS) or - (MPEG-TS on stdout). For `run`, a directory (DIR/) takes a list of inputs (a directory of videos, a glob, a .txt list) and writes DIR/NAME.mp4 + DIR/NAME.jsonl for each.")
     var output: [String]
@@ -25,6 +26,7 @@ struct JobOptions: ParsableArguments {
     /// One-line errors for out-of-range values.
     func check() throws {
         guard !output.contains(where: \.isEmpty) else { throw CLIError("--output must not be empty") }
+        guard !inputs.isEmpty else { throw CLIError("an input is required") }
     }
 }
 

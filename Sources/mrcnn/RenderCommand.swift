@@ -44,6 +44,7 @@ struct RenderCommand: AsyncParsableCommand {
     func validate() throws {
         try JobConsole.checked {
             try job.check()
+            guard job.inputs.count == 1 else { throw CLIError("render takes one input video") }
             _ = try classIDs()
             try makeJob().check()
         }

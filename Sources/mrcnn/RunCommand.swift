@@ -83,24 +83,21 @@ struct RunCommand: AsyncParsableCommand {
                 throw CLIError("--timing adds per-frame timing to the JSON Lines: give --json FILE too")
             }
             try live.check()
-            try batch.check(directory: job.directory, json: job.json, mot: mot, mots: mots)
+            try batch.check(job, mot: mot, mots: mots)
             // The chain, every option value, the results' needs and the outputs, before any file is opened.
-            if job.directory != nil { try batchJob().check() } else { try makeJob().check() }
+            try videoRun().check()
         }
     }
 
-    func batchJob() throws -> BatchJob {
-        var batchJob = BatchJob(list: job.input, directory: job.directory ?? "", template: try makeJob())
-        batchJob.shard = try ToolEnvironment.shard(batch.shard)
-        batchJob.log = { StandardError.write("mrcnn: \($0)\n") }
-        return batchJob
+    /// One job, a list one after another, or several inputs together (one model), from the inputs and `-o`.
+    func videoRun() throws -> VideoRun {
+        try VideoRun.make(inputs: job.inputs, directory: job.directory, together: batch.together, template: try makeJob(),
+                          shard: try ToolEnvironment.shard(batch.shard))
     }
 
     func run() async throws {
-        if job.directory != nil {
-            try await batch.run(try JobConsole.checked { try batchJob() })
-        } else {
-            try await JobConsole.run(try JobConsole.checked { try makeJob() })
-        }
+        let run = try JobConsole.checked { try videoRun() }
+        let status = try await JobConsole.checked { try await JobConsole.console.run(run, describe: StandardError.describe) }
+        if status != 0 { throw ExitCode(status) }
     }
 }

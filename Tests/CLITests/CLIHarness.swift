@@ -100,6 +100,19 @@ enum CLIHarness {
         return try run(tool("bash"), ["-c", script], in: dir, timeout: timeout, environment: ["MRCNN": binary.path])
     }
 
+    /// The port of the preview a running `mrcnn` announced in its stderr file ("preview at http://127.0.0.1:PORT/"),
+    /// waiting up to 30 s for it.
+    static func previewPort(_ err: URL) -> Int? {
+        var port: Int?
+        waitFor(30) {
+            let text = read(err)
+            guard let range = text.range(of: "preview at http://127.0.0.1:") else { return false }
+            port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            return port != nil
+        }
+        return port
+    }
+
     static func tool(_ name: String) -> URL {
         for dir in ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
             let url = URL(fileURLWithPath: dir).appendingPathComponent(name)

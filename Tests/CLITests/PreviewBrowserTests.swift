@@ -23,13 +23,7 @@ struct PreviewBrowserTests {
         let (process, _, err) = try CLIHarness.launch(binary, ["run", clip.path, "-o", output.path, "--stages", "render",
                                                                "--latest", "--serve", "127.0.0.1:0"], in: dir)
         defer { if process.isRunning { process.terminate() } }
-        var port: Int?
-        waitFor(30) {
-            let text = CLIHarness.read(err)
-            guard let range = text.range(of: "preview at http://127.0.0.1:") else { return false }
-            port = Int(text[range.upperBound...].prefix { $0.isNumber })
-            return port != nil
-        }
+        let port = CLIHarness.previewPort(err)
         let url = "http://127.0.0.1:\(try #require(port, "\(CLIHarness.read(err))"))/"
         // Wait for some frames, so the page has a picture and the stats have numbers.
         #expect(waitFor(20) { CLIHarness.read(err).contains("progress:") })

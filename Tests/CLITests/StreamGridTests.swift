@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import VideoIO
+
+/// A many-source run's status server seen from outside: the grid in headless Chromium, `/stats.json` per stream,
+/// and `/streams` adding and removing a stream while the run goes on.
+@Suite("Many streams: the tiled preview and /streams")
+struct StreamGridTests {
+    typealias Image = (width: Int, height: Int, rgb: [UInt8])
+
+    /// Distinct coarse colours in one tile of the 2×2 grid (testsrc has many; the empty page few).
+    static func colours(_ image: Image, tile: Int) -> Int {
+        guard image.width == 800 else { return 0 }
+        let (x0, y0) = (tile % 2 * 400 + 60, tile / 2 * 300 + 70)
+        var colours = Set<Int>()
+        for y in stride(from: y0, to: min(image.height, y0 + 180), by: 3) {
+            for x in stride(from: x0, to: x0 + 280, by: 3) {
+                let i = (y * image.width + x) * 3
+                colours.insert(Int(image.rgb[i] >> 4) << 8 | Int(image.rgb[i + 1] >> 4) << 4 | Int(image.rgb[i + 2] >> 4))
+            }
+        }
+        return colours.count
+    }
+
+    @Test("four tiles that change, per-stream stats, a stream added and removed at runtime; every output plays")
+    func gridAndStreams() throws {
+        guard let binary = CLIHarness.binary else { throw CLIHarness.Failure(description: "mrcnn binary not found") }
+        guard let chromium = PreviewBrowserTests.chromium else { throw CLIHarness.Failure(description: "chromium is not installed") }
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        for (name, size) in [("a", "320x240"), ("b", "256x192"), ("c", "320x180"), ("d", "240x240")] {
+            try CLIHarness.makeClip(dir.appendingPathComponent("\(name).mp4"), seconds: 60, size: size, rate: 10, audio: false)
+        }
+        // --latest reads each file at its frame rate, like a camera: the run lasts long enough to look at.
+        let (process, _, err) = try CLIHarness.launch(binary, ["run", "a.mp4", "b.mp4", "c.mp4", "-o", "out/", "--stages", "render",
+                                                               "--latest", "--serve", "127.0.0.1:0"], in: dir)
+        defer { if process.isRunning { process.terminate() } }
+        let port = CLIHarness.previewPort(err)
+        let base = "http://127.0.0.1:\(try #require(port, "\(CLIHarness.read(err))"))"
+        func curl(_ arguments: [String]) throws -> CLIHarness.Result {
+            try CLIHarness.run(CLIHarness.tool("curl"), ["-s", "-w", "\n%{http_code}"] + arguments, in: dir, timeout: 30)
+        }
+        func streams() throws -> [[String: Any]] {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(string: base + "/stats.json")!)) as? [String: Any]
+            return json?["streams"] as? [[String: Any]] ?? []
+        }
+        #expect(waitFor(30) { ((try? streams()) ?? []).filter { $0["frames"] as? Int ?? 0 > 0 }.count == 3 })
+
+        // Add a fourth stream; it joins the batches and gets a tile; a POST that is not JSON is refused.
+        let refused = try curl(["-X", "POST", "-d", "input=d.mp4", base + "/streams"])
+        #expect(refused.stdout.hasSuffix("415"), "\(refused.stdout)")
+        let added = try curl(["-X", "POST", "-H", "Content-Type: application/json", "-d", "{\"input\":\"d.mp4\",\"name\":\"added\"}", base + "/streams"])
+        #expect(added.stdout.hasSuffix("201"), "\(added.stdout)")
+        let listed = try curl([base + "/streams"])
+        #expect(["\"a\"", "\"b\"", "\"c\"", "\"added\""].allSatisfy { listed.stdout.contains($0) }, "\(listed.stdout)")
+        #expect(waitFor(30) { ((try? streams()) ?? []).filter { $0["frames"] as? Int ?? 0 > 0 }.count == 4 })
+
+        func screenshot(_ name: String) throws -> Image {
+            var image: Image = (0, 0, [])
+            for attempt in 1...3 where (0..<4).contains(where: { Self.colours(image, tile: $0) <= 20 }) {
+                let png = dir.appendingPathComponent("\(name)\(attempt).png")
+                let shot = try CLIHarness.run(URL(fileURLWithPath: chromium), [
+                    // The tiles are made by script once /stats.json answers: give the page virtual time to pull frames.
+                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,700",
+                    "--virtual-time-budget=5000", "--timeout=20000", "--screenshot=\(png.path)", base + "/",
+                ], in: dir, timeout: 60)
+                #expect(FileManager.default.fileExists(atPath: png.path), "chromium: \(shot.stderr)")
+                image = try ImageFile.read(path: png.path)
+            }
+            return image
+        }
+        let first = try screenshot("first")
+        for tile in 0..<4 { #expect(Self.colours(first, tile: tile) > 20, "tile \(tile) looks empty") }
+        let frames = try streams().map { $0["frames"] as? Int ?? 0 }
+        #expect(waitFor(30) { zip(((try? streams()) ?? []).map { $0["frames"] as? Int ?? 0 }, frames).allSatisfy { $0 > $1 + 5 } })
+        let later = try screenshot("later")
+        for tile in 0..<4 {
+            var changed = 0
+            for y in stride(from: tile / 2 * 300 + 70, to: tile / 2 * 300 + 250, by: 3) {
+                for x in stride(from: tile % 2 * 400 + 60, to: tile % 2 * 400 + 340, by: 3) {
+                    let i = (y * 800 + x) * 3
+                    if (0..<3).contains(where: { abs(Int(first.rgb[i + $0]) - Int(later.rgb[i + $0])) > 24 }) { changed += 1 }
+                }
+            }
+            #expect(changed > 20, "tile \(tile) shows the same picture")
+        }
+        let page = try curl([base + "/stream/b"])
+        #expect(page.stdout.contains("/stream/b/frame.jpg") && page.stdout.hasSuffix("200"))
+        #expect(try curl([base + "/stream/nosuch"]).stdout.hasSuffix("404"))
+
+        // Remove it again: its outputs are finalised while the others go on.
+        let removed = try curl(["-X", "DELETE", base + "/streams/added"])
+        #expect(removed.stdout.hasSuffix("200"), "\(removed.stdout)")
+        #expect(waitFor(30) { CLIHarness.read(err).contains("added: removed") }, "\(CLIHarness.read(err))")
+        #expect((try CLIHarness.probe(dir.appendingPathComponent("out/added.mp4"))["video"] ?? 0) > 0)
+        #expect(process.isRunning)
+
+        process.terminate()
+        try CLIHarness.wait(process, timeout: 30)
+        let stderr = CLIHarness.read(err)
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        for name in ["a", "b", "c", "added"] {
+            let frames = try CLIHarness.probe(dir.appendingPathComponent("out/\(name).mp4"))["video"] ?? 0
+            let lines = CLIHarness.read(dir.appendingPathComponent("out/\(name).jsonl")).split(separator: "\n").count
+            #expect(frames > 0 && lines == frames, "\(name): \(frames) frames, \(lines) lines")
+        }
+    }
+}
