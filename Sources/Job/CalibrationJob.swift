@@ -31,7 +31,26 @@ public struct CalibrationJob {
     /// What a finished calibration reports.
     public struct Report: Sendable {
         public let calibration: Int8Calibration
+        public let output: String
         public let seconds: Double
+
+        /// "wrote FILE: 65 inputs of maskrcnn_resnet50_fpn on 24 frames at short side 800 (minmax 65) in 77.9 s".
+        public var line: String {
+            let c = calibration, rules = Dictionary(grouping: c.inputs.values, by: \.rule).mapValues(\.count)
+            return String(format: "wrote %@: %d inputs of %@ on %d frames at short side %d (%@) in %.1f s", output, c.inputs.count,
+                          c.model, c.frames, c.shortSide, rules.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                              .joined(separator: ", "), seconds)
+        }
+    }
+
+    /// Rules from their comma-separated text forms ("minmax,p99.99,entropy"); one line for an unknown one.
+    public static func rules(_ text: String) throws -> [CalibrationRule] {
+        try text.split(separator: ",").map { name in
+            guard let rule = CalibrationRule(String(name)) else {
+                throw JobError.invalidSetting(name: "calibration rule", value: String(name), expected: "minmax, pN (a percentile) or entropy")
+            }
+            return rule
+        }
     }
 
     /// Checks options, inputs and the output path without reading a frame or writing anything.
@@ -85,6 +104,6 @@ public struct CalibrationJob {
         let temporary = output + ".partial"
         try calibration.encoded().write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, output) == 0 else { throw JobError.notWritable(path: output, folder: FilePaths.directory(of: output)) }
-        return Report(calibration: calibration, seconds: start.duration(to: .now).inSeconds)
+        return Report(calibration: calibration, output: output, seconds: start.duration(to: .now).inSeconds)
     }
 }

@@ -64,6 +64,16 @@ public enum ModelZoo {
         /// The cached copy fails verification and is downloaded again.
         case replacing(CacheState)
         case downloading(url: URL, to: String)
+
+        /// What a console says of it: a warning (for stderr) or a note (for stdout); nil for nothing.
+        public func message(file: String) -> (text: String, warning: Bool)? {
+            switch self {
+            case .replacing(.mismatch(let digest, let prefix)):
+                return ("the cached \(file) fails verification (sha256 starts \(digest.prefix(prefix.count)), expected \(prefix)); downloading again", true)
+            case .replacing: return nil
+            case let .downloading(url, target): return ("Downloading \(url.absoluteString) to \(target)", false)
+            }
+        }
     }
 
     /// Downloads `file` from `base` into `directory` unless a verified copy is there; `events` tells what it does,

@@ -22,34 +22,24 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Clip to take frames from.")
     var input = "samples/vtest.mp4"
-
     @Option(help: "Number of frames to time (after one warm-up frame).")
     var frames = 5
-
     @Option(help: "Short sides to benchmark, comma-separated (each a detector min-size).")
     var minSizes = "800,480"
-
     @Option(help: "RPN proposals kept per frame to benchmark at each short side, comma-separated (torchvision: 1000).")
     var proposals = "1000"
-
     @Option(help: "Precisions to benchmark, comma-separated, each timed: \(K.precision.expected) (auto: bf16 where the CPU has bf16 units, else fp32).")
     var precision = K.precision.defaultText
-
     @Option(help: "Model of seeded weights, by torchvision's name or its short one (maskrcnn, maskrcnn_v2, fasterrcnn, fasterrcnn_v2, keypointrcnn); a checkpoint file's own model is recognised by its tensors.")
     var model = "maskrcnn"
-
     @Option(help: "Activation layout between oneDNN layers: blocked (chains in the kernels' layout) or nchw (reorders around every layer, the engine before blocked chains).")
     var layout = "blocked"
-
     @Flag(help: "Instead: time single 3×3 convolutions, im2col+GEMM against Winograd F(2×2,3×3).")
     var convolutions = false
-
     @Flag(help: "Instead: time each layer kind at the model's shapes on OpenBLAS and oneDNN (the measurement behind --backend auto).")
     var layers = false
-
     @Option(help: "The machine's fp32 FMA peak in GFLOP/s (tools/bench/fma_peak_avx2.c), for the % of peak column.")
     var peak: Double?
-
     @Option(name: .customLong("stage-option"), help: .hidden)
     var flagOptions: [String] = []
 

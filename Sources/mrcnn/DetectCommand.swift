@@ -16,15 +16,12 @@ struct DetectCommand: ParsableCommand {
 
     @Argument(help: "Images (PNG, JPEG as PIL decodes it, anything FFmpeg decodes): files, directories, globs ('photos/*.jpg'), .txt lists; each sorted by name. image_id is the 1-based position, or the file name's number with --image-id-from-name.")
     var images: [String]
-
     @OptionGroup(title: "Still images") var stills: StillFlags
 
     @Option(help: "Output COCO results JSON; - writes it to stdout.")
     var json: String
-
     @Flag(help: "Take each image_id from the file name's number (000000000139.jpg → 139), as COCO's val2017 files are named, so COCOeval reads the output as it is.")
     var imageIDFromName = false
-
     @Option(name: .customLong("stage-option"), help: .hidden)
     var flagOptions: [String] = []
 

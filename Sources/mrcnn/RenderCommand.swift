@@ -19,10 +19,8 @@ struct RenderCommand: AsyncParsableCommand {
 
     @Option(help: "JSON Lines results written by `mrcnn run --json`.")
     var results: String
-
     @Option(help: "Comma-separated classes to draw, by COCO name or id (e.g. person,car or 1,3). Default: all. Also filters --json.")
     var classes: String?
-
     @Option(name: .customLong("stage-option"), help: .hidden)
     var flagOptions: [String] = []
 

@@ -21,40 +21,28 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Comma-separated stage chain, in order (see `mrcnn stages`).")
     var stages: String = "detector,mask,render"
-
     @Option(help: "Frames per micro-batch handed to each stage.")
     var batchSize: Int = 1
-
     @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto on a CPU with bf16 units fp32 → bf16, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320 in steps of 32; between two rungs it mixes them to land on the target) while it runs; each change is logged and every --json frame records its settings.")
     var targetFps: Double?
-
     @Option(help: "With --target-fps: the smallest short side the controller may choose.")
     var minSizeFloor: Int = 320
-
     @Option(name: .customLong("plugin"), help: "Load a third-party stage plugin (.so built against MRCNNPluginAPI); its stages can then be named in --stages. Repeatable.")
     var plugins: [String] = []
-
     @Option(name: .customLong("option"), help: "A stage option STAGE.OPTION=VALUE (e.g. tracker.max-age=30; `mrcnn stages` lists them); repeatable. Wins over the flag for the same option.")
     var extraOptions: [String] = []
-
     @Option(name: .customLong("stage-option"), help: .hidden)
     var flagOptions: [String] = []
-
     @Option(help: "Write tracked boxes as MOTChallenge txt (frame,id,x,y,w,h,conf,-1,-1,-1); needs a stage that provides track ids (tracker); - writes to stdout.")
     var mot: String?
-
     @Option(help: "Write tracked masks as MOTS txt (frame id class_id height width rle); needs track ids and masks (tracker, mask).")
     var mots: String?
-
     @Flag(help: "Add each frame's timing to --json: milliseconds of decode, of each stage's own work (waiting for the model's cores excluded) and of encode.")
     var timing = false
-
     @Flag(help: "Continue an interrupted run (crash, kill, power cut) of the same input and settings from the last frame its outputs hold, instead of starting over. Refused when the input or the settings differ.")
     var resume = false
-
     @OptionGroup(title: "Live input")
     var live: LiveOptions
-
     @OptionGroup(title: "Many inputs")
     var batch: BatchOptions
     @OptionGroup(title: "Still images") var stills: StillFlags

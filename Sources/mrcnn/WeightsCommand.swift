@@ -36,12 +36,8 @@ struct WeightsCommand: ParsableCommand {
                 let outcome = try ModelZoo.fetch(file: file, base: HubCheckpoint.baseURL(override: baseURL, mirror: ToolEnvironment.weightsMirror),
                                                    into: ToolEnvironment.cacheDirectory,
                                                    allowInsecure: insecureHttp, events: { event in
-                    switch event {
-                    case .replacing(.mismatch(let digest, let prefix)):
-                        StandardError.write("mrcnn: warning: the cached \(file) fails verification (sha256 starts \(digest.prefix(prefix.count)), expected \(prefix)); downloading again\n")
-                    case .replacing: break
-                    case let .downloading(url, target): print("Downloading \(url.absoluteString) to \(target)")
-                    }
+                    guard let m = event.message(file: file) else { return }
+                    if m.warning { StandardError.write("mrcnn: warning: \(m.text)\n") } else { print(m.text) }
                 }, progress: progress)
                 reporter?.finish()
                 print(outcome.line(file: file))
