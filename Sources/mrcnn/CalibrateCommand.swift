@@ -7,8 +7,8 @@ import Job
 struct CalibrateCommand: ParsableCommand {
     static let flags = ShorthandFlags(stages: ["detector"], options: StillImageDetector.options)
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "calibrate", discussion: flags.help,
-                             abstract: "Measure int8 scales on your own images or video for --precision int8 --calibration FILE.")
+        CommandConfiguration(commandName: "calibrate", abstract: "Measure int8 scales on your own images or video for --precision int8 --calibration FILE.",
+                             discussion: flags.help)
     }
 
     @Argument(help: "Images, video files, directories, globs, .txt lists: frames are taken evenly over all of them.") var inputs: [String]

@@ -9,7 +9,7 @@ decision layers) gets
   - its input quantized per tensor with the calibration's step (threshold / 127 signed, / 255 unsigned):
     q = saturate(round-half-even(x * (1 / step))) into [-128, 127] or [0, 255] (oneDNN multiplies by the inverse);
 products summed exactly (fp32 on the dequantized values), bias, residual and ReLU in fp32. Everything else stays fp32.
-Draw k > 0 scales each input by (1 ± 2^-20) before quantizing (bf16_emulation.Draw): another fp32 summation order
+With --no-dot-products: what CPUs without VNNI/AMX compute (7-bit weights, see emulate_int8). Draw k > 0 scales each input by (1 ± 2^-20) before quantizing (bf16_emulation.Draw): another fp32 summation order
 upstream, which flips a few roundings - the spread an exact int8 computation has by chance.
 
 Run: /usr/bin/python3 tools/reference/int8_emulation.py --calibration FILE --model maskrcnn_resnet50_fpn [--write]
@@ -32,16 +32,22 @@ def fp32(v):
     return torch.tensor(v, dtype=torch.float32)
 
 
-def emulate_int8(model, calibration, draw):
+def emulate_int8(model, calibration, draw, dot_products=True):
     quantized = 0
     for name, m in model.named_modules():
         if not isinstance(m, torch.nn.Conv2d) or name not in calibration["inputs"]:
             continue
         c = calibration["inputs"][name]
         w = m.weight.detach()
-        step_w = w.abs().amax(dim=(1, 2, 3), keepdim=True) / fp32(127.0)
+        # Without int8 dot products (AVX2, AVX-512 without VNNI): 7-bit weights - quantized to 63 levels for u8
+        # inputs (mrcnn's Int8Convolution.weightLevels), halved by oneDNN's reorder for s8 inputs.
+        levels_w = 63.0 if not dot_products and not c["signed"] else 127.0
+        step_w = w.abs().amax(dim=(1, 2, 3), keepdim=True) / fp32(levels_w)
         step_w = torch.where(step_w > 0, step_w, torch.ones_like(step_w))
-        m.weight.copy_(torch.round(w / step_w) * step_w)
+        q = torch.round(w / step_w)
+        if not dot_products and c["signed"]:
+            q = torch.round(q * 0.5) * 2
+        m.weight.copy_(q * step_w)
         levels = 127.0 if c["signed"] else 255.0
         step = fp32(max(c["threshold"], 1.1754944e-38)) / fp32(levels)
         inverse = fp32(1.0) / step
@@ -66,7 +72,7 @@ class PerturbingDraw(Draw):
         return x * (1 + sign * 2.0 ** -20)
 
 
-def ideal(kind, calibration, draws):
+def ideal(kind, calibration, draws, dot_products=True):
     stems, cut = POOLS[kind]
     torch.set_num_threads(2)
     model = build(kind)
@@ -78,7 +84,7 @@ def ideal(kind, calibration, draws):
     draw = PerturbingDraw()
     with torch.no_grad():
         fold_batch_norms(model)
-        n = emulate_int8(model, calibration, draw)
+        n = emulate_int8(model, calibration, draw, dot_products)
     print(f"{kind}: {n} convolutions int8", flush=True)
     refs = {stem: json.load(open(os.path.join(FIXTURES, f"{stem}.json"))) for stem in stems}
     result = {"cut": cut, "fixtures": stems, "draws": [], "calibration": calibration["weights"]}
@@ -107,17 +113,19 @@ def main():
     ap.add_argument("--calibration", required=True, help="an mrcnn calibration file of this model's seeded:0 weights")
     ap.add_argument("--model", nargs="+", choices=sorted(POOLS), default=["maskrcnn_resnet50_fpn"])
     ap.add_argument("--draws", type=int, default=3)
+    ap.add_argument("--no-dot-products", action="store_true",
+                    help="the int8 of CPUs without VNNI/AMX (7-bit weights): Fixtures/int8_ideal_7bit.json")
     ap.add_argument("--write", action="store_true", help="update these models in Fixtures/int8_ideal.json")
     a = ap.parse_args()
     calibration = json.load(open(a.calibration))
-    path = os.path.join(FIXTURES, "int8_ideal.json")
+    path = os.path.join(FIXTURES, "int8_ideal_7bit.json" if a.no_dot_products else "int8_ideal.json")
     table = json.load(open(path)) if os.path.exists(path) else {}
     for kind in a.model:
         twin = TWINS.get(kind)
         if twin in table and twin in a.model:
             table[kind] = without_masks(table[twin])
         else:
-            table[kind] = ideal(kind, calibration, a.draws)
+            table[kind] = ideal(kind, calibration, a.draws, not a.no_dot_products)
     if a.write:
         with open(path, "w") as f:
             json.dump(table, f, indent=1, sort_keys=True)
