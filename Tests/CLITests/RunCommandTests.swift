@@ -70,7 +70,7 @@ struct RunCommandTests {
         #expect(result.status == 0)
         #expect(result.stdout.contains("render"))
         // Every declared option is listed as --option STAGE.OPTION=VALUE with its help, default and flag.
-        for option in ["detector.weights=FILE|seeded:N", "detector.precision=fp32|bf16|auto|bf16-emulated", "detector.score-threshold=FLOAT", "detector.min-size=INT",
+        for option in ["detector.weights=FILE|seeded:N", "detector.precision=fp32|bf16|int8|auto|bf16-emulated", "detector.score-threshold=FLOAT", "detector.min-size=INT",
                        "detector.detect-every=INT", "keypoints.keypoint-threshold=FLOAT", "tracker.max-age=INT",
                        "tracker.use-masks=BOOL", "render.min-score=FLOAT", "render.mask-alpha=FLOAT"] {
             #expect(result.stdout.contains("--option \(option)"), "\(option) not listed: \(result.stdout)")

@@ -84,7 +84,7 @@ struct TargetFPSTests {
         #expect(precisions.first == "fp32", "rung 0 is fp32")
         #expect(precisions.allSatisfy { $0 == "fp32" || (units && $0 == "bf16") }, "\(precisions)")
         let bad = try CLIHarness.mrcnn(["run", input.path, "-o", output.path, "--weights", "seeded:0", "--precision", "fp16"], in: dir)
-        #expect(bad.status != 0 && bad.stderr.contains("fp32, bf16, auto or bf16-emulated"), "stderr: \(bad.stderr)")
+        #expect(bad.status != 0 && bad.stderr.contains("fp32, bf16, int8, auto or bf16-emulated"), "stderr: \(bad.stderr)")
     }
 
     @Test("--target-fps without a model stage is refused in one line")

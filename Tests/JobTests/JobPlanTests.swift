@@ -17,7 +17,7 @@ struct JobPlanTests {
                            options: ["detector.weights": "seeded:0", "detector.precision": "fp16"])
         job.results.json = dir.appendingPathComponent("out.jsonl").path
         job.live.serve = "127.0.0.1:0"
-        let refusal = StageError.invalidOption(key: "detector.precision", value: "fp16", expected: "fp32, bf16, auto or bf16-emulated")
+        let refusal = StageError.invalidOption(key: "detector.precision", value: "fp16", expected: "fp32, bf16, int8, auto or bf16-emulated")
         #expect(throws: refusal) { try job.check() }
         await #expect(throws: refusal) { _ = try await job.run() }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["clip.mp4"])
