@@ -100,13 +100,7 @@ final class DNNLLayer: @unchecked Sendable {
         precondition(x.c == inC, "oneDNN layer expects \(inC) channels, got \(x.shape)")
         let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride))
         let src = x.laidOut(as: p.src)
-        let dst: FeatureMap
-        if let accumulate {
-            precondition(accumulate.shape == p.dst.dims, "residual shape \(accumulate.shape)")
-            dst = accumulate.laidOut(as: p.dst)
-        } else {
-            dst = FeatureMap(md: p.dst)
-        }
+        let dst = FeatureMap.destination(p.dst, accumulating: accumulate)
         p.execute(blockedSrc: src.data, dst: dst.data)
         return dst
     }

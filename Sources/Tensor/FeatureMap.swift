@@ -73,6 +73,14 @@ public final class FeatureMap {
     /// `self` when it is already laid out as `target`, else a converted copy.
     func laidOut(as target: MemoryDesc) -> FeatureMap { md == target ? self : converted(to: target) }
 
+    /// The buffer a kernel writes its output in layout `md` into: `accumulate` (the residual its sum post-op reads,
+    /// output-shaped) laid out as `md`, or a new map.
+    static func destination(_ md: MemoryDesc, accumulating accumulate: FeatureMap?) -> FeatureMap {
+        guard let accumulate else { return FeatureMap(md: md) }
+        precondition(accumulate.shape == md.dims, "residual shape \(accumulate.shape)")
+        return accumulate.laidOut(as: md)
+    }
+
     /// The values as a dense NCHW fp32 tensor.
     public func tensor() -> Tensor { dense(tag: dnnl_nchw, shape: shape) }
 

@@ -56,13 +56,7 @@ final class Int8Convolution: ConvolutionKernel {
         let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride))
         let src = FeatureMap(md: p.src)
         p.quantize(x, into: src)
-        let dst: FeatureMap
-        if let accumulate {
-            precondition(accumulate.shape == p.dst.dims, "residual shape \(accumulate.shape)")
-            dst = accumulate.laidOut(as: p.dst)
-        } else {
-            dst = FeatureMap(md: p.dst)
-        }
+        let dst = FeatureMap.destination(p.dst, accumulating: accumulate)
         p.execute(src: src.data, dst: dst.data)
         return dst
     }
@@ -89,8 +83,8 @@ final class Int8Plan: @unchecked Sendable {
     let weights: OpaquePointer
     /// oneDNN 2.x: bias / (input step × weight step) (it adds the bias before scaling); 3.x: the bias.
     let bias: [Float]
-    /// oneDNN 3.x's runtime scales: the input's step, then each output channel's weight step.
-    let inputStep: [Float], weightSteps: [Float]
+    /// The input's quantization step and (oneDNN 3.x's runtime scales) each output channel's weight step.
+    let inputStep: Float, weightSteps: [Float]
     private let biasMD: MemoryDesc
 
     init(_ layer: Int8Convolution, _ key: Int8Convolution.Key) {
@@ -102,7 +96,7 @@ final class Int8Plan: @unchecked Sendable {
         let combined = layer.weightScales.map { $0 * step }
         let v3 = mrcnn_dnnl_v3() != 0
         bias = v3 ? layer.bias : zip(layer.bias, combined).map { $0 / $1 }
-        inputStep = [step]
+        inputStep = step
         weightSteps = layer.weightScales
         biasMD = MemoryDesc([g.outChannels], .f32, dnnl_x)
         let srcAny = MemoryDesc([key.n, g.inChannels, key.h, key.w], srcType, any)
@@ -141,8 +135,7 @@ final class Int8Plan: @unchecked Sendable {
     /// `x` (fp32 or bf16, any layout) divided by the input's step, rounded and saturated into `out` (the primitive's
     /// source layout and type).
     func quantize(_ x: FeatureMap, into out: FeatureMap) {
-        let step = inputStep[0]
-        guard let pd = DNNL.primitiveDesc({ mrcnn_quantize_pd($0, DNNL.engine, x.md.handle, out.md.handle, step) }) else {
+        guard let pd = DNNL.primitiveDesc({ mrcnn_quantize_pd($0, DNNL.engine, x.md.handle, out.md.handle, inputStep) }) else {
             preconditionFailure("oneDNN: no quantizing reorder \(x.md) → \(out.md)")
         }
         let reorder = DNNL.primitive(pd)
@@ -153,11 +146,11 @@ final class Int8Plan: @unchecked Sendable {
         var args = [(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)]
         var scale: OpaquePointer?
         if mrcnn_dnnl_v3() != 0 {
-            scale = scaleMemory(inputStep)
+            scale = scaleMemory([inputStep])
             args.append((Int32(mrcnn_scales_arg(DNNL_ARG_DST)), scale!))
         }
         defer { if let scale { dnnl_memory_destroy(scale) } }
-        inputStep.withUnsafeBufferPointer { _ in DNNL.execute(reorder, args) }
+        DNNL.execute(reorder, args)
     }
 
     /// The convolution on buffers already in the primitive's layouts (`dst` holds the residual if any).
@@ -168,7 +161,7 @@ final class Int8Plan: @unchecked Sendable {
             var args = [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, bm), (DNNL_ARG_DST, d)]
             var extra: [OpaquePointer] = []
             if mrcnn_dnnl_v3() != 0 {
-                extra = [scaleMemory(inputStep), scaleMemory(weightSteps)]
+                extra = [scaleMemory([inputStep]), scaleMemory(weightSteps)]
                 args += [(Int32(mrcnn_scales_arg(DNNL_ARG_SRC)), extra[0]), (Int32(mrcnn_scales_arg(DNNL_ARG_WEIGHTS)), extra[1])]
             }
             DNNL.execute(primitive, args)
