@@ -172,7 +172,9 @@ def summary(f):
     return s
 
 
-def ideal(kind, draws):
+def ideal(kind, draws, emulate=None, label="bf16"):
+    """The figures of `kind`'s ideal over `draws` draws; `emulate(model, draw)` makes the folded model the ideal
+    (default: bf16, `emulate_bf16`) and may return a draw of its own kind (a `Draw` subclass)."""
     stems, cut = POOLS[kind]
     torch.set_num_threads(2)
     model = build(kind)
@@ -184,7 +186,7 @@ def ideal(kind, draws):
     draw = Draw()
     with torch.no_grad():
         fold_batch_norms(model)
-        emulate_bf16(model, draw)
+        draw = (emulate or emulate_bf16)(model, draw) or draw
     refs = {stem: json.load(open(os.path.join(FIXTURES, f"{stem}.json"))) for stem in stems}
     result = {"cut": cut, "fixtures": stems, "draws": []}
     for k in range(draws):
@@ -203,7 +205,7 @@ def ideal(kind, draws):
             for key in ("worst_score_delta", "worst_fpn_rel_l2"):
                 pooled[key] = max(pooled[key], f[key])
         result["draws"].append({"pooled": summary(pooled), "images": images})
-        print(f"ideal bf16 {kind} draw {k}: {json.dumps(result['draws'][-1]['pooled'])}", flush=True)
+        print(f"ideal {label} {kind} draw {k}: {json.dumps(result['draws'][-1]['pooled'])}", flush=True)
     return result
 
 

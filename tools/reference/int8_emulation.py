@@ -22,10 +22,8 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import seeded_weights  # noqa: E402
-from bf16_emulation import FIXTURES, POOLS, TWINS, Draw, fold_batch_norms, measure, summary, without_masks  # noqa: E402
-from make_maskrcnn_fixtures import load_image  # noqa: E402
-from reference_model import build, layout  # noqa: E402
+import bf16_emulation  # noqa: E402
+from bf16_emulation import FIXTURES, POOLS, TWINS, Draw, without_masks  # noqa: E402
 
 
 def fp32(v):
@@ -73,38 +71,12 @@ class PerturbingDraw(Draw):
 
 
 def ideal(kind, calibration, draws, dot_products=True):
-    stems, cut = POOLS[kind]
-    torch.set_num_threads(2)
-    model = build(kind)
-    state_dict = model.state_dict()
-    state_dict.update(seeded_weights.state_dict(layout(model), 0))
-    model.load_state_dict(state_dict)
-    captured = {}
-    model.backbone.register_forward_hook(lambda mod, inp, out: captured.update({f"fpn.{k}": v for k, v in out.items()}))
-    draw = PerturbingDraw()
-    with torch.no_grad():
-        fold_batch_norms(model)
-        n = emulate_int8(model, calibration, draw, dot_products)
-    print(f"{kind}: {n} convolutions int8", flush=True)
-    refs = {stem: json.load(open(os.path.join(FIXTURES, f"{stem}.json"))) for stem in stems}
-    result = {"cut": cut, "fixtures": stems, "draws": [], "calibration": calibration["weights"]}
-    for k in range(draws):
-        pooled = {"wanted": 0, "found": 0, "mask_ious": [], "keypoint_hits": [], "worst_score_delta": 0.0,
-                  "worst_fpn_rel_l2": 0.0}
-        images = {}
-        for stem in stems:
-            draw.start(k)
-            with torch.no_grad():
-                out = model([load_image(os.path.basename(refs[stem]["image"]))])[0]
-            f = measure(refs[stem], out, captured, cut)
-            images[stem] = summary(f)
-            print(f"  {kind} draw {k} {stem}: {json.dumps(images[stem])}", flush=True)
-            for key in ("wanted", "found", "mask_ious", "keypoint_hits"):
-                pooled[key] += f[key]
-            for key in ("worst_score_delta", "worst_fpn_rel_l2"):
-                pooled[key] = max(pooled[key], f[key])
-        result["draws"].append({"pooled": summary(pooled), "images": images})
-        print(f"ideal int8 {kind} draw {k}: {json.dumps(result['draws'][-1]['pooled'])}", flush=True)
+    def emulate(model, _):
+        draw = PerturbingDraw()
+        print(f"{kind}: {emulate_int8(model, calibration, draw, dot_products)} convolutions int8", flush=True)
+        return draw
+    result = bf16_emulation.ideal(kind, draws, emulate, label="int8")
+    result["calibration"] = calibration["weights"]
     return result
 
 
