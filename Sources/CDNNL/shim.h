@@ -134,14 +134,17 @@ static inline int mrcnn_dnnl_v3(void) { return DNNL_VERSION_MAJOR >= 3; }
 /// Attributes of an int8 convolution (s32 accumulation) with `mrcnn_attr`'s post-ops. oneDNN 2.x: `combined` holds
 /// one output scale per output channel (src scale × weight scale), applied after the bias is added. oneDNN 3.x: a
 /// common source scale and per-output-channel weight scales passed at execution (`combined` unused), the bias added
-/// after them.
-static inline dnnl_primitive_attr_t mrcnn_attr_int8(int sum, int relu, int64_t count, const float *combined) {
+/// after them; with `dst_scaled` (an int8 destination) also a common destination scale, by which the result is
+/// divided before it is rounded (2.x: already divided into `combined`).
+static inline dnnl_primitive_attr_t mrcnn_attr_int8(int sum, int relu, int dst_scaled, int64_t count, const float *combined) {
     dnnl_primitive_attr_t attr = mrcnn_attr(sum, relu);
 #if DNNL_VERSION_MAJOR >= 3
     (void)count; (void)combined;
     dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_SRC, 0);
     dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_WEIGHTS, 1);
+    if (dst_scaled) dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_DST, 0);
 #else
+    (void)dst_scaled;
     dnnl_primitive_attr_set_output_scales(attr, count, 1 << 1, combined);
 #endif
     return attr;

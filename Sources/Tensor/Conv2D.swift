@@ -18,7 +18,8 @@ public struct Conv2D: Sendable {
     public let kernel: Int
     public let stride: Int
     public let padding: Int
-    public let weight: [Float]
+    /// The fp32 weights (empty when the layer runs int8: they are held quantized, a quarter of the bytes).
+    public var weight: [Float] { slot.weights }
     public let bias: [Float]
     /// The kind of layer this is, for reports.
     public let kind: LayerKind
@@ -37,7 +38,6 @@ public struct Conv2D: Sendable {
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
-        self.weight = weight
         self.bias = bias ?? [Float](repeating: 0, count: outChannels)
         kind = LayerKind.convolution(kernel: kernel, stride: stride, inChannels: inChannels)
         self.name = name
@@ -61,18 +61,31 @@ public struct Conv2D: Sendable {
 
     /// y = relu?(conv(x) + bias + accumulate?) in the kernel's layout and store type. `stride` overrides the layer's
     /// (a 1×1 projection shortcut reads every s-th pixel). `accumulate` (the residual, output-shaped) is consumed: the
-    /// result is written into its buffer when the layouts agree.
+    /// result is written into its buffer when the layouts agree. `feeding`: the only layer that reads y; when both
+    /// run int8, y is stored quantized as that layer reads it (and only it may read it).
     public func callAsFunction(_ x: FeatureMap, relu: Bool = false, stride: Int? = nil, accumulate: FeatureMap? = nil,
-                               workspace: Workspace) -> FeatureMap {
+                               feeding next: Conv2D? = nil, workspace: Workspace) -> FeatureMap {
         precondition(x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         if slot.quantizable { slot.engine.observer?.record(name, x) }
-        return slot.kernel(for: x).run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, workspace: workspace)
+        let kernel = slot.kernel(for: x)
+        if accumulate == nil, let int8 = kernel as? Int8Convolution, let store = next?.slot.int8Input {
+            return int8.run(x, relu: relu, stride: stride ?? 0, storing: store, workspace: workspace)
+        }
+        return kernel.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, workspace: workspace)
     }
 
     /// The same on dense NCHW fp32 tensors: y = relu?(conv(x) + bias + residual?).
     public func callAsFunction(_ x: Tensor, relu: Bool = false, residual: Tensor? = nil, workspace: Workspace) -> Tensor {
         precondition(x.rank == 4 && x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         return self(FeatureMap(x), relu: relu, accumulate: residual.map { FeatureMap($0) }, workspace: workspace).tensor()
+    }
+}
+
+extension Array where Element == Conv2D {
+    /// The layers in turn, each with ReLU, each feeding the next and the last feeding `next` (int8 layers hand int8
+    /// maps on).
+    public func chain(_ x: FeatureMap, feeding next: Conv2D? = nil, workspace: Workspace) -> FeatureMap {
+        indices.reduce(x) { y, i in self[i](y, relu: true, feeding: i + 1 < count ? self[i + 1] : next, workspace: workspace) }
     }
 }
 
@@ -90,7 +103,6 @@ final class ConvolutionSlot: @unchecked Sendable {
     init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], engine: ComputeEngine, rois: Bool, decision: Bool,
          storesFP32: Bool = false, winograd: Bool, name: String = "") {
         self.g = g
-        self.weights = weights
         self.bias = bias
         self.engine = engine
         self.rois = rois
@@ -98,14 +110,18 @@ final class ConvolutionSlot: @unchecked Sendable {
         self.storesFP32 = storesFP32
         self.winograd = winograd
         self.name = name
+        // An int8 layer's kernel needs no measuring: built now, the fp32 weights are not kept.
+        if !name.isEmpty && !decision && g.inChannels >= 16, let input = engine.int8Input(of: name) {
+            kernel = Int8Convolution(g, weights: weights, bias: bias, input: input)
+            self.weights = []
+        } else {
+            self.weights = weights
+        }
     }
 
     /// The calibrated input of this layer when it runs int8: an int8 engine, not a decision layer, ≥ 16 input
     /// channels (the stem stays fp32), a calibrated input.
-    var int8Input: Int8Calibration.Input? {
-        guard engine.precision == .int8, quantizable else { return nil }
-        return engine.calibration?.input(of: name)
-    }
+    var int8Input: Int8Calibration.Input? { quantizable ? engine.int8Input(of: name) : nil }
 
     /// Whether the layer runs int8 in an int8 model (and so is calibrated): named, not a decision layer, ≥ 16 input
     /// channels (the stem's 3 stay fp32).
@@ -137,10 +153,10 @@ final class ConvolutionSlot: @unchecked Sendable {
     /// Whether this layer's outputs are stored as bf16 (really, or rounded in the emulation).
     var storesBF16: Bool { engine.bf16 && !decision && !storesFP32 }
 
-    /// The kernel of `choice` for this layer; `emulated`: its bf16 emulation on fp32 kernels.
+    /// The kernel of `choice` for this layer; `emulated`: its bf16 emulation on fp32 kernels. (int8 layers have theirs
+    /// from the start.)
     func make(_ choice: KernelChoice, emulated: Bool) -> any ConvolutionKernel {
         let store: DataType = storesBF16 ? .bf16 : .f32
-        if choice.int8, let input = int8Input { return Int8Convolution(g, weights: weights, bias: bias, input: input) }
         if engine.backend == .openblas {
             let reference = ReferenceConvolution(g, weights: emulated ? BF16.round(weights) : weights, bias: bias,
                                                  winograd: winograd && engine.referenceWinograd, library: engine.sgemmLibrary)

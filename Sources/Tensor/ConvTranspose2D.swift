@@ -24,7 +24,7 @@ final class SubpixelDeconvolution: DeconvolutionKernel {
 
     /// `weight` in PyTorch's [Cin, Cout, k, k] layout.
     init(weight: [Float], bias: [Float], inChannels: Int, outChannels: Int, kernel: Int, rois: Bool, decision: Bool,
-         engine: ComputeEngine) {
+         engine: ComputeEngine, name: String = "") {
         var w = [Float](repeating: 0, count: weight.count)
         for ci in 0..<inChannels {
             for co in 0..<outChannels {
@@ -34,7 +34,7 @@ final class SubpixelDeconvolution: DeconvolutionKernel {
             }
         }
         conv = Conv2D(weight: w, bias: (0..<(kernel * kernel)).flatMap { _ in bias }, outChannels: kernel * kernel * outChannels,
-                      inChannels: inChannels, kernel: 1, rois: rois, decision: decision, engine: engine)
+                      inChannels: inChannels, kernel: 1, rois: rois, decision: decision, engine: engine, name: name)
         subpixelFactor = kernel
     }
 
@@ -166,7 +166,7 @@ public struct ConvTranspose2D: Sendable {
     let prepared: any DeconvolutionKernel
 
     public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int = 0,
-                rois: Bool = true, decision: Bool = false, engine: ComputeEngine = .reference) {
+                rois: Bool = true, decision: Bool = false, engine: ComputeEngine = .reference, name: String = "") {
         precondition(weight.count == inChannels * outChannels * kernel * kernel, "deconv weight size")
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -178,8 +178,13 @@ public struct ConvTranspose2D: Sendable {
         let bias = bias ?? [Float](repeating: 0, count: outChannels)
         self.bias = bias
         prepared = engine.deconvolutionKernel(weight: weight, bias: bias, inChannels: inChannels, outChannels: outChannels,
-                                                          kernel: kernel, stride: stride, padding: padding, rois: rois, decision: decision)
+                                                          kernel: kernel, stride: stride, padding: padding, rois: rois, decision: decision,
+                                                          name: name)
     }
+
+    /// The sub-pixel form's 1×1 convolution, which reads this layer's input (nil for the other forms; `name` is its
+    /// name, so an int8 engine runs it int8 when calibrated): a layer before may feed it (`Conv2D`'s `feeding`).
+    public var inputConvolution: Conv2D? { (prepared as? SubpixelDeconvolution)?.conv }
 
     /// The implementation that runs this layer.
     public var implementation: String { prepared.implementation }
@@ -215,10 +220,10 @@ extension ComputeEngine {
     /// The kernel of a transposed convolution on this engine (see `ConvTranspose2D`); the emulated bf16 rounds the
     /// weights here and each input per call (the sub-pixel form: its `Conv2D` emulates like every convolution).
     func deconvolutionKernel(weight: [Float], bias: [Float], inChannels: Int, outChannels: Int, kernel: Int, stride: Int,
-                             padding: Int, rois: Bool, decision: Bool) -> any DeconvolutionKernel {
+                             padding: Int, rois: Bool, decision: Bool, name: String = "") -> any DeconvolutionKernel {
         if kernel == stride && padding == 0 {
             return SubpixelDeconvolution(weight: weight, bias: bias, inChannels: inChannels, outChannels: outChannels, kernel: kernel,
-                                         rois: rois, decision: decision, engine: self)
+                                         rois: rois, decision: decision, engine: self, name: name)
         }
         let w = emulatesBF16 ? BF16.round(weight) : weight
         let inner: any DeconvolutionKernel

@@ -19,9 +19,9 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public let winogradTileBlock: Int
     /// Where measured kernel choices persist between processes (nil: in this process only).
     public let planCache: KernelPlanCache?
-    /// The int8 scales of the model's convolution inputs (precision int8: layers without one run fp32).
+    /// The int8 scales of the model's convolution and linear inputs (precision int8: layers without one run fp32).
     public let calibration: Int8Calibration?
-    /// Records every named convolution's input (calibration runs).
+    /// Records every named convolution's and linear layer's input (calibration runs).
     public let observer: ActivationObserver?
 
     /// fp32 on OpenBLAS (with Winograd F(2×2,3×3)): the exact reference path.
@@ -49,6 +49,11 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     /// The backend that runs the layers: bf16 needs oneDNN's kernels whatever was asked for.
     public var backend: ComputeBackend {
         (precision == .bf16 || precision == .int8) && requestedBackend == .openblas ? .onednn : requestedBackend
+    }
+
+    /// The calibrated input of the layer named `name` when it runs int8 on this engine (nil: it runs fp32).
+    func int8Input(of name: String) -> Int8Calibration.Input? {
+        precision == .int8 && !name.isEmpty ? calibration?.input(of: name) : nil
     }
 
     /// Whether bf16 operands and stores are emulated (rounded, fp32 kernels computing).

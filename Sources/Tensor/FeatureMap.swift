@@ -15,6 +15,9 @@ public final class FeatureMap {
     private let storage: Storage
     var data: UnsafeMutableRawPointer { storage.base }
     var byteCount: Int { md.bytes }
+    /// A u8/s8 map's quantization step (value = step × stored integer), set by the int8 kernel that wrote it for the
+    /// int8 layer that reads it; nil for fp32 and bf16 maps.
+    var int8Step: Float?
 
     /// A 64-byte aligned buffer, shared by a map and its views.
     private final class Storage {
@@ -42,6 +45,13 @@ public final class FeatureMap {
     public convenience init(_ x: Tensor) {
         precondition(x.rank == 4, "FeatureMap holds [N, C, H, W], got \(x.shape)")
         self.init(md: MemoryDesc(x.shape, .f32, dnnl_nchw))
+        x.data.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
+    /// A copy of the rows of x [N, C] as the N pixels of one NHWC image [1, C, N, 1] (the same bytes).
+    convenience init(rows x: Tensor) {
+        precondition(x.rank == 2, "rows [N, C], got \(x.shape)")
+        self.init(md: MemoryDesc([1, x.shape[1], x.shape[0], 1], .f32, dnnl_nhwc))
         x.data.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
@@ -88,6 +98,7 @@ public final class FeatureMap {
     public func channelsLast() -> Tensor { dense(tag: dnnl_nhwc, shape: [n, h, w, c]) }
 
     private func dense(tag: dnnl_format_tag_t, shape out: [Int]) -> Tensor {
+        precondition(int8Step == nil, "a quantized map is read only by the int8 layer it was stored for")
         let plain = MemoryDesc(shape, .f32, tag)
         return Tensor(shape: out) { o in
             let dst = UnsafeMutableRawPointer(o.baseAddress!)

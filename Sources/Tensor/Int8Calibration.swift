@@ -70,15 +70,16 @@ public struct Int8Calibration: Codable, Sendable, Equatable {
 }
 
 /// Gathers the histogram of every named convolution's input while a model runs on calibration frames (an engine
-/// with an observer records at each `Conv2D` call). Thread-safe.
+/// with an observer records at each `Conv2D` and named `Linear` call). Thread-safe.
 public final class ActivationObserver: Sendable {
     private let histograms = Mutex<[String: ActivationHistogram]>([:])
 
     public init() {}
 
-    func record(_ layer: String, _ x: FeatureMap) {
+    func record(_ layer: String, _ x: FeatureMap) { record(layer, x.tensor()) }
+
+    func record(_ layer: String, _ values: Tensor) {
         guard !layer.isEmpty else { return }
-        let values = x.tensor()
         histograms.withLock { all in
             values.data.withUnsafeBufferPointer { all[layer, default: ActivationHistogram()].add($0) }
         }

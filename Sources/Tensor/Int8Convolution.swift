@@ -7,9 +7,11 @@ import Synchronization
 /// oneDNN's int8 convolution: weights symmetric s8 per output channel (step max|w| / 127, round to nearest even; see
 /// `weightLevels` for CPUs without int8 dot products),
 /// the input quantized per tensor with its calibrated step (`Int8Calibration.Input`: u8 when it is never negative,
-/// s8 otherwise; saturating), s32 accumulation, then the scales, bias, residual sum and ReLU fused, the output
-/// stored fp32 in the primitive's layout. One primitive per input shape in a bounded cache. Any thread; calls on one
-/// workspace one at a time.
+/// s8 otherwise; saturating) unless it arrives quantized with that step, s32 accumulation, then the scales, bias,
+/// residual sum and ReLU fused, the output stored fp32 in the primitive's layout — or, when the next layer is int8
+/// too (`run(_:relu:stride:storing:workspace:)`), requantized to that layer's input (u8/s8 with its step), which
+/// saves the next layer's quantizing pass and 3/4 of the bytes. One primitive per input shape in a bounded cache.
+/// Any thread; calls on one workspace one at a time.
 final class Int8Convolution: ConvolutionKernel {
     let g: ConvolutionGeometry
     let input: Int8Calibration.Input
@@ -19,8 +21,14 @@ final class Int8Convolution: ConvolutionKernel {
     let weightScales: [Float]
     let bias: [Float]
     private let plans = Mutex<(byKey: [Key: Int8Plan], order: [Key])>(([:], []))
+    /// The weights reordered for each layout the plans asked for (plans of other batch sizes share one).
+    private let reordered = Mutex<[ReorderedWeights]>([])
 
-    struct Key: Hashable { let n: Int, h: Int, w: Int, relu: Bool, residual: Bool, stride: Int }
+    struct Key: Hashable {
+        let n: Int, h: Int, w: Int, relu: Bool, residual: Bool, stride: Int
+        /// The step and signedness of an int8 output (nil: fp32 output).
+        var outStep: Float? = nil, outSigned = false
+    }
 
     init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], input: Int8Calibration.Input) {
         self.g = g
@@ -52,13 +60,51 @@ final class Int8Convolution: ConvolutionKernel {
     }
 
     func run(_ x: FeatureMap, relu: Bool, stride: Int, accumulate: FeatureMap?, workspace: Workspace) -> FeatureMap {
-        precondition(x.c == g.inChannels, "int8 conv expects \(g.inChannels) channels, got \(x.shape)")
+        run(x, relu: relu, stride: stride, accumulate: accumulate)
+    }
+
+    /// relu?(conv(x) + bias + accumulate?), fp32 out (no workspace needed).
+    func run(_ x: FeatureMap, relu: Bool, stride: Int = 0, accumulate: FeatureMap? = nil) -> FeatureMap {
         let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride))
+        let src = source(x, p), dst = FeatureMap.destination(p.dst, accumulating: accumulate)
+        withExtendedLifetime(src) { p.execute(src: src.data, dst: dst.data) }
+        return dst
+    }
+
+    /// relu?(conv(x) + bias) stored as the next int8 layer's input `next` reads it: u8 or s8, value / `next.scale`
+    /// rounded to nearest even and saturated (what that layer's quantizing pass would make of the fp32 output).
+    func run(_ x: FeatureMap, relu: Bool, stride: Int, storing next: Int8Calibration.Input, workspace: Workspace) -> FeatureMap {
+        let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: false, stride: stride, outStep: next.scale,
+                         outSigned: next.signed))
+        let src = source(x, p), dst = FeatureMap(md: p.dst)
+        withExtendedLifetime(src) { p.execute(src: src.data, dst: dst.data) }
+        dst.int8Step = next.scale
+        return dst
+    }
+
+    /// `x` as the primitive reads it: quantized with this layer's step (or, when it arrives quantized with that step,
+    /// only laid out as the primitive's source).
+    private func source(_ x: FeatureMap, _ p: Int8Plan) -> FeatureMap {
+        precondition(x.c == g.inChannels, "int8 conv expects \(g.inChannels) channels, got \(x.shape)")
+        if let step = x.int8Step {
+            precondition(step == input.scale && x.type == p.src.type, "int8 input of step \(step), \(x.type); expected \(input.scale)")
+            return x.laidOut(as: p.src)
+        }
         let src = FeatureMap(md: p.src)
         p.quantize(x, into: src)
-        let dst = FeatureMap.destination(p.dst, accumulating: accumulate)
-        p.execute(src: src.data, dst: dst.data)
-        return dst
+        return src
+    }
+
+    /// The quantized weights in oneDNN's layout `md` (with the compensation it adds), reordered once per layout.
+    func weights(in md: MemoryDesc) -> ReorderedWeights {
+        reordered.withLock { all in
+            if let w = all.first(where: { $0.md == md }) { return w }
+            let w = ReorderedWeights(md)
+            let user = MemoryDesc([g.outChannels, g.inChannels, g.kernel, g.kernel], .s8, dnnl_oihw)
+            quantized.withUnsafeBytes { DNNL.reorder(from: user, $0.baseAddress!, to: md, w.data) }
+            all.append(w)
+            return w
+        }
     }
 
     /// The cached plan for `key`, built (and the oldest dropped) when missing.
@@ -74,18 +120,41 @@ final class Int8Convolution: ConvolutionKernel {
     }
 }
 
+/// A oneDNN-owned weights memory in layout `md` (destroyed with this).
+final class ReorderedWeights: @unchecked Sendable {
+    let md: MemoryDesc, memory: OpaquePointer
+    init(_ md: MemoryDesc) { self.md = md; memory = DNNL.memory(md, nil) }
+    var data: UnsafeMutableRawPointer {
+        var handle: UnsafeMutableRawPointer? = nil
+        dnnl_memory_get_data_handle(memory, &handle)
+        return handle!
+    }
+    deinit { dnnl_memory_destroy(memory) }
+}
+
 /// One int8 primitive of an `Int8Convolution` for one input shape: its layouts, its weights reordered (with the
 /// compensation oneDNN adds for s8 inputs or CPUs without VNNI), and its scales as oneDNN 2.x or 3.x takes them.
 final class Int8Plan: @unchecked Sendable {
     let primitive: OpaquePointer
     let implementation: String
     let src: MemoryDesc, dst: MemoryDesc
-    let weights: OpaquePointer
+    let weights: ReorderedWeights
     /// oneDNN 2.x: bias / (input step × weight step) (it adds the bias before scaling); 3.x: the bias.
     let bias: [Float]
-    /// The input's quantization step and (oneDNN 3.x's runtime scales) each output channel's weight step.
-    let inputStep: Float, weightSteps: [Float]
+    /// The input's quantization step and (oneDNN 3.x's runtime scales) each output channel's weight step and the
+    /// int8 output's step.
+    let inputStep: Float, weightSteps: [Float], outputStep: Float?
     private let biasMD: MemoryDesc
+    /// The quantizing reorder of the last input layout seen (built once: building one costs as much as running it
+    /// on a small map).
+    private let quantizer = Mutex<QuantizingReorder?>(nil)
+
+    /// A quantizing reorder primitive from the layout `from` (destroyed with this).
+    final class QuantizingReorder: @unchecked Sendable {
+        let from: MemoryDesc, primitive: OpaquePointer
+        init(from: MemoryDesc, primitive: OpaquePointer) { self.from = from; self.primitive = primitive }
+        deinit { dnnl_primitive_destroy(primitive) }
+    }
 
     init(_ layer: Int8Convolution, _ key: Int8Convolution.Key) {
         let g = layer.g, any = dnnl_format_tag_any
@@ -98,12 +167,15 @@ final class Int8Plan: @unchecked Sendable {
         bias = v3 ? layer.bias : zip(layer.bias, combined).map { $0 / $1 }
         inputStep = step
         weightSteps = layer.weightScales
+        outputStep = key.outStep
         biasMD = MemoryDesc([g.outChannels], .f32, dnnl_x)
+        let dstType: DataType = key.outStep == nil ? .f32 : key.outSigned ? .s8 : .u8
         let srcAny = MemoryDesc([key.n, g.inChannels, key.h, key.w], srcType, any)
-        let dstAny = MemoryDesc([key.n, g.outChannels, oh, ow], .f32, any)
+        let dstAny = MemoryDesc([key.n, g.outChannels, oh, ow], dstType, any)
         let weightsAny = MemoryDesc([g.outChannels, g.inChannels, g.kernel, g.kernel], .s8, any)
-        let attr = combined.withUnsafeBufferPointer {
-            mrcnn_attr_int8(key.residual ? 1 : 0, key.relu ? 1 : 0, Int64(g.outChannels), $0.baseAddress!)
+        let outputScales = combined.map { $0 / (key.outStep ?? 1) }
+        let attr = outputScales.withUnsafeBufferPointer {
+            mrcnn_attr_int8(key.residual ? 1 : 0, key.relu ? 1 : 0, key.outStep == nil ? 0 : 1, Int64(g.outChannels), $0.baseAddress!)
         }
         defer { dnnl_primitive_attr_destroy(attr) }
         let strides: [Int64] = [Int64(s), Int64(s)], pads: [Int64] = [Int64(g.padding), Int64(g.padding)]
@@ -120,27 +192,27 @@ final class Int8Plan: @unchecked Sendable {
         dst = DNNL.md(pd, dnnl_query_dst_md)
         let wmd = DNNL.md(pd, dnnl_query_weights_md)
         primitive = DNNL.primitive(pd)
-        weights = DNNL.memory(wmd, nil)
-        var handle: UnsafeMutableRawPointer? = nil
-        dnnl_memory_get_data_handle(weights, &handle)
-        let user = MemoryDesc([g.outChannels, g.inChannels, g.kernel, g.kernel], .s8, dnnl_oihw)
-        layer.quantized.withUnsafeBytes { DNNL.reorder(from: user, $0.baseAddress!, to: wmd, handle!) }
+        weights = layer.weights(in: wmd)
     }
 
     deinit {
         dnnl_primitive_destroy(primitive)
-        dnnl_memory_destroy(weights)
     }
 
     /// `x` (fp32 or bf16, any layout) divided by the input's step, rounded and saturated into `out` (the primitive's
     /// source layout and type).
     func quantize(_ x: FeatureMap, into out: FeatureMap) {
-        guard let pd = DNNL.primitiveDesc({ mrcnn_quantize_pd($0, DNNL.engine, x.md.handle, out.md.handle, inputStep) }) else {
-            preconditionFailure("oneDNN: no quantizing reorder \(x.md) → \(out.md)")
+        let quantizer = self.quantizer.withLock { q -> QuantizingReorder in
+            if let q, q.from == x.md { return q }
+            guard let pd = DNNL.primitiveDesc({ mrcnn_quantize_pd($0, DNNL.engine, x.md.handle, out.md.handle, inputStep) }) else {
+                preconditionFailure("oneDNN: no quantizing reorder \(x.md) → \(out.md)")
+            }
+            defer { dnnl_primitive_desc_destroy(pd) }
+            let made = QuantizingReorder(from: x.md, primitive: DNNL.primitive(pd))
+            q = made
+            return made
         }
-        let reorder = DNNL.primitive(pd)
-        dnnl_primitive_desc_destroy(pd)
-        defer { dnnl_primitive_destroy(reorder) }
+        let reorder = quantizer.primitive
         let from = DNNL.memory(x.md, x.data), to = DNNL.memory(out.md, out.data)
         defer { dnnl_memory_destroy(from); dnnl_memory_destroy(to) }
         var args = [(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)]
@@ -158,11 +230,15 @@ final class Int8Plan: @unchecked Sendable {
         let s = DNNL.memory(src, srcData), d = DNNL.memory(dst, dstData)
         bias.withUnsafeBytes { b in
             let bm = DNNL.memory(biasMD, UnsafeMutableRawPointer(mutating: b.baseAddress!))
-            var args = [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_BIAS, bm), (DNNL_ARG_DST, d)]
+            var args = [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights.memory), (DNNL_ARG_BIAS, bm), (DNNL_ARG_DST, d)]
             var extra: [OpaquePointer] = []
             if mrcnn_dnnl_v3() != 0 {
                 extra = [scaleMemory([inputStep]), scaleMemory(weightSteps)]
                 args += [(Int32(mrcnn_scales_arg(DNNL_ARG_SRC)), extra[0]), (Int32(mrcnn_scales_arg(DNNL_ARG_WEIGHTS)), extra[1])]
+                if let outputStep {
+                    extra.append(scaleMemory([outputStep]))
+                    args.append((Int32(mrcnn_scales_arg(DNNL_ARG_DST)), extra[2]))
+                }
             }
             DNNL.execute(primitive, args)
             for m in extra + [bm] { dnnl_memory_destroy(m) }

@@ -21,7 +21,6 @@ struct KernelSelector {
     func choose(sample x: FeatureMap) -> any ConvolutionKernel {
         let e = slot.engine, emulated = e.emulatesBF16
         let direct = KernelChoice(.direct, bf16: e.bf16)
-        if slot.int8Input != nil { return slot.make(.int8Direct, emulated: false) }
         guard e.backend == .auto, !slot.decision else { return slot.make(direct, emulated: emulated) }
         let candidates = self.candidates
         guard candidates.count > 1 else { return slot.make(direct, emulated: emulated) }

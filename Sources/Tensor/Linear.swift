@@ -1,23 +1,29 @@
 /// A fully connected layer y = x·Wᵀ + b: weights [out, in] (PyTorch's layout), input [N, in], output [N, out] fp32.
 /// Its kernel (`LinearKernel`) is prepared once, at construction, for the engine: sgemm (the reference) on `openblas`,
-/// oneDNN's inner product on `auto` and `onednn` (bf16: bf16 source and weights, fp32 accumulation and output).
-/// Immutable, thread-safe.
+/// oneDNN's inner product on `auto` and `onednn` (bf16: bf16 source and weights, fp32 accumulation and output), int8
+/// (`Int8Linear`) on an int8 engine whose calibration has the layer's input (`name`: its checkpoint name; "" for
+/// decision layers, which never run int8). Immutable, thread-safe.
 public struct Linear: Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
+    /// The fp32 weights (empty when the layer runs int8: they are held quantized).
     public let weight: [Float]
     public let bias: [Float]
     public let engine: ComputeEngine
+    public let name: String
     let kernel: any LinearKernel
 
-    public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, engine: ComputeEngine = .reference) {
+    public init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, engine: ComputeEngine = .reference,
+                name: String = "") {
         precondition(weight.count == inFeatures * outFeatures && bias.count == outFeatures, "linear sizes")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.engine = engine
-        self.weight = weight
         self.bias = bias
-        kernel = engine.linearKernel(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures)
+        self.name = name
+        let int8 = engine.int8Input(of: name)
+        self.weight = int8 == nil ? weight : []
+        kernel = engine.linearKernel(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures, int8Input: int8)
     }
 
     /// The implementation that runs this layer.
@@ -28,6 +34,7 @@ public struct Linear: Sendable {
     public func callAsFunction(_ x: Tensor, relu: Bool = false, workspace: Workspace? = nil) -> Tensor {
         let n = x.count / inFeatures
         precondition(n * inFeatures == x.count, "linear expects [N,\(inFeatures)], got \(x.shape)")
+        if !name.isEmpty { engine.observer?.record(name, x) }
         return kernel.run(x, rows: n, relu: relu)
     }
 }
@@ -92,6 +99,28 @@ final class DNNLLinear: LinearKernel {
     }
 }
 
+/// int8 on oneDNN's int8 1×1 convolution (`Int8Convolution`): the rows are the pixels of one NHWC image [1, in, N, 1]
+/// (the layout of x [N, in] itself), weights s8 per output, the input quantized with its calibrated step; rows in
+/// power-of-two chunks of at most `DNNLLinear.chunk`.
+final class Int8Linear: LinearKernel {
+    let conv: Int8Convolution
+    let inFeatures: Int, outFeatures: Int
+
+    init(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int, input: Int8Calibration.Input) {
+        let g = ConvolutionGeometry(outChannels: outFeatures, inChannels: inFeatures, kernel: 1, stride: 1, padding: 0)
+        conv = Int8Convolution(g, weights: weight, bias: bias, input: input)
+        (self.inFeatures, self.outFeatures) = (inFeatures, outFeatures)
+    }
+
+    var implementation: String { "\(conv.implementation) (rows as pixels)" }
+
+    func run(_ x: Tensor, rows n: Int, relu: Bool) -> Tensor {
+        RoIChunks.map(x.reshaped([n, inFeatures]), limit: DNNLLinear.chunk, empty: Tensor(zeros: [0, outFeatures])) { rows in
+            conv.run(FeatureMap(rows: rows), relu: relu).channelsLast().reshaped([rows.n, outFeatures])
+        }
+    }
+}
+
 /// bf16 on fp32 kernels: `inner` holds weights rounded to bf16; each input is rounded before it runs.
 final class EmulatedBF16Linear: LinearKernel {
     let inner: any LinearKernel
@@ -103,7 +132,9 @@ final class EmulatedBF16Linear: LinearKernel {
 extension ComputeEngine {
     /// The kernel a fully connected layer runs on this engine, prepared once: sgemm on `openblas`, oneDNN's inner
     /// product otherwise (in the engine's precision; emulated bf16: rounded weights and inputs on fp32 kernels).
-    func linearKernel(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int) -> any LinearKernel {
+    func linearKernel(weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int,
+                      int8Input: Int8Calibration.Input? = nil) -> any LinearKernel {
+        if let int8Input { return Int8Linear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures, input: int8Input) }
         let w = emulatesBF16 ? BF16.round(weight) : weight
         let kernel: any LinearKernel = backend == .openblas
             ? GEMMLinear(weight: w, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures, library: sgemmLibrary)

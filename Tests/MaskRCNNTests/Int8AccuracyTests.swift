@@ -6,10 +6,11 @@ import Testing
 
 /// int8 against torchvision's fp32 reference fixtures (seeded weights), held to the ideal int8 with the same scales
 /// (Fixtures/int8_ideal.json, tools/reference/int8_emulation.py: PyTorch with each int8 layer's weights quantized s8
-/// per output channel and its input quantized per tensor with the committed calibration's step, exact sums; three
-/// draws that differ only by how fp32 values round before quantizing). The calibration (Fixtures/
+/// per output channel and its input quantized per tensor with the committed calibration's step, exact sums — the
+/// convolutions, the mask deconvolution and the box head's fc6/fc7; two draws that differ only by how fp32 values
+/// round before quantizing). The calibration (Fixtures/
 /// int8_calibration_maskrcnn.json) is what `mrcnn calibrate samples/vtest.mp4 samples/images --frames 24 --weights
-/// seeded:0` wrote. Pools as BF16AccuracyTests' (≥ 150 reference detections). Bounds, as issue 25 sets them: found ≥
+/// seeded:0` wrote (before vtest_frame10/40/60/80 joined samples/images). Pools as BF16AccuracyTests' (≥ 150 reference detections). Bounds, as issue 25 sets them: found ≥
 /// the ideal's lowest − 5 points, median mask IoU ≥ its lowest − 0.01, worst score Δ ≤ its highest + 0.03. Each CPU is
 /// held to the ideal of what it computes: int8_ideal.json with VNNI/AMX, int8_ideal_7bit.json without int8 dot
 /// products (7-bit weights: `Int8Convolution.weightLevels`; the script's --no-dot-products).

@@ -20,8 +20,9 @@ import Tensor
     func quantizedOperands(x: [Float], weight: [Float], cout: Int, input: Int8Calibration.Input) -> ([Float], [Float]) {
         let s = input.scale, lo: Float = input.signed ? -128 : 0, hi: Float = input.signed ? 127 : 255
         let xq = x.map { min(hi, max(lo, ($0 / s).rounded(.toNearestOrEven))) * s }
-        let per = weight.count / cout
+        let per = weight.count / max(cout, 1)
         var wq = weight
+        if weight.isEmpty { return (xq, []) }
         // Without int8 dot products: 7-bit weights, by our quantization (u8 inputs) or oneDNN halving them (s8).
         let noDotProducts = !CPUFeatures.current.hasInt8DotProducts
         let halve = noDotProducts && input.signed, levels: Float = noDotProducts && !input.signed ? 63 : 127
@@ -58,5 +59,54 @@ import Tensor
         }
         #expect(int8.choice == .int8Direct)
         #expect(int8.implementation.hasPrefix("oneDNN") && !int8.implementation.contains("ref"), "\(int8.implementation)")
+    }
+
+    /// A linear layer on an int8 engine whose calibration names it computes the quantized products too (rows as
+    /// the pixels of a 1×1 convolution), for row counts across the chunking; a decision layer (unnamed) stays fp32.
+    @Test(arguments: [false, true])
+    func linearComputesTheQuantizedProducts(signed: Bool) throws {
+        let inF = 96, outF = 40
+        let weight = values(outF * inF, 11, -0.2, 0.2), bias = values(outF, 12, -1, 1)
+        let input = Int8Calibration.Input(threshold: 1.5, signed: signed, rule: "test")
+        let calibration = Int8Calibration(model: "test", weights: "0", shortSide: 0, frames: 1, inputs: ["fc": input])
+        let engine = ComputeEngine(backend: .auto, precision: .int8, calibration: calibration)
+        let int8 = Linear(weight: weight, bias: bias, inFeatures: inF, outFeatures: outF, engine: engine, name: "fc")
+        let (_, wq) = quantizedOperands(x: [], weight: weight, cout: outF, input: input)
+        let exact = Linear(weight: wq, bias: bias, inFeatures: inF, outFeatures: outF, engine: ComputeEngine(backend: .onednn))
+        for rows in [1, 7, 600] {
+            let x = values(rows * inF, UInt64(13 + rows), signed ? -2 : 0, 2)
+            let (xq, _) = quantizedOperands(x: x, weight: [], cout: 1, input: input)
+            for relu in [false, true] {
+                let a = int8(Tensor(shape: [rows, inF], data: x), relu: relu), b = exact(Tensor(shape: [rows, inF], data: xq), relu: relu)
+                #expect(a.shape == [rows, outF])
+                #expect(OpFixtures.maxRelativeError(a, b) < 1e-4, "rows \(rows) relu \(relu): \(OpFixtures.maxRelativeError(a, b))")
+            }
+        }
+        #expect(int8.implementation.hasSuffix("(rows as pixels)") && !int8.implementation.contains("ref"), "\(int8.implementation)")
+        let decision = Linear(weight: weight, bias: bias, inFeatures: inF, outFeatures: outF, engine: engine)
+        #expect(!decision.implementation.contains("rows as pixels"), "\(decision.implementation)")
+    }
+
+    /// An int8 layer feeding another stores its output as the next one's quantized input (u8 after a ReLU or where
+    /// the next input is never negative, s8 otherwise): the chain computes what the fp32-stored chain computes, whose
+    /// second layer quantizes that output itself.
+    @Test(arguments: [false, true])
+    func storesTheNextLayersInput(signedNext: Bool) throws {
+        let c = 32, h = 9, w = 7, n = 2
+        let first = Int8Calibration.Input(threshold: 1.5, signed: false, rule: "test")
+        let next = Int8Calibration.Input(threshold: 3, signed: signedNext, rule: "test")
+        let calibration = Int8Calibration(model: "test", weights: "0", shortSide: 0, frames: 1, inputs: ["a": first, "b": next])
+        let engine = ComputeEngine(backend: .auto, precision: .int8, calibration: calibration)
+        let a = Conv2D(weight: values(c * c * 9, 5, -0.1, 0.1), bias: values(c, 6, -0.5, 0.5), outChannels: c, inChannels: c,
+                       kernel: 3, padding: 1, engine: engine, name: "a")
+        let b = Conv2D(weight: values(c * c, 7, -0.2, 0.2), bias: values(c, 8, -1, 1), outChannels: c, inChannels: c,
+                       kernel: 1, engine: engine, name: "b")
+        let x = Tensor(shape: [n, c, h, w], data: values(n * c * h * w, 9, 0, 2))
+        let relu = !signedNext
+        let mid = a(FeatureMap(x), relu: relu, feeding: b, workspace: ws)
+        #expect(mid.type == (signedNext ? .s8 : .u8))
+        let stored = b(mid, workspace: ws).tensor()
+        let float = b(a(FeatureMap(x), relu: relu, workspace: ws), workspace: ws).tensor()
+        #expect(OpFixtures.maxRelativeError(stored, float) < 1e-4, "\(OpFixtures.maxRelativeError(stored, float))")
     }
 }

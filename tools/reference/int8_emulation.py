@@ -3,9 +3,11 @@ calibration file: the figures Int8AccuracyTests holds mrcnn's int8 to (Tests/Mas
 with `--write`).
 
 Ideal int8 (what oneDNN's int8 convolutions compute on a CPU with VNNI or AMX): batch norm folded into the
-convolutions (as mrcnn does), then every Conv2d the calibration names (mrcnn's int8 layers: not the stem, not the
-decision layers) gets
-  - its weights quantized symmetric s8 per output channel: step = max|w| / 127, q = round-half-even(w / step);
+convolutions (as mrcnn does), then every Conv2d, Linear and ConvTranspose2d the calibration names (mrcnn's int8
+layers: not the stem, not the decision layers; the box head's fc6/fc7 and the mask deconvolution conv5_mask too when
+the calibration has them) gets
+  - its weights quantized symmetric s8 per output channel: step = max|w| / 127, q = round-half-even(w / step)
+    (ConvTranspose2d: per output channel and kernel position, as mrcnn's sub-pixel 1×1 convolution has them);
   - its input quantized per tensor with the calibration's step (threshold / 127 signed, / 255 unsigned):
     q = saturate(round-half-even(x * (1 / step))) into [-128, 127] or [0, 255] (oneDNN multiplies by the inverse);
 products summed exactly (fp32 on the dequantized values), bias, residual and ReLU in fp32. Everything else stays fp32.
@@ -32,15 +34,18 @@ def fp32(v):
 
 def emulate_int8(model, calibration, draw, dot_products=True):
     quantized = 0
+    # The dimensions a weight's step is the maximum over: all but the output channel (and, for a transposed
+    # convolution [in, out, k, k], its kernel position).
+    reduce = {torch.nn.Conv2d: (1, 2, 3), torch.nn.Linear: (1,), torch.nn.ConvTranspose2d: (0,)}
     for name, m in model.named_modules():
-        if not isinstance(m, torch.nn.Conv2d) or name not in calibration["inputs"]:
+        if type(m) not in reduce or name not in calibration["inputs"]:
             continue
         c = calibration["inputs"][name]
         w = m.weight.detach()
         # Without int8 dot products (AVX2, AVX-512 without VNNI): 7-bit weights - quantized to 63 levels for u8
         # inputs (mrcnn's Int8Convolution.weightLevels), halved by oneDNN's reorder for s8 inputs.
         levels_w = 63.0 if not dot_products and not c["signed"] else 127.0
-        step_w = w.abs().amax(dim=(1, 2, 3), keepdim=True) / fp32(levels_w)
+        step_w = w.abs().amax(dim=reduce[type(m)], keepdim=True) / fp32(levels_w)
         step_w = torch.where(step_w > 0, step_w, torch.ones_like(step_w))
         q = torch.round(w / step_w)
         if not dot_products and c["signed"]:
@@ -73,7 +78,7 @@ class PerturbingDraw(Draw):
 def ideal(kind, calibration, draws, dot_products=True):
     def emulate(model, _):
         draw = PerturbingDraw()
-        print(f"{kind}: {emulate_int8(model, calibration, draw, dot_products)} convolutions int8", flush=True)
+        print(f"{kind}: {emulate_int8(model, calibration, draw, dot_products)} layers int8", flush=True)
         return draw
     result = bf16_emulation.ideal(kind, draws, emulate, label="int8")
     result["calibration"] = calibration["weights"]

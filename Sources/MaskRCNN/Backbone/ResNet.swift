@@ -18,8 +18,8 @@ struct ResNet50: Sendable {
         /// (which writes into the shortcut's buffer; `x` itself when there is no projection).
         func callAsFunction(_ x: FeatureMap, _ ws: Workspace) -> FeatureMap {
             let identity = downsample.map { $0(x, stride: downStride, workspace: ws) } ?? x
-            let a = conv1(x, relu: true, workspace: ws)
-            let b = conv2(a, relu: true, workspace: ws)
+            let a = conv1(x, relu: true, feeding: conv2, workspace: ws)
+            let b = conv2(a, relu: true, feeding: conv3, workspace: ws)
             return conv3(b, relu: true, accumulate: identity, workspace: ws)
         }
 

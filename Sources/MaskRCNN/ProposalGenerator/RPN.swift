@@ -30,7 +30,7 @@ struct RPN: Sendable {
         let ph = image.tensor.h, pw = image.tensor.w
         var boxes: [BoxF] = [], logits: [Float] = [], levels: [Int] = []
         for (l, f) in features.enumerated() {
-            let t = convs.reduce(f) { x, conv in conv(x, relu: true, workspace: ws) }
+            let t = convs.chain(f, workspace: ws)
             let out = head(t, workspace: ws).tensor()
             let gh = f.h, gw = f.w, hw = gh * gw, a = 3
             let obj = Tensor(shape: [1, 3, gh, gw], data: Array(out.data[0..<(3 * hw)]))

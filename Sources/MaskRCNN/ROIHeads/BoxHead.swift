@@ -20,8 +20,8 @@ struct BoxHead: Sendable {
             ? .convFC(try ConvFCHead(w))
             : .twoMLP(fc6: try w.linear("roi_heads.box_head.fc6", inF: 256 * 7 * 7, outF: 1024),
                       fc7: try w.linear("roi_heads.box_head.fc7", inF: 1024, outF: 1024))
-        clsScore = try w.linear("roi_heads.box_predictor.cls_score", inF: 1024, outF: numClasses)
-        bboxPred = try w.linear("roi_heads.box_predictor.bbox_pred", inF: 1024, outF: numClasses * 4)
+        clsScore = try w.linear("roi_heads.box_predictor.cls_score", inF: 1024, outF: numClasses, decision: true)
+        bboxPred = try w.linear("roi_heads.box_predictor.bbox_pred", inF: 1024, outF: numClasses * 4, decision: true)
     }
 
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace) -> (logits: Tensor, deltas: Tensor) {

@@ -18,8 +18,7 @@ struct ConvFCHead: Sendable {
 
     func callAsFunction(_ pooled: Tensor, _ ws: Workspace) -> Tensor {
         let features = RoIChunks.map(pooled, limit: ConvFCHead.chunk, empty: Tensor(zeros: [0, 256, 7, 7])) { chunk in
-            var x = FeatureMap(chunk)
-            for c in convs { x = c(x, relu: true, workspace: ws) }
+            let x = convs.chain(FeatureMap(chunk), workspace: ws)
             return x.tensor()
         }
         return fc(features.reshaped([features.shape[0], 256 * 7 * 7]), relu: true)

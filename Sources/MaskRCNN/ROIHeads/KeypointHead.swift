@@ -29,8 +29,7 @@ struct KeypointHead: Sendable {
         var features: [Tensor] = []
         let empty = Tensor(zeros: [0, deconv.outChannels, pooled.h * 4, pooled.w * 4])
         let heatmaps = RoIChunks.map(pooled, limit: KeypointHead.chunk, empty: empty) { chunk in
-            var x = FeatureMap(chunk)
-            for c in convs { x = c(x, relu: true, workspace: ws) }
+            let x = convs.chain(FeatureMap(chunk), workspace: ws)
             if trace != nil { features.append(x.tensor()) }
             let low = deconv(x, workspace: ws)
             return Resample.bilinear(low, h: low.h * 2, w: low.w * 2)

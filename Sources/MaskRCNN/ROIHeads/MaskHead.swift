@@ -15,7 +15,8 @@ struct MaskHead: Sendable {
         }
         deconv = ConvTranspose2D(weight: try w.tensor("roi_heads.mask_predictor.conv5_mask.weight", [256, 256, 2, 2]),
                                  bias: try w.tensor("roi_heads.mask_predictor.conv5_mask.bias", [256]),
-                                 inChannels: 256, outChannels: 256, kernel: 2, stride: 2, engine: w.engine)
+                                 inChannels: 256, outChannels: 256, kernel: 2, stride: 2, engine: w.engine,
+                                 name: "roi_heads.mask_predictor.conv5_mask")
         logits = try w.conv("roi_heads.mask_predictor.mask_fcn_logits", inC: 256, outC: numClasses, kernel: 1, rois: true,
                             decision: true)
     }
@@ -29,8 +30,7 @@ struct MaskHead: Sendable {
         let k = deconv.kernel
         let empty = Tensor(zeros: [0, logits.outChannels, pooled.h * k, pooled.w * k])
         return RoIChunks.map(pooled, limit: MaskHead.chunk, empty: empty) { chunk in
-            var x = FeatureMap(chunk)
-            for conv in convs { x = conv(x, relu: true, workspace: ws) }
+            let x = convs.chain(FeatureMap(chunk), feeding: deconv.inputConvolution, workspace: ws)
             return deconv.assembled(logits(deconv.features(x, relu: true, workspace: ws), workspace: ws))
         }
     }

@@ -41,10 +41,10 @@ extension WeightSource {
                decision: decision, storesFP32: storesFP32, engine: engine, name: name)
     }
 
-    /// A fully connected layer.
-    func linear(_ name: String, inF: Int, outF: Int) throws -> Linear {
+    /// A fully connected layer (`decision`: its outputs are decisions, never int8).
+    func linear(_ name: String, inF: Int, outF: Int, decision: Bool = false) throws -> Linear {
         Linear(weight: try tensor(name + ".weight", [outF, inF]), bias: try tensor(name + ".bias", [outF]),
-               inFeatures: inF, outFeatures: outF, engine: engine)
+               inFeatures: inF, outFeatures: outF, engine: engine, name: decision ? "" : name)
     }
 }
 
