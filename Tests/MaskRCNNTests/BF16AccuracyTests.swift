@@ -79,9 +79,10 @@ struct BF16AccuracyTests {
         Self.expectWithinIdeal(figures, ideal, label: kind.rawValue)
     }
 
-    /// Keypoint R-CNN on its fixtures (149 people): the detections' figures as above and the visible keypoints (reference
-    /// heatmap score > 2) within 1 px of the reference's. With seeded weights the heatmaps are flat (argmax margins
-    /// ~1e-3 relative), so even the ideal keeps only 81–84 % of the keypoints and 12–21 % of the people within 1 px.
+    /// Keypoint R-CNN on its fixtures (257 people: the three parity images and eight vtest frames): the detections'
+    /// figures as above and the visible keypoints (reference heatmap score > 2) within 1 px of the reference's. With
+    /// seeded weights the heatmaps are flat (argmax margins ~1e-3 relative), so even the ideal keeps only 82–84 % of the
+    /// keypoints and 13–21 % of the people within 1 px; it finds 221–228 of the 257 people.
     @Test func keypointsFollowTheIdealBF16() throws {
         let ideal = try BF16Ideal(model: ModelKind.keypointRCNN.rawValue)
         var options = ModelOptions()

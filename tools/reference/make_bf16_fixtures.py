@@ -4,8 +4,9 @@ score, label, mask as uncompressed RLE). The parity fixtures (make_maskrcnn_fixt
 every detection; these are a tenth of their size, so a pool of >= 150 reference detections per model stays small.
 
 Writes Tests/MaskRCNNTests/Fixtures/bf16_<prefix><stem>.json (prefix "" for Mask R-CNN v1, "v2_" for v2, "kp_" for
-Keypoint R-CNN, whose detections carry keypoints and their scores instead of masks, on the video frames only; stem as
-in the parity fixtures: vtest_frame20.jpg -> vtest_frame20_jpg). Images are read as the parity fixtures read them
+Keypoint R-CNN, whose detections carry keypoints and their scores instead of masks, on the video frames only — the
+four of the Mask R-CNN pools and four more, vtest_frame10/40/60/80, for a pool of >= 200 people; stem as in the parity
+fixtures: vtest_frame20.jpg -> vtest_frame20_jpg). Images are read as the parity fixtures read them
 (JPEG: PIL + to_tensor). One thread: reruns give identical files.
 
 Faster R-CNN v1 / v2 have no fixtures of their own: their seeded tensors are the Mask R-CNN v1 / v2 ones minus the
@@ -32,8 +33,10 @@ IMAGES = ["vtest_frame20.jpg", "vtest_frame50.jpg", "vtest_frame70.jpg", "vtest_
 MODELS = {"maskrcnn_resnet50_fpn": ("", 0.5, "fasterrcnn_resnet50_fpn"),
           "maskrcnn_resnet50_fpn_v2": ("v2_", 0.3, "fasterrcnn_resnet50_fpn_v2"),
           "keypointrcnn_resnet50_fpn": ("kp_", 0.05, None)}
-# Keypoint R-CNN only on the video frames (people; aero1 has none).
-KEYPOINT_IMAGES = [n for n in IMAGES if n.startswith("vtest")]
+# Keypoint R-CNN only on video frames (people; aero1 has none): the Mask R-CNN pools' four and four of its own (with
+# the four, its pool held 149 people, where one person is 0.67 points of a bound 3 points wide).
+KEYPOINT_FRAMES = ["vtest_frame10.jpg", "vtest_frame40.jpg", "vtest_frame60.jpg", "vtest_frame80.jpg"]
+KEYPOINT_IMAGES = [n for n in IMAGES if n.startswith("vtest")] + KEYPOINT_FRAMES
 FPN = ["fpn.0", "fpn.1", "fpn.2", "fpn.3", "fpn.pool"]
 
 
@@ -80,7 +83,7 @@ def fixture(name, out, captured, sizes, original_size, cut):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", choices=sorted(MODELS), nargs="+", default=sorted(MODELS))
-    parser.add_argument("--images", nargs="+", default=IMAGES)
+    parser.add_argument("--images", nargs="+", default=IMAGES + KEYPOINT_FRAMES)
     parser.add_argument("--check-faster", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -89,7 +92,7 @@ def main():
         prefix, cut, faster = MODELS[kind]
         model = seeded(kind)
         twin = seeded(faster) if args.check_faster and faster else None
-        for name in [n for n in args.images if faster or n in KEYPOINT_IMAGES]:
+        for name in [n for n in args.images if n in (IMAGES if faster else KEYPOINT_IMAGES)]:
             image = load_image(name)
             out, captured, sizes = run(model, image)
             path = os.path.join(out_dir, f"bf16_{prefix}{fixture_stem(name)}.json")
