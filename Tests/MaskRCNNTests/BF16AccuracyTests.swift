@@ -60,9 +60,10 @@ struct BF16AccuracyTests {
         }
     }
 
-    static func model(_ kind: ModelKind, _ precision: Precision) throws -> MaskRCNN {
+    static func model(_ kind: ModelKind, _ precision: Precision, kernels: KernelPolicy = .measured) throws -> MaskRCNN {
         var options = ModelOptions()
         options.precision = precision
+        options.kernels = kernels
         return try MaskRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(of: kind), seed: 0), options: options)
     }
 
