@@ -96,7 +96,7 @@ public struct MultiStreamJob {
             let input = StreamInput(name: source.name, input: source.input, live: live, limit: limit, skip: skip, source: file,
                                     stamp: { record in
                                         if let dial { record.dial = dial }
-                                        outlets.read()
+                                        outlets.read(source.name)
                                     }, log: { log("\(source.name): \($0)") })
             return (input, dial)
         }
@@ -146,7 +146,7 @@ public struct MultiStreamJob {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let outlets = try RunOutlets(publish: template.publish, metered: template.live.serve != nil || template.live.metrics != nil,
-                                     name: "streams", gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
+                                     gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
         defer { outlets.finish(drain: .seconds(5)) }
         let session = try LiveSession(input: "\(sources.count) streams", live: template.live, outlets: outlets, log: log)
         // The streams there from the start: outputs begun (and resumed) now; a stream added later begins at its first frame.
