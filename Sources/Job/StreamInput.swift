@@ -11,6 +11,8 @@ import VideoIO
 final class StreamInput: Sendable {
     let name: String
     let input: String
+    /// Its share of the batch slots (`StreamScheduler.add`'s weight).
+    let weight: Int
     private let live: LiveSettings
     private let limit: Int?
     private let skip: Int
@@ -22,10 +24,10 @@ final class StreamInput: Sendable {
     private let state = Mutex<(source: (any FrameSource)?, reader: FrameReader?, stopped: Bool)>((nil, nil, false))
 
     /// `skip`: frames before it are read but not handed on (a resumed run whose chain needs no warm-up);
-    /// `source`: the input already opened.
-    init(name: String, input: String, live: LiveSettings, limit: Int?, skip: Int = 0, source: (any FrameSource)? = nil,
+    /// `weight`: its share of the batch slots; `source`: the input already opened.
+    init(name: String, input: String, live: LiveSettings, limit: Int?, skip: Int = 0, weight: Int = 1, source: (any FrameSource)? = nil,
          stamp: @escaping @Sendable (inout FrameRecord) -> Void, log: @escaping @Sendable (String) -> Void) {
-        (self.name, self.input, self.live, self.limit, self.skip) = (name, input, live, limit, skip)
+        (self.name, self.input, self.live, self.limit, self.skip, self.weight) = (name, input, live, limit, skip, max(1, weight))
         (self.stamp, self.log) = (stamp, log)
         if let source { state.withLock { $0 = (source, FrameReader(source: source, limit: limit, skip: skip, stamp: stamp), false) } }
     }

@@ -19,6 +19,14 @@ struct ManyStreamsTests {
             (["run", "a.mp4", "a.mp4", "-o", "o.mp4", "--stages", "render"], "mrcnn: error: inputs run together write DIR/NAME.mp4"),
             (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--precision", "fp16"], "mrcnn: error:"),
             (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--shard", "0/2"], "mrcnn: error: --shard needs"),
+            (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--stream-option", "c.weight=2"],
+             "mrcnn: error: --stream-option c.weight=2: no such stream (streams: a, b)"),
+            (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--stream-option", "b.weight=0"],
+             "mrcnn: error: --stream-option b.weight=0: the value must be an integer ≥ 1"),
+            (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--stream-option", "b.speed=2"],
+             "mrcnn: error: --stream-option b.speed=2: no such option (target-fps, weight)"),
+            (["run", "a.mp4", "-o", "o.mp4", "--stages", "render", "--stream-option", "a.weight=2"],
+             "mrcnn: error: --stream-option a.weight=2: per-stream options need inputs run together"),
         ]
         for (arguments, expected) in cases {
             let result = try CLIHarness.mrcnn(arguments, in: dir, timeout: 60)
@@ -54,6 +62,21 @@ struct ManyStreamsTests {
         #expect(combined.count == 35)
         #expect(Set(combined.compactMap { $0["stream"] as? String }) == ["a", "second"])
         #expect(combined.filter { $0["stream"] as? String == "second" }.allSatisfy { $0["width"] as? Int == 224 })
+    }
+
+    @Test("--stream-option: a stream's own frame-rate target drives its controller alone; a weight is taken")
+    func streamOptions() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        try CLIHarness.makeClip(dir.appendingPathComponent("a.mp4"), seconds: 1, size: "160x120", rate: 10, audio: false)
+        try CLIHarness.makeClip(dir.appendingPathComponent("b.mp4"), seconds: 1, size: "128x96", rate: 10, audio: false)
+        let run = try CLIHarness.mrcnn(["run", "a.mp4", "b.mp4", "-o", "out/", "--stages", "detector,render", "--weights", "seeded:0",
+                                        "--min-size", "96", "--stream-option", "a.target-fps=100", "--stream-option", "b.weight=2"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let a = records(dir.appendingPathComponent("out/a.jsonl")), b = records(dir.appendingPathComponent("out/b.jsonl"))
+        #expect(a.count == 10 && b.count == 10)
+        #expect(a.allSatisfy { $0["settings"] != nil }, "the stream with a target records its settings")
+        #expect(b.allSatisfy { $0["settings"] == nil }, "the stream without one runs at fixed settings")
     }
 
     @Test("four streams: two files, a live stream that drops and comes back, one that starts 3 s late; each keeps to its own outputs")
