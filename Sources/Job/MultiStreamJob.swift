@@ -175,8 +175,7 @@ public struct MultiStreamJob {
         do {
             for (source, file) in zip(sources, files) {
                 let checkpoint = JobCheckpoint(output: job(for: source).output!)
-                var start = try checkpoint.begin(job(for: source), resume: template.resume, plan: plan)
-                if case .replay = start.warmup { start.warmup = .recompute }   // the replay wraps the whole chain: not per stream
+                let start = try checkpoint.begin(job(for: source), resume: template.resume, plan: plan)
                 let (input, dial) = reader(source, file, start.warmup == .skip ? start.skip : 0)
                 starts.append((checkpoint, start))
                 entries.append(StreamRoster.Entry(source: source, input: input, dial: dial))
@@ -197,8 +196,10 @@ public struct MultiStreamJob {
         defer { combined?.close() }
         try await session.start()
         let policy: FramePolicy = entries.contains { $0.input.policy == .latest } ? .latest : .lossless
-        let chain = ChainRun(plans: plan.plans, batchSize: template.batchSize, policy: policy, stop: template.stop,
-                             session: session, fatal: false, log: log)
+        // Resumed streams rebuild their trackers from their saved results, as a single stream does (`ResumeReplay`).
+        let resumed = Dictionary(uniqueKeysWithValues: starts.enumerated().map { ($0, $1.start) })
+        let chain = ChainRun(plans: ResumeReplay.plans(plan.plans, starts: resumed), batchSize: template.batchSize, policy: policy,
+                             stop: template.stop, session: session, fatal: false, log: log)
         roster.attach(chain)
         let progress = onProgress
         let outcome = try await chain.run(makeWriter: { id in

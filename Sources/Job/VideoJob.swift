@@ -135,7 +135,7 @@ public struct VideoJob {
         session.inputs = [stream]
         let plans = leadingStages + plan.plans
         let total = [source.info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
-        let chain = ChainRun(plans: checkpoint?.plans(plans, start: start) ?? plans, batchSize: batchSize,
+        let chain = ChainRun(plans: ResumeReplay.plans(plans, starts: [0: start]), batchSize: batchSize,
                              policy: live.policy(for: input), stop: stop, session: session, fatal: true, log: log)
         let outcome = try await chain.run(makeWriter: { _ in
             try StreamWriter(input: stream, output: output, streams: streams, results: results, checkpoint: checkpoint,
