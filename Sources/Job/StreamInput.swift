@@ -22,6 +22,7 @@ final class StreamInput: Sendable {
     private let reading = Mutex(())
     private let written = Mutex<(frames: Int, latencyMs: Double, recent: [ContinuousClock.Instant])>((0, 0, []))
     private let state = Mutex<(source: (any FrameSource)?, reader: FrameReader?, stopped: Bool)>((nil, nil, false))
+    private let deferring = Mutex(false)
 
     /// `skip`: frames before it are read but not handed on (a resumed run whose chain needs no warm-up);
     /// `weight`: its share of the batch slots; `source`: the input already opened.
@@ -40,6 +41,12 @@ final class StreamInput: Sendable {
 
     /// The policy this stream's frames follow.
     var policy: FramePolicy { live.policy(for: input) }
+
+    /// Read frames with their RGB conversion deferred to the chain's `PictureConversion` stage (set before reading).
+    var defersConversion: Bool {
+        get { deferring.withLock { $0 } }
+        set { deferring.withLock { $0 = newValue } }
+    }
 
     /// Reconnections of a live source so far (0 for files and before it opened).
     var reconnects: Int { (source as? LiveVideoSource)?.reconnects ?? 0 }
@@ -69,7 +76,7 @@ final class StreamInput: Sendable {
         do { try open() } catch is CancellationError { return nil }
         return try reading.withLock { _ -> FrameRecord? in
             guard let reader = state.withLock({ $0.stopped ? nil : $0.reader }) else { return nil }
-            return try reader.next()
+            return try reader.next(deferringConversion: defersConversion)
         }
     }
 
