@@ -82,7 +82,9 @@ public struct MultiStreamJob {
     public func check() throws {
         guard !sources.isEmpty else { throw JobError.noInputs("the input list") }
         for source in sources {
-            if source.weight < 1 { throw JobError.invalidSetting(name: source.name + ".weight", value: "\(source.weight)", expected: StreamOptions.weight.expected) }
+            if source.weight < 1 {
+                throw JobError.invalidSetting(name: source.name + ".weight", value: "\(source.weight)", expected: StreamOptions.weight.expected)
+            }
             if let fps = source.targetFPS, !(fps.isFinite && fps > 0) {
                 throw JobError.invalidSetting(name: source.name + ".target-fps", value: "\(fps)", expected: StreamOptions.targetFPS.expected)
             }
@@ -112,7 +114,8 @@ public struct MultiStreamJob {
         let (ladder, live, limit, log, target) = (plan.ladder, template.live, template.maxFrames, template.log, template.targetFPS)
         return { source, file, skip in
             let dial = (source.targetFPS ?? target).flatMap { _ in ladder.map { SettingsDial($0[0]) } }
-            let input = StreamInput(name: source.name, input: source.input, live: live, limit: limit, skip: skip, weight: source.weight, source: file,
+            let input = StreamInput(name: source.name, input: source.input, live: live, limit: limit, skip: skip, weight: source.weight,
+                                    source: file,
                                     stamp: { record in
                                         if let dial { record.dial = dial }
                                         outlets.read(source.name)
