@@ -26,7 +26,9 @@ final class ChainRun: Sendable {
 
     init(plans: [StagePlan], batchSize: Int, policy: FramePolicy, stop: StopFlag, session: LiveSession, fatal: Bool,
          log: @escaping @Sendable (String) -> Void) {
-        (self.plans, self.batchSize, self.policy, self.stop, self.session, self.fatal, self.log) = (plans, batchSize, policy, stop, session, fatal, log)
+        // Latest-frame streams drop most frames they decode: their pictures are converted to RGB only once taken.
+        self.plans = policy == .latest ? [PictureConversion.plan] + plans : plans
+        (self.batchSize, self.policy, self.stop, self.session, self.fatal, self.log) = (batchSize, policy, stop, session, fatal, log)
         scheduler = StreamScheduler(batchSize: batchSize, inFlightLimit: policy == .latest ? 1 : nil, monitor: session.monitor)
         session.scheduler = scheduler
     }
@@ -47,9 +49,13 @@ final class ChainRun: Sendable {
     /// Starts reading `input` as the next stream (its id, the position of its writer); from any thread, one at a time.
     @discardableResult
     func add(_ input: StreamInput) -> Int {
-        let capacity = input.policy == .latest ? max(1, batchSize / max(1, session.inputs.count)) : 2 * batchSize
+        // A latest stream keeps its share of a batch (by weight); a lossless one two batches.
+        let weights = session.inputs.reduce(0) { $0 + $1.weight }
+        let capacity = input.policy == .latest ? max(input.weight, batchSize * input.weight / max(1, weights)) : 2 * batchSize
         let id = scheduler.counts.count
-        return scheduler.add(name: input.name, policy: input.policy, capacity: capacity, fatal: fatal, read: { try input.read() }) { [self] error in
+        input.defersConversion = policy == .latest && input.policy == .latest
+        return scheduler.add(name: input.name, policy: input.policy, capacity: capacity, weight: input.weight, fatal: fatal,
+                             read: { try input.read() }) { [self] error in
             guard let error, !fatal else { return }
             failures.withLock { $0[id] = "\(error)" }
             log("\(input.name): \(error); this stream ended, the others go on")

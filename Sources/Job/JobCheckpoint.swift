@@ -103,13 +103,6 @@ final class JobCheckpoint {
         return start
     }
 
-    /// The stage plans for a run that starts at `start`.
-    func plans(_ plans: [StagePlan], start: Start) -> [StagePlan] {
-        guard start.skip > 0, case let .replay(prefix) = start.warmup else { return plans }
-        return [ResumeReplay(saved: start.saved, before: start.skip).plan]
-            + plans.enumerated().map { $0 < prefix ? ResumeBypass.wrap($1, before: start.skip) : $1 }
-    }
-
     /// Records the video's time origin once the first frame is written.
     func noteOrigin(_ origin: Int64?) throws {
         guard var state, state.origin == nil, let origin else { return }

@@ -90,7 +90,12 @@ final class LiveSession: Sendable {
     private func refreshStats() {
         let snapshot = monitor.snapshot()
         heartbeat.note(frames: snapshot.frames)
-        outlets.refresh(dropped: snapshot.dropped, reconnects: reconnects)
+        let streams = inputs, counts = scheduler?.counts ?? []
+        for (n, input) in streams.enumerated() {
+            outlets.refresh(stream: input.name, dropped: n < counts.count ? counts[n].dropped : 0, reconnects: input.reconnects,
+                            fps: input.pace.fps)
+        }
+        outlets.refresh(outputsOf: streams.count == 1 ? streams[0].name : nil)
         guard let server else { return }
         let names = ["decode"] + snapshot.parts.dropFirst().dropLast().map(\.name) + ["encode"]
         let parts = zip(names, snapshot.parts).map { PreviewStats.Part(name: $0, ms: $1.meanMillisecondsPerFrame) }
@@ -98,7 +103,6 @@ final class LiveSession: Sendable {
                                  dropped: snapshot.dropped, fps: snapshot.recentFramesPerSecond,
                                  latencyMs: snapshot.lastLatencyMilliseconds, reconnects: reconnects, parts: parts)
         (stats.outputDropped, stats.publishDropped) = (outlets.outputDropped, outlets.publishDropped)
-        let streams = inputs, counts = scheduler?.counts ?? []
         if streams.count > 1 || server.hub(for: streams.first?.name ?? "") != nil {
             stats.streams = streams.enumerated().map { n, input in
                 let pace = input.pace

@@ -16,11 +16,17 @@ import VideoIO
 /// let report = try await job.run()
 /// ```
 public struct MultiStreamJob {
-    /// One source and the name its outputs and logs carry.
+    /// One source, the name its outputs and logs carry, and its own settings (`StreamOptions`).
     public struct Source: Sendable, Equatable {
         public var name: String
         public var input: String
-        public init(name: String, input: String) { (self.name, self.input) = (name, input) }
+        /// This stream's frame-rate target (nil: the template's `targetFPS`, if any).
+        public var targetFPS: Double?
+        /// Batch slots this stream gets for each one a stream of weight 1 gets, while both have frames ready (≥ 1).
+        public var weight = 1
+        public init(name: String, input: String, targetFPS: Double? = nil, weight: Int = 1) {
+            (self.name, self.input, self.targetFPS, self.weight) = (name, input, targetFPS, weight)
+        }
     }
 
     public var sources: [Source]
@@ -65,10 +71,25 @@ public struct MultiStreamJob {
         return job
     }
 
+    /// The template the chain is planned from: with a frame-rate controller when any stream holds a target.
+    var planned: VideoJob {
+        var job = template
+        job.targetFPS = template.targetFPS ?? sources.lazy.compactMap(\.targetFPS).first
+        return job
+    }
+
     /// Checks every stream's settings and outputs, and the chain and options once — before anything is opened or written.
     public func check() throws {
         guard !sources.isEmpty else { throw JobError.noInputs("the input list") }
-        _ = try template.plan()
+        for source in sources {
+            if source.weight < 1 {
+                throw JobError.invalidSetting(name: source.name + ".weight", value: "\(source.weight)", expected: StreamOptions.weight.expected)
+            }
+            if let fps = source.targetFPS, !(fps.isFinite && fps > 0) {
+                throw JobError.invalidSetting(name: source.name + ".target-fps", value: "\(fps)", expected: StreamOptions.targetFPS.expected)
+            }
+        }
+        _ = try planned.plan()
         // The directory is made when the run starts: its parent must take it.
         try OutputPaths.checkWritable(directory.hasSuffix("/") ? String(directory.dropLast()) : directory)
         for source in sources { try check(source) }
@@ -90,13 +111,14 @@ public struct MultiStreamJob {
     /// Makes the reading side of a source (opened already as `file`, or on its reader thread; `skip`: frames a resumed
     /// stream holds) and the settings dial its records carry when the run holds a frame rate.
     private func readers(plan: JobPlan, outlets: RunOutlets) -> @Sendable (Source, (any FrameSource)?, Int) -> (StreamInput, SettingsDial?) {
-        let (ladder, live, limit, log) = (plan.ladder, template.live, template.maxFrames, template.log)
+        let (ladder, live, limit, log, target) = (plan.ladder, template.live, template.maxFrames, template.log, template.targetFPS)
         return { source, file, skip in
-            let dial = ladder.map { SettingsDial($0[0]) }
-            let input = StreamInput(name: source.name, input: source.input, live: live, limit: limit, skip: skip, source: file,
+            let dial = (source.targetFPS ?? target).flatMap { _ in ladder.map { SettingsDial($0[0]) } }
+            let input = StreamInput(name: source.name, input: source.input, live: live, limit: limit, skip: skip, weight: source.weight,
+                                    source: file,
                                     stamp: { record in
                                         if let dial { record.dial = dial }
-                                        outlets.read()
+                                        outlets.read(source.name)
                                     }, log: { log("\(source.name): \($0)") })
             return (input, dial)
         }
@@ -118,7 +140,7 @@ public struct MultiStreamJob {
     /// bad option). The outputs are final when it returns.
     public func run() async throws -> MultiStreamReport {
         try check()
-        let plan = try template.plan()
+        let plan = try planned.plan()
         let log = template.log
         var job = self
         if template.resume {
@@ -146,7 +168,7 @@ public struct MultiStreamJob {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let outlets = try RunOutlets(publish: template.publish, metered: template.live.serve != nil || template.live.metrics != nil,
-                                     name: "streams", gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
+                                     gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
         defer { outlets.finish(drain: .seconds(5)) }
         let session = try LiveSession(input: "\(sources.count) streams", live: template.live, outlets: outlets, log: log)
         // The streams there from the start: outputs begun (and resumed) now; a stream added later begins at its first frame.
@@ -156,8 +178,7 @@ public struct MultiStreamJob {
         do {
             for (source, file) in zip(sources, files) {
                 let checkpoint = JobCheckpoint(output: job(for: source).output!)
-                var start = try checkpoint.begin(job(for: source), resume: template.resume, plan: plan)
-                if case .replay = start.warmup { start.warmup = .recompute }   // the replay wraps the whole chain: not per stream
+                let start = try checkpoint.begin(job(for: source), resume: template.resume, plan: plan)
                 let (input, dial) = reader(source, file, start.warmup == .skip ? start.skip : 0)
                 starts.append((checkpoint, start))
                 entries.append(StreamRoster.Entry(source: source, input: input, dial: dial))
@@ -178,8 +199,10 @@ public struct MultiStreamJob {
         defer { combined?.close() }
         try await session.start()
         let policy: FramePolicy = entries.contains { $0.input.policy == .latest } ? .latest : .lossless
-        let chain = ChainRun(plans: plan.plans, batchSize: template.batchSize, policy: policy, stop: template.stop,
-                             session: session, fatal: false, log: log)
+        // Resumed streams rebuild their trackers from their saved results, as a single stream does (`ResumeReplay`).
+        let resumed = Dictionary(uniqueKeysWithValues: starts.enumerated().map { ($0, $1.start) })
+        let chain = ChainRun(plans: ResumeReplay.plans(plan.plans, starts: resumed), batchSize: template.batchSize, policy: policy,
+                             stop: template.stop, session: session, fatal: false, log: log)
         roster.attach(chain)
         let progress = onProgress
         let outcome = try await chain.run(makeWriter: { id in
@@ -187,8 +210,10 @@ public struct MultiStreamJob {
             let job = job(for: entry.source)
             var (checkpoint, start) = (JobCheckpoint(output: job.output!), JobCheckpoint.Start())
             if id < starts.count { (checkpoint, start) = starts[id] } else { start = try checkpoint.begin(job, resume: false, plan: plan) }
-            let control = plan.ladder.map { RateControl(ladder: $0, targetFPS: template.targetFPS ?? 1, policy: entry.input.policy,
-                                                        dial: entry.dial, log: { log("\(entry.source.name): \($0)") }) }
+            let control = (entry.source.targetFPS ?? template.targetFPS).flatMap { fps in
+                plan.ladder.map { RateControl(ladder: $0, targetFPS: fps, policy: entry.input.policy, dial: entry.dial,
+                                              log: { log("\(entry.source.name): \($0)") }) }
+            }
             return try StreamWriter(input: entry.input, output: job.output, streams: [], results: job.results, checkpoint: checkpoint,
                                     start: start, control: control, outlets: outlets)
         }, written: { record, writer, total in

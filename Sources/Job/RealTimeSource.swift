@@ -16,10 +16,12 @@ public final class RealTimeSource: FrameSource, Sendable {
     public func interrupt() { source.interrupt() }
     public func close() { source.close() }
 
-    public func nextFrame() throws -> DecodedFrame? {
+    public func nextFrame() throws -> DecodedFrame? { try nextFrame(deferringConversion: false) }
+
+    public func nextFrame(deferringConversion: Bool) throws -> DecodedFrame? {
         let next: DecodedFrame?
         do {
-            next = try source.nextFrame()
+            next = try source.nextFrame(deferringConversion: deferringConversion)
         } catch {
             if source.interruption.isSet { return nil }   // stopped mid-read: not a damaged file
             throw error

@@ -11,6 +11,8 @@ import VideoIO
 final class StreamInput: Sendable {
     let name: String
     let input: String
+    /// Its share of the batch slots (`StreamScheduler.add`'s weight).
+    let weight: Int
     private let live: LiveSettings
     private let limit: Int?
     private let skip: Int
@@ -20,12 +22,13 @@ final class StreamInput: Sendable {
     private let reading = Mutex(())
     private let written = Mutex<(frames: Int, latencyMs: Double, recent: [ContinuousClock.Instant])>((0, 0, []))
     private let state = Mutex<(source: (any FrameSource)?, reader: FrameReader?, stopped: Bool)>((nil, nil, false))
+    private let deferring = Mutex(false)
 
     /// `skip`: frames before it are read but not handed on (a resumed run whose chain needs no warm-up);
-    /// `source`: the input already opened.
-    init(name: String, input: String, live: LiveSettings, limit: Int?, skip: Int = 0, source: (any FrameSource)? = nil,
+    /// `weight`: its share of the batch slots; `source`: the input already opened.
+    init(name: String, input: String, live: LiveSettings, limit: Int?, skip: Int = 0, weight: Int = 1, source: (any FrameSource)? = nil,
          stamp: @escaping @Sendable (inout FrameRecord) -> Void, log: @escaping @Sendable (String) -> Void) {
-        (self.name, self.input, self.live, self.limit, self.skip) = (name, input, live, limit, skip)
+        (self.name, self.input, self.live, self.limit, self.skip, self.weight) = (name, input, live, limit, skip, max(1, weight))
         (self.stamp, self.log) = (stamp, log)
         if let source { state.withLock { $0 = (source, FrameReader(source: source, limit: limit, skip: skip, stamp: stamp), false) } }
     }
@@ -38,6 +41,12 @@ final class StreamInput: Sendable {
 
     /// The policy this stream's frames follow.
     var policy: FramePolicy { live.policy(for: input) }
+
+    /// Read frames with their RGB conversion deferred to the chain's `PictureConversion` stage (set before reading).
+    var defersConversion: Bool {
+        get { deferring.withLock { $0 } }
+        set { deferring.withLock { $0 = newValue } }
+    }
 
     /// Reconnections of a live source so far (0 for files and before it opened).
     var reconnects: Int { (source as? LiveVideoSource)?.reconnects ?? 0 }
@@ -67,7 +76,7 @@ final class StreamInput: Sendable {
         do { try open() } catch is CancellationError { return nil }
         return try reading.withLock { _ -> FrameRecord? in
             guard let reader = state.withLock({ $0.stopped ? nil : $0.reader }) else { return nil }
-            return try reader.next()
+            return try reader.next(deferringConversion: defersConversion)
         }
     }
 

@@ -63,7 +63,7 @@ final class StreamWriter {
         if written == start.skip { try checkpoint?.noteOrigin(sink?.origin) }
         try writers.write(record)
         let outputs = sink?.streamStats ?? []
-        outlets.written(record, outputs: outputs, rung: control?.controller.rung)
+        outlets.written(record, stream: input.name, outputs: outputs, rung: control?.controller.rung)
         if writers.readerGone || outputs.contains(where: { $0.target.kind == .stdout && $0.stats.failed }) { readerGone = true }
         written += 1
         let now = ContinuousClock.now

@@ -99,8 +99,7 @@ public struct VideoJob {
         let plan = try plan()
         let control = plan.ladder.map { RateControl(ladder: $0, targetFPS: targetFPS ?? 1, policy: live.policy(for: input), log: log) }
         // The broker first: a refusal (wrong password) ends the run before anything is written.
-        let outlets = try RunOutlets(publish: publish, metered: live.serve != nil || live.metrics != nil,
-                                     name: URL(fileURLWithPath: input).lastPathComponent, gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
+        let outlets = try RunOutlets(publish: publish, metered: live.serve != nil || live.metrics != nil, gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
         do {
             // The preview serves at once ("waiting for the source"); a live stream may take seconds to give a picture.
             let session = try LiveSession(input: input, live: live, outlets: outlets, log: log)
@@ -126,17 +125,17 @@ public struct VideoJob {
         // Crash-safe outputs: the sidecar state first, then a fragmented MP4 and results appended frame by frame.
         let checkpoint = output.map(JobCheckpoint.init)
         let start = try checkpoint?.begin(self, resume: resume, plan: plan) ?? JobCheckpoint.Start()
-        let outlets = session.outlets, dial = control?.dial
-        let stream = StreamInput(name: URL(fileURLWithPath: input).lastPathComponent, input: input, live: live, limit: maxFrames,
+        let outlets = session.outlets, dial = control?.dial, name = URL(fileURLWithPath: input).lastPathComponent
+        let stream = StreamInput(name: name, input: input, live: live, limit: maxFrames,
                                  skip: start.warmup == .skip ? start.skip : 0, source: source, stamp: { record in
                                      if let dial { record.dial = dial }
-                                     outlets.read()
+                                     outlets.read(name)
                                  }, log: log)
         opened = stream
         session.inputs = [stream]
         let plans = leadingStages + plan.plans
         let total = [source.info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
-        let chain = ChainRun(plans: checkpoint?.plans(plans, start: start) ?? plans, batchSize: batchSize,
+        let chain = ChainRun(plans: ResumeReplay.plans(plans, starts: [0: start]), batchSize: batchSize,
                              policy: live.policy(for: input), stop: stop, session: session, fatal: true, log: log)
         let outcome = try await chain.run(makeWriter: { _ in
             try StreamWriter(input: stream, output: output, streams: streams, results: results, checkpoint: checkpoint,

@@ -9,13 +9,17 @@ public enum VideoRun {
     case together(MultiStreamJob)
 
     /// The run's shape: several `inputs` or `together` (one list) run together, a directory output with one input
-    /// is a batch, anything else a single job. `template` carries every setting; `directory` is the `DIR/` output.
+    /// is a batch, anything else a single job. `template` carries every setting; `directory` is the `DIR/` output;
+    /// `streamOptions`: `NAME.OPTION=VALUE` for streams run together (`StreamOptions`), refused for any other run.
     public static func make(inputs: [String], directory: String?, together: Bool, template: VideoJob,
-                            shard: ShardPlan = .all) throws -> VideoRun {
+                            shard: ShardPlan = .all, streamOptions: [String] = []) throws -> VideoRun {
+        let many = directory != nil && (inputs.count > 1 || together)
+        if !many, let first = streamOptions.first { throw StreamOptions.Problem.notTogether(first) }
         guard let directory else { return .single(template) }
-        if inputs.count > 1 || together {
+        if many {
             let sources = try MultiStreamJob.sources(together ? try InputList.expand(inputs[0]) : inputs)
-            return .together(MultiStreamJob(sources: sources, directory: directory, template: template))
+            return .together(MultiStreamJob(sources: try StreamOptions.apply(streamOptions, to: sources), directory: directory,
+                                            template: template))
         }
         var batch = BatchJob(list: inputs[0], directory: directory, template: template)
         batch.shard = shard

@@ -3,8 +3,9 @@ import Synchronization
 
 /// The front of a run with one or many sources: one reader thread per stream, each with its own `FramePolicy`
 /// (`lossless`: a bounded queue that holds its reader back; `latest`: the newest frames only, older ones dropped and
-/// counted), and fair micro-batches taken round robin over the streams with a frame ready, one frame per stream per
-/// turn, so a fast stream never starves a slow one. Frames keep their order within a stream and carry its id in
+/// counted), and fair micro-batches taken by weighted round robin over the streams with a frame ready (`WeightedTurns`:
+/// equal weights take one frame per stream per turn; weight 2 gets twice the slots of weight 1 under load), so a fast
+/// stream never starves a slow one. Frames keep their order within a stream and carry its id in
 /// `FrameRecord.stream`. A stream that fails ends alone (its `onEnd` hears why) unless it was added as `fatal`.
 /// The sequence ends when every stream has ended and drained, or at `stop()`. Thread-safe.
 public final class StreamScheduler: Sendable {
@@ -19,12 +20,12 @@ public final class StreamScheduler: Sendable {
     private typealias Waiter = CheckedContinuation<TimedBatch?, any Error>
 
     private final class Feed: Sendable {
-        let name: String, policy: FramePolicy, capacity: Int, fatal: Bool
+        let name: String, policy: FramePolicy, capacity: Int, weight: Int, fatal: Bool
         /// Free places in a lossless queue; its reader waits on it.
         let room: DispatchSemaphore?
 
-        init(name: String, policy: FramePolicy, capacity: Int, fatal: Bool) {
-            (self.name, self.policy, self.capacity, self.fatal) = (name, policy, max(1, capacity), fatal)
+        init(name: String, policy: FramePolicy, capacity: Int, weight: Int, fatal: Bool) {
+            (self.name, self.policy, self.capacity, self.weight, self.fatal) = (name, policy, max(1, capacity), max(1, weight), fatal)
             // Made at 0 and raised: libdispatch traps on freeing a semaphore whose value is below its initial one.
             room = policy == .lossless ? DispatchSemaphore(value: 0) : nil
             for _ in 0..<self.capacity { room?.signal() }
@@ -42,7 +43,7 @@ public final class StreamScheduler: Sendable {
     private struct State {
         var queues: [Int: Queue] = [:]
         var order: [Int] = []
-        var cursor = 0
+        var turns = WeightedTurns()
         var inFlight = 0
         var stopped = false
         var waiter: Waiter?
@@ -64,14 +65,14 @@ public final class StreamScheduler: Sendable {
 
     /// Adds a stream and starts its reader thread, which calls `read` (blocking; nil = end of the stream) until the
     /// end, an error or `stop()`, stamping `FrameRecord.stream` with the returned id. `capacity`: frames kept
-    /// waiting (lossless: the reader waits beyond it; latest: older ones are dropped). `onEnd` runs on the reader's
-    /// thread with the error that ended it, if any; a `fatal` stream's error also ends the whole sequence, after
-    /// its frames.
+    /// waiting (lossless: the reader waits beyond it; latest: older ones are dropped); `weight` (≥ 1): its share of
+    /// the batch slots while several streams have frames ready. `onEnd` runs on the reader's thread with the error
+    /// that ended it, if any; a `fatal` stream's error also ends the whole sequence, after its frames.
     @discardableResult
-    public func add(name: String, policy: FramePolicy, capacity: Int, fatal: Bool = false,
+    public func add(name: String, policy: FramePolicy, capacity: Int, weight: Int = 1, fatal: Bool = false,
                     read: @escaping @Sendable () throws -> FrameRecord?,
                     onEnd: @escaping @Sendable ((any Error)?) -> Void = { _ in }) -> Int {
-        let feed = Feed(name: name, policy: policy, capacity: capacity, fatal: fatal)
+        let feed = Feed(name: name, policy: policy, capacity: capacity, weight: weight, fatal: fatal)
         let id: Int = state.withLock { s in
             let id = (s.order.max() ?? -1) + 1
             s.queues[id] = Queue(feed: feed)
@@ -207,22 +208,14 @@ public final class StreamScheduler: Sendable {
         if allLossless, total < batchSize, !started.allSatisfy({ !s.queues[$0]!.frames.isEmpty }) { return nil }
         var batch = TimedBatch(records: [], captured: [])
         var rooms: [DispatchSemaphore] = []
-        var taken = true
-        while batch.records.count < batchSize && taken {
-            taken = false
-            let first = s.cursor
-            for step in 0..<s.order.count where batch.records.count < batchSize {
-                let position = (first + step) % s.order.count
-                let id = s.order[position]
-                guard var q = s.queues[id], !q.frames.isEmpty else { continue }
-                let (record, captured) = q.frames.removeFirst()
-                batch.records.append(record)
-                batch.captured.append(captured)
-                if let room = q.feed.room { rooms.append(room) }
-                s.queues[id] = q
-                s.cursor = (position + 1) % s.order.count
-                taken = true
-            }
+        while batch.records.count < batchSize {
+            let ready = s.order.compactMap { id in s.queues[id].flatMap { $0.frames.isEmpty ? nil : (id: id, weight: $0.feed.weight) } }
+            guard let id = s.turns.next(ready), var q = s.queues[id] else { break }
+            let (record, captured) = q.frames.removeFirst()
+            batch.records.append(record)
+            batch.captured.append(captured)
+            if let room = q.feed.room { rooms.append(room) }
+            s.queues[id] = q
         }
         for room in rooms { room.signal() }
         s.inFlight += 1

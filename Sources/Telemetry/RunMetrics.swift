@@ -1,9 +1,11 @@
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// A run's metrics, recorded through swift-metrics into a swift-prometheus registry of the run's own (no global
 /// bootstrap) and rendered in Prometheus's text format for `/metrics`. One `StreamMetrics` per stream (label
-/// `stream`); every metric has help text, so `promtool check metrics` passes. Thread-safe.
+/// `stream`; a single-stream run has one, named after its input) and the `shared` figures of the one model and
+/// publisher; every metric has help text, so `promtool check metrics` passes. Thread-safe.
 public final class RunMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
@@ -12,8 +14,20 @@ public final class RunMetrics: Sendable {
     static let latencyBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
         .map { Duration.milliseconds(Int64($0 * 1000)) }
 
+    private let sharedMetrics = Mutex<SharedMetrics?>(nil)
+
     public init() {
         factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// The figures every stream shares (made at first use).
+    public var shared: SharedMetrics {
+        sharedMetrics.withLock { m in
+            if let m { return m }
+            let made = SharedMetrics(run: self)
+            m = made
+            return made
+        }
     }
 
     /// The handles of one stream (`name`: the stream's name; a single-stream run uses its input's base name).

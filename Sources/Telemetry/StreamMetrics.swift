@@ -1,10 +1,11 @@
 import CoreMetrics
 import Synchronization
 
-/// The metrics of one stream of a run: frames read, written and dropped, per-stage and end-to-end latency, the
-/// model's busy share, source reconnects, the broker publisher's backlog and losses, restream drops and the
-/// frame-rate controller's rung. Counters that mirror a component's running total (`reconnects`, …) are fed the
-/// total and advance by the difference. Thread-safe.
+/// The metrics of one stream of a run, every series labelled `stream="NAME"` (as DeepStream's and DL Streamer's
+/// exporters label theirs): frames read, written (processed) and dropped, its recent frames per second, per-stage and
+/// end-to-end latency, source reconnects, restream drops and the frame-rate controller's rung. What the streams share
+/// (the model's busy share, the broker publisher) is the run's (`RunMetrics.shared`). Counters that mirror a
+/// component's running total (`reconnects`, …) are fed the total and advance by the difference. Thread-safe.
 public final class StreamMetrics: Sendable {
     let run: RunMetrics
     let stream: String
@@ -12,16 +13,13 @@ public final class StreamMetrics: Sendable {
     let framesWritten: CoreMetrics.Counter
     let framesDropped: CoreMetrics.Counter
     let frameLatency: CoreMetrics.Timer
-    let modelBusy: CoreMetrics.Gauge
+    let fps: CoreMetrics.Gauge
     let rung: CoreMetrics.Gauge
     let shortSide: CoreMetrics.Gauge
     let reconnectCounter: CoreMetrics.Counter
-    let publishBacklog: CoreMetrics.Gauge
-    let publishDropped: CoreMetrics.Counter
     let stageTimers = Mutex<[String: CoreMetrics.Timer]>([:])
     let outputDrops = Mutex<[String: CoreMetrics.Counter]>([:])
-    /// Last totals seen by the mirrored counters.
-    let totals = Mutex<[String: Int]>([:])
+    let totals = MirroredTotals()
 
     init(run: RunMetrics, stream: String) {
         self.run = run
@@ -31,12 +29,10 @@ public final class StreamMetrics: Sendable {
         framesWritten = run.counter("mrcnn_frames_written_total", "Frames that went through every stage and reached the outputs.", s)
         framesDropped = run.counter("mrcnn_frames_dropped_total", "Frames dropped in latest-frame mode before the model saw them.", s)
         frameLatency = run.timer("mrcnn_frame_latency_seconds", "Time from a frame's capture (or read) to its outputs.", s)
-        modelBusy = run.gauge("mrcnn_model_busy_ratio", "Share of wall time the model computed, 0 to 1.", s)
+        fps = run.gauge("mrcnn_stream_fps", "Frames per second the stream's outputs received lately.", s)
         rung = run.gauge("mrcnn_settings_rung", "Rung of the quality ladder the frame-rate controller holds (0 = the requested settings).", s)
         shortSide = run.gauge("mrcnn_settings_short_side_pixels", "Model input short side of the newest frame.", s)
         reconnectCounter = run.counter("mrcnn_source_reconnects_total", "Times a live source reconnected.", s)
-        publishBacklog = run.gauge("mrcnn_publish_backlog_messages", "Results messages waiting for the broker.", s)
-        publishDropped = run.counter("mrcnn_publish_dropped_total", "Results messages dropped because the broker was away too long.", s)
     }
 
     public func frameRead() { framesRead.increment() }
@@ -56,11 +52,10 @@ public final class StreamMetrics: Sendable {
         timer.recordNanoseconds(Int64(max(0, seconds) * 1e9))
     }
 
-    /// The running totals of components that count for themselves.
-    public func totals(dropped: Int? = nil, reconnects: Int? = nil, publishDropped published: Int? = nil) {
-        if let dropped { advance(framesDropped, "dropped", to: dropped) }
-        if let reconnects { advance(reconnectCounter, "reconnects", to: reconnects) }
-        if let published { advance(publishDropped, "publish", to: published) }
+    /// The running totals of components that count for themselves: the scheduler's drops, the source's reconnects.
+    public func totals(dropped: Int? = nil, reconnects: Int? = nil) {
+        if let dropped { totals.advance(framesDropped, "dropped", to: dropped) }
+        if let reconnects { totals.advance(reconnectCounter, "reconnects", to: reconnects) }
     }
 
     /// Packets a live output (`output`: its URL without credentials) dropped so far.
@@ -72,18 +67,45 @@ public final class StreamMetrics: Sendable {
             drops[output] = c
             return c
         }
-        advance(counter, "output:" + output, to: total)
+        totals.advance(counter, "output:" + output, to: total)
     }
 
-    public func gauges(modelBusy busy: Double? = nil, rung r: Int? = nil, shortSide side: Int? = nil, publishBacklog backlog: Int? = nil) {
-        if let busy { modelBusy.record(busy) }
+    /// `fps`: frames per second lately; `rung`, `shortSide`: the settings of the newest frame.
+    public func gauges(fps rate: Double? = nil, rung r: Int? = nil, shortSide side: Int? = nil) {
+        if let rate { fps.record(rate) }
         if let r { rung.record(r) }
         if let side { shortSide.record(side) }
-        if let backlog { publishBacklog.record(backlog) }
+    }
+}
+
+/// The figures a run's streams share, without a `stream` label: the model's busy share (one model for every stream)
+/// and the broker publisher's backlog and losses (one publisher). Thread-safe.
+public final class SharedMetrics: Sendable {
+    let modelBusy: CoreMetrics.Gauge
+    let publishBacklog: CoreMetrics.Gauge
+    let publishDropped: CoreMetrics.Counter
+    let totals = MirroredTotals()
+
+    init(run: RunMetrics) {
+        modelBusy = run.gauge("mrcnn_model_busy_ratio", "Share of wall time the model (shared by every stream) computed, 0 to 1.", [])
+        publishBacklog = run.gauge("mrcnn_publish_backlog_messages", "Results messages waiting for the broker.", [])
+        publishDropped = run.counter("mrcnn_publish_dropped_total", "Results messages dropped because the broker was away too long.", [])
     }
 
-    private func advance(_ counter: CoreMetrics.Counter, _ key: String, to total: Int) {
-        let delta = totals.withLock { t -> Int in
+    /// Each given figure: the model's busy share, the publisher's backlog and its running total of drops.
+    public func record(modelBusy busy: Double? = nil, publishBacklog backlog: Int? = nil, publishDropped dropped: Int? = nil) {
+        if let busy { modelBusy.record(busy) }
+        if let backlog { publishBacklog.record(backlog) }
+        if let dropped { totals.advance(publishDropped, "publish", to: dropped) }
+    }
+}
+
+/// Last running totals seen, so a counter fed a component's total advances by the difference and never shrinks.
+final class MirroredTotals: Sendable {
+    private let seen = Mutex<[String: Int]>([:])
+
+    func advance(_ counter: CoreMetrics.Counter, _ key: String, to total: Int) {
+        let delta = seen.withLock { t -> Int in
             let d = total - (t[key] ?? 0)
             if d > 0 { t[key] = total }
             return d

@@ -103,7 +103,9 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
     }
 
     /// The next frame on the continuous timeline; nil once interrupted, closed, or when reconnecting gave up.
-    public func nextFrame() throws -> DecodedFrame? {
+    public func nextFrame() throws -> DecodedFrame? { try nextFrame(deferringConversion: false) }
+
+    public func nextFrame(deferringConversion: Bool) throws -> DecodedFrame? {
         if let frame = pending {
             pending = nil
             return try place(frame)
@@ -112,7 +114,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
             if interruption.isSet || shared.withLock({ $0.closed }) { return nil }
             if let source = shared.withLock({ $0.current }) {
                 do {
-                    if let frame = try source.nextFrame() { return try place(frame) }
+                    if let frame = try source.nextFrame(deferringConversion: deferringConversion) { return try place(frame) }
                     if interruption.isSet { return nil }
                     dropped(source, reason: "the stream ended")
                 } catch VideoIOError.truncated {
@@ -196,7 +198,7 @@ public final class LiveVideoSource: FrameSource, @unchecked Sendable {
         lastFrameAt = now
         defer { index += 1 }
         return DecodedFrame(index: index, pts: placed, time: Double(placed - (firstPTS ?? placed)) * info.timeBase,
-                            width: frame.width, height: frame.height, rgb: frame.rgb)
+                            width: frame.width, height: frame.height, rgb: frame.rgb, pending: frame.pending)
     }
 
     private func rescale(_ pts: Int64, from segment: VideoInfo) -> Int64 {

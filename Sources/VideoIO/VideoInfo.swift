@@ -48,15 +48,18 @@ public struct DecodedFrame: Sendable {
     public let time: Double
     public let width: Int
     public let height: Int
-    /// width*height*3 bytes, R,G,B per pixel, rows top to bottom.
+    /// width*height*3 bytes, R,G,B per pixel, rows top to bottom; empty when the conversion was deferred (`pending`).
     public let rgb: [UInt8]
+    /// A read with the conversion deferred (`FrameSource.nextFrame(deferringConversion:)`): the picture still to convert.
+    public let pending: PendingPicture?
 
-    public init(index: Int, pts: Int64, time: Double, width: Int, height: Int, rgb: [UInt8]) {
+    public init(index: Int, pts: Int64, time: Double, width: Int, height: Int, rgb: [UInt8], pending: PendingPicture? = nil) {
         self.index = index
         self.pts = pts
         self.time = time
         self.width = width
         self.height = height
         self.rgb = rgb
+        self.pending = pending
     }
 }

@@ -55,10 +55,17 @@ public protocol FrameSource: AnyObject, Sendable {
     var info: VideoInfo { get }
     /// The next frame, or nil at the end (or once interrupted).
     func nextFrame() throws -> DecodedFrame?
+    /// The next frame with its RGB conversion deferred (`DecodedFrame.pending`) where the source decodes video; a
+    /// source that cannot defer converts at once (the default).
+    func nextFrame(deferringConversion: Bool) throws -> DecodedFrame?
     /// Makes a blocked read return at once; the source then ends.
     func interrupt()
     /// Frees the demuxer and decoder.
     func close()
+}
+
+extension FrameSource {
+    public func nextFrame(deferringConversion: Bool) throws -> DecodedFrame? { try nextFrame() }
 }
 
 extension VideoSource: FrameSource {}

@@ -20,6 +20,7 @@ public final class VideoSource: @unchecked Sendable {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var frame: UnsafeMutablePointer<AVFrame>?
     private let converter = RGBConverter()
+    private let deferredConverter = PendingPicture.Converter()
     private let streamIndex: Int32
     private let timeBase: AVRational
     private var startPTS: Int64?
@@ -143,14 +144,17 @@ public final class VideoSource: @unchecked Sendable {
     }
 
     /// The next frame in presentation order, or nil at the end of the stream.
-    public func nextFrame() throws -> DecodedFrame? {
+    public func nextFrame() throws -> DecodedFrame? { try nextFrame(deferringConversion: false) }
+
+    /// The next frame; with `deferringConversion`, its picture is converted to RGB only when `pending.rgb()` is called.
+    public func nextFrame(deferringConversion: Bool) throws -> DecodedFrame? {
         guard !finished, let decoder, let frame, let packet, let format else { return nil }
         var receiveErrors = 0
         while true {
             let received = avcodec_receive_frame(decoder, frame)
             if received >= 0 {
                 defer { av_frame_unref(frame) }
-                if let decoded = makeFrame(frame) { return decoded }
+                if let decoded = makeFrame(frame, deferred: deferringConversion) { return decoded }
                 corruptPackets += 1
                 continue
             }
@@ -228,7 +232,7 @@ public final class VideoSource: @unchecked Sendable {
         return readEnd < declared - (0.5 + 2 * frame)
     }
 
-    private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) -> DecodedFrame? {
+    private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>, deferred: Bool) -> DecodedFrame? {
         var pts = frame.pointee.best_effort_timestamp
         if pts == FFmpeg.noPTS { pts = frame.pointee.pts }
         if pts == FFmpeg.noPTS {
@@ -244,7 +248,9 @@ public final class VideoSource: @unchecked Sendable {
             lastDuration = defaultDuration
         }
         lastPTS = pts
-        guard let stored = converter.convert(frame) else { return nil }
+        let pending = deferred ? PendingPicture(referencing: frame, converter: deferredConverter, rotation: info.rotation) : nil
+        let stored = pending == nil ? converter.convert(frame) : []
+        guard let stored else { return nil }
         if startPTS == nil { startPTS = pts }
         let time = Double(pts - (startPTS ?? 0)) * av_q2d(timeBase)
         let index = framesDecoded
@@ -252,7 +258,7 @@ public final class VideoSource: @unchecked Sendable {
         // Upright, as a player shows it: the model sees people standing and results are in display coordinates.
         let (w, h) = (Int(frame.pointee.width), Int(frame.pointee.height))
         let size = FrameRotation.rotatedSize(width: w, height: h, degrees: info.rotation)
-        let rgb = FrameRotation.rotate(stored, width: w, height: h, degrees: info.rotation)
-        return DecodedFrame(index: index, pts: pts, time: time, width: size.width, height: size.height, rgb: rgb)
+        let rgb = pending == nil ? FrameRotation.rotate(stored, width: w, height: h, degrees: info.rotation) : []
+        return DecodedFrame(index: index, pts: pts, time: time, width: size.width, height: size.height, rgb: rgb, pending: pending)
     }
 }

@@ -10,6 +10,8 @@ struct BatchOptions: ParsableArguments {
 
     @Flag(help: "With -o DIR/ and one list (directory, glob or .txt): run its inputs together, one model for all (as several inputs do), instead of one after another.")
     var together = false
+    @Option(name: .customLong("stream-option"), help: ArgumentHelp("One stream's own setting, NAME.OPTION=VALUE, repeatable: target-fps (its frame-rate target) or weight (its batch slots against weight 1).", valueName: "name.option=value"))
+    var streamOptions: [String] = []
 
     /// One-line errors for options that make no sense with a directory output or with inputs run together.
     func check(_ job: JobOptions, mot: String?, mots: String?) throws {

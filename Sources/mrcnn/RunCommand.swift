@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
     /// One job, a list one after another, or several inputs together (one model), from the inputs and `-o`.
     func videoRun() throws -> VideoRun {
         try VideoRun.make(inputs: job.inputs, directory: job.directory, together: batch.together, template: try makeJob(),
-                          shard: try ToolEnvironment.shard(batch.shard))
+                          shard: try ToolEnvironment.shard(batch.shard), streamOptions: batch.streamOptions)
     }
 
     func run() async throws {

@@ -8,6 +8,14 @@ private func records(_ url: URL) -> [[String: Any]] {
 
 @Suite("mrcnn run with many sources: one model, fair batches, per-stream outputs (loopback only)")
 struct ManyStreamsTests {
+    /// A new directory with a.mp4 (2 s, 160×120, 10 fps) and b.mp4 (1 s, 224×160, 15 fps, with audio).
+    static func twoClips() throws -> URL {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        try CLIHarness.makeClip(dir.appendingPathComponent("a.mp4"), seconds: 2, size: "160x120", rate: 10, audio: false)
+        try CLIHarness.makeClip(dir.appendingPathComponent("b.mp4"), seconds: 1, size: "224x160", rate: 15, audio: true)
+        return dir
+    }
+
     @Test("a bad second source, a name given twice or several inputs without -o DIR/ are one-line errors; nothing is written")
     func badSources() throws {
         let dir = try CLIHarness.makeTemporaryDirectory()
@@ -19,6 +27,14 @@ struct ManyStreamsTests {
             (["run", "a.mp4", "a.mp4", "-o", "o.mp4", "--stages", "render"], "mrcnn: error: inputs run together write DIR/NAME.mp4"),
             (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--precision", "fp16"], "mrcnn: error:"),
             (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--shard", "0/2"], "mrcnn: error: --shard needs"),
+            (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--stream-option", "c.weight=2"],
+             "mrcnn: error: --stream-option c.weight=2: no such stream (streams: "),
+            (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--stream-option", "b.weight=0"],
+             "mrcnn: error: --stream-option b.weight=0: the value must be an integer ≥ 1"),
+            (["run", "a.mp4", "b=a.mp4", "-o", "out/", "--stages", "render", "--stream-option", "b.speed=2"],
+             "mrcnn: error: --stream-option b.speed=2: no such option (target-fps, weight)"),
+            (["run", "a.mp4", "-o", "o.mp4", "--stages", "render", "--stream-option", "a.weight=2"],
+             "mrcnn: error: --stream-option a.weight=2: per-stream options need inputs run together"),
         ]
         for (arguments, expected) in cases {
             let result = try CLIHarness.mrcnn(arguments, in: dir, timeout: 60)
@@ -31,10 +47,8 @@ struct ManyStreamsTests {
 
     @Test("two files together: each stream's JSON Lines is byte for byte a run of that file alone, tracker included; the combined file says which stream")
     func filesTogetherMatchAlone() throws {
-        let dir = try CLIHarness.makeTemporaryDirectory()
+        let dir = try Self.twoClips()
         defer { CLIHarness.cleanUp(dir) }
-        try CLIHarness.makeClip(dir.appendingPathComponent("a.mp4"), seconds: 2, size: "160x120", rate: 10, audio: false)
-        try CLIHarness.makeClip(dir.appendingPathComponent("b.mp4"), seconds: 1, size: "224x160", rate: 15, audio: true)
         let chain = ["--stages", "detector,tracker,render", "--weights", "seeded:0", "--min-size", "96", "--score-threshold", "0.05"]
         for name in ["a", "b"] {
             let alone = try CLIHarness.mrcnn(["run", "\(name).mp4", "-o", "\(name)-alone.mp4", "--json", "\(name)-alone.jsonl"] + chain, in: dir)
@@ -54,6 +68,19 @@ struct ManyStreamsTests {
         #expect(combined.count == 35)
         #expect(Set(combined.compactMap { $0["stream"] as? String }) == ["a", "second"])
         #expect(combined.filter { $0["stream"] as? String == "second" }.allSatisfy { $0["width"] as? Int == 224 })
+    }
+
+    @Test("--stream-option: a stream's own frame-rate target drives its controller alone; a weight is taken")
+    func streamOptions() throws {
+        let dir = try Self.twoClips()
+        defer { CLIHarness.cleanUp(dir) }
+        let run = try CLIHarness.mrcnn(["run", "a.mp4", "b.mp4", "-o", "out/", "--stages", "detector,render", "--weights", "seeded:0",
+                                        "--min-size", "96", "--stream-option", "a.target-fps=100", "--stream-option", "b.weight=2"], in: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let a = records(dir.appendingPathComponent("out/a.jsonl")), b = records(dir.appendingPathComponent("out/b.jsonl"))
+        #expect(a.count == 20 && b.count == 15)
+        #expect(a.allSatisfy { $0["settings"] != nil }, "the stream with a target records its settings")
+        #expect(b.allSatisfy { $0["settings"] == nil }, "the stream without one runs at fixed settings")
     }
 
     @Test("four streams: two files, a live stream that drops and comes back, one that starts 3 s late; each keeps to its own outputs")

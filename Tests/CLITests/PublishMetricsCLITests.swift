@@ -115,6 +115,8 @@ struct PublishMetricsCLITests {
             #expect(second.body.contains("stage=\"\(stage)\""), "no histogram for \(stage)")
         }
         #expect(second.body.contains("mrcnn_frame_latency_seconds_bucket") && second.body.contains("# HELP mrcnn_model_busy_ratio"))
+        // One stream: the same per-stream series as a many-source run's, labelled with the input's name.
+        #expect(second.body.contains(#"mrcnn_frames_written_total{stream="clip.mp4"}"#) && second.body.contains(#"mrcnn_stream_fps{stream="clip.mp4"}"#))
         let metrics = dir.appendingPathComponent("metrics.txt")
         try second.body.write(to: metrics, atomically: true, encoding: .utf8)
         let check = try CLIHarness.shell("promtool check metrics < metrics.txt", in: dir)

@@ -130,6 +130,33 @@ struct ResumeTests {
                               seconds: 1, killAfter: 11, audio: false, partialVideo: false)
     }
 
+    @Test("two streams together with a tracker: SIGKILL mid-run, resume = uninterrupted run, stream by stream")
+    func streamsTogether() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        try CLIHarness.makeClip(dir.appendingPathComponent("a.mp4"), seconds: 2, audio: false)
+        try CLIHarness.makeClip(dir.appendingPathComponent("b.mp4"), seconds: 2, size: "128x96", rate: 20, audio: false)
+        func arguments(_ out: String) -> [String] {
+            ["run", "a.mp4", "b.mp4", "-o", out + "/", "--stages", "detector,tracker,render", "--weights", "seeded:0",
+             "--min-size", "64", "--max-size", "96", "--score-threshold", "0.05", "--min-hits", "1"]
+        }
+        let whole = try CLIHarness.mrcnn(arguments("whole"), in: dir, timeout: 300)
+        #expect(whole.status == 0, "stderr: \(whole.stderr)")
+        try Self.killed(arguments("resumed"), after: 60, in: dir)
+        let held = ["a", "b"].map { CLIHarness.read(dir.appendingPathComponent("resumed/\($0).jsonl")).split(separator: "\n").count }
+        #expect(held.reduce(0, +) == 60 && held.allSatisfy { $0 > 0 }, "lines before the kill: \(held)")
+        let resumed = try CLIHarness.mrcnn(arguments("resumed") + ["--resume"], in: dir, timeout: 300)
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        for name in ["a", "b"] {
+            let expected = CLIHarness.read(dir.appendingPathComponent("whole/\(name).jsonl"))
+            #expect(!expected.isEmpty && CLIHarness.read(dir.appendingPathComponent("resumed/\(name).jsonl")) == expected, "\(name)")
+            let a = try Self.packets(dir.appendingPathComponent("whole/\(name).mp4")), b = try Self.packets(dir.appendingPathComponent("resumed/\(name).mp4"))
+            #expect(a.video.count == (name == "a" ? 50 : 40) && b.video == a.video, "\(name)")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("resumed").path).filter { $0.contains(".mp4.") }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
     @Test("a resume with other settings or another input is refused in one line")
     func refused() throws {
         let dir = try CLIHarness.makeTemporaryDirectory()

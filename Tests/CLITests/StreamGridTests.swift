@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import VideoIO
 
-/// A many-source run's status server seen from outside: the grid in headless Chromium, `/stats.json` per stream,
-/// and `/streams` adding and removing a stream while the run goes on.
+/// A many-source run's status server seen from outside: the grid in headless Chromium, `/stats.json` and `/metrics`
+/// per stream, and `/streams` adding and removing a stream while the run goes on.
 @Suite("Many streams: the tiled preview and /streams")
 struct StreamGridTests {
     typealias Image = (width: Int, height: Int, rgb: [UInt8])
@@ -54,6 +54,18 @@ struct StreamGridTests {
         let listed = try curl([base + "/streams"])
         #expect(["\"a\"", "\"b\"", "\"c\"", "\"added\""].allSatisfy { listed.stdout.contains($0) }, "\(listed.stdout)")
         #expect(waitFor(30) { ((try? streams()) ?? []).filter { $0["frames"] as? Int ?? 0 > 0 }.count == 4 })
+
+        // /metrics: every per-stream series once per stream, labelled with its name, and promtool takes the text.
+        let metrics = try curl([base + "/metrics"]).stdout.split(separator: "\n").dropLast().joined(separator: "\n") + "\n"
+        for name in ["a", "b", "c", "added"] {
+            for series in ["mrcnn_frames_written_total", "mrcnn_frames_dropped_total", "mrcnn_source_reconnects_total",
+                           "mrcnn_frame_latency_seconds_count", "mrcnn_stream_fps"] {
+                #expect(metrics.contains("\(series){stream=\"\(name)\"}"), "no \(series) for \(name)")
+            }
+        }
+        try metrics.write(to: dir.appendingPathComponent("metrics.txt"), atomically: true, encoding: .utf8)
+        let promtool = try CLIHarness.shell("promtool check metrics < metrics.txt", in: dir)
+        #expect(promtool.status == 0, "promtool: \(promtool.stdout) \(promtool.stderr)")
 
         func screenshot(_ name: String) throws -> Image {
             var image: Image = (0, 0, [])

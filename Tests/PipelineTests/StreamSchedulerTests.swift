@@ -53,6 +53,22 @@ struct StreamSchedulerTests {
         #expect(stage.seenBatches.allSatisfy { $0.count <= 2 })
     }
 
+    @Test("weights: with both queues full, a stream of weight 2 fills two of every three slots until it runs out")
+    func weightedSlots() async throws {
+        let scheduler = StreamScheduler(batchSize: 3)
+        let heavy = CountingSource(count: 30), light = CountingSource(count: 30)
+        scheduler.add(name: "heavy", policy: .lossless, capacity: 31, weight: 2, read: { heavy.read() })
+        scheduler.add(name: "light", policy: .lossless, capacity: 31, read: { light.read() })
+        // Every frame queued (and the end seen: room for one more) before the first batch is taken: the slots depend
+        // on the weights alone.
+        while !scheduler.counts.allSatisfy(\.ended) { try await Task.sleep(for: .milliseconds(5)) }
+        var streams: [Int] = []
+        _ = try await PipelineRunner(stages: [RecordingStage(name: "a")], batchSize: 3).run(streams: scheduler) { streams.append($0.stream) }
+        #expect(streams.count == 60)
+        #expect(Array(streams.prefix(45)) == Array(repeating: [0, 1, 0], count: 15).flatMap { $0 }, "\(streams)")
+        #expect(streams.suffix(15).allSatisfy { $0 == 1 })
+    }
+
     @Test("latest streams: a slow chain drops older frames per stream, counted; every frame read is delivered or dropped")
     func latestDropsPerStream() async throws {
         let monitor = PipelineMonitor()

@@ -6,9 +6,15 @@
 #
 #   tools/bench/streams.sh [COUNTS] [SECONDS] [EXTRA mrcnn run options…]
 #   tools/bench/streams.sh "1 2 4 8" 60 --batch-size 4
+#   POLICY=lossless FRAMES=30 tools/bench/streams.sh "1 4"   # every frame of each stream (the first FRAMES): the model's
+#                                                           # rate without live decoding of frames that are dropped
+# MRCNN=path/to/mrcnn compares another build (the same clip, the same sitting).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 COUNTS="${1:-1 2 4}"; SECONDS_LONG="${2:-60}"; shift 2 || true
+POLICY="${POLICY:-latest}"; FRAMES="${FRAMES:-30}"
+POLICY_ARGS=(--latest)
+if [ "$POLICY" = lossless ]; then POLICY_ARGS=(--lossless --max-frames "$FRAMES"); fi
 MRCNN="${MRCNN:-.build/release/mrcnn}"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 LOOPS=$(( (SECONDS_LONG + 9) / 10 - 1 ))
@@ -25,7 +31,7 @@ for n in $COUNTS; do
     inputs=("$WORK/one.txt" --together)
   fi
   /usr/bin/time -f "peak RSS %M KiB" "$MRCNN" run "${inputs[@]}" -o "$WORK/out/" --weights seeded:0 --min-size 480 \
-    --stages detector,mask,render --latest "$@" 2> "$WORK/err.txt" || { cat "$WORK/err.txt"; exit 1; }
-  echo "== $n stream(s)"
+    --stages detector,mask,render "${POLICY_ARGS[@]}" "$@" 2> "$WORK/err.txt" || { cat "$WORK/err.txt"; exit 1; }
+  echo "== $n stream(s), $POLICY"
   grep -E "streams,|fps .*dropped|peak RSS|model: computing" "$WORK/err.txt"
 done
