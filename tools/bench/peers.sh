@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # One command, one sitting: `mrcnn bench` (fp32 on OpenBLAS only = the pre-engine path, fp32 auto with NCHW between
 # layers = the engine before blocked chains, fp32 auto with oneDNN's direct 3×3 = before Winograd F(4×4,3×3),
-# fp32 auto, bf16) and the
-# peers of /work/shared/peers (ONNX Runtime + OpenVINO f32/bf16, PyTorch eager) on the same vtest frames at
+# fp32 auto, bf16, int8 with the committed calibration of the seeded weights) and the
+# peers of /work/shared/peers (ONNX Runtime + OpenVINO f32/bf16, PyTorch eager) and OpenVINO int8 (NNCF post-training
+# quantization, tools/bench/ov_int8_peer.py; needs `pip install nncf` in the venv) on the same vtest frames at
 # short sides 800 and 480, one after another with the build lock held for the whole run (2 cores: nothing else
 # runs meanwhile, never two timings at once); then tools/bench/peers_table.py prints the per-component table and
 # ratios. Builds nothing. mrcnn reads the peers' clip (vtest.avi) when it is there.
 #
 # usage: tools/bench/peers.sh [FRAMES] [OUTDIR]
 #   env: PEERS=/work/shared/peers  PY=~/.cache/mrcnn-peers/venv/bin/python  LAYERS=1 (also `mrcnn bench --layers`)
+#        CALIBRATION=FILE (mrcnn's int8 scales; default the test fixture for seeded:0)
 set -euo pipefail
 self=$(realpath "$0")
 cd "$(dirname "$self")/../.."
@@ -36,8 +38,11 @@ run mrcnn-nchw "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,4
 run mrcnn-direct "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --kernels direct --peak "$peak"
 run mrcnn-fp32 "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision fp32 --peak "$peak"
 run mrcnn-bf16 "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision bf16 --peak "$peak"
+calibration=${CALIBRATION:-Tests/MaskRCNNTests/Fixtures/int8_calibration_maskrcnn.json}
+run mrcnn-int8 "$bin" bench --input "$clip" --frames "$frames" --min-sizes 800,480 --precision int8 --calibration "$calibration" --peak "$peak"
 [ -n "${LAYERS:-}" ] && run mrcnn-layers "$bin" bench --layers
 run ort "$py" "$peers/ort_peer.py" --model mask --sizes 800,480 --frames "$frames" --warmup 1 --openvino --out "$out/ort.json"
 run torch "$py" "$peers/torch_peer.py" --model mask --sizes 800,480 --frames "$frames" --warmup 1 --out "$out/torch.json"
+run ov-int8 "$py" tools/bench/ov_int8_peer.py --sizes 800,480 --frames "$frames" --warmup 1 --out "$out/ov_int8.json"
 echo "== $(date -u +%H:%M:%S) done"
 python3 tools/bench/peers_table.py "$out" | tee "$out/table.md"

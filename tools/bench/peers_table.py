@@ -36,8 +36,9 @@ def mrcnn(name):
 def peers():
     """{column: {size: {component: median ms}}} from the peers' JSON."""
     cols = {}
-    p = os.path.join(out, "ort.json")
-    if os.path.exists(p):
+    for p in [os.path.join(out, "ort.json"), os.path.join(out, "ov_int8.json")]:
+        if not os.path.exists(p):
+            continue
         for size, s in json.load(open(p)).get("sizes", {}).items():
             for rt, comps in s.get("runtimes", {}).items():
                 for name, c in comps.items():
@@ -57,8 +58,10 @@ if os.path.exists(os.path.join(out, "mrcnn-nchw.txt")):
 if os.path.exists(os.path.join(out, "mrcnn-direct.txt")):
     ours["mrcnn fp32 auto direct"] = mrcnn("mrcnn-direct")
 ours.update({"mrcnn fp32 auto": mrcnn("mrcnn-fp32"), "mrcnn bf16": mrcnn("mrcnn-bf16")})
+if os.path.exists(os.path.join(out, "mrcnn-int8.txt")):
+    ours["mrcnn int8"] = mrcnn("mrcnn-int8")
 theirs = peers()
-names = {"mrcnn fp32 auto NCHW": "mrcnn fp32 auto, NCHW between layers", "mrcnn fp32 auto direct": "mrcnn fp32 auto, direct 3×3 (before)", "ort": "ONNX Runtime", "ov_f32": "OpenVINO f32", "ov_default": "OpenVINO default", "torch": "PyTorch eager"}
+names = {"mrcnn fp32 auto NCHW": "mrcnn fp32 auto, NCHW between layers", "mrcnn fp32 auto direct": "mrcnn fp32 auto, direct 3×3 (before)", "ort": "ONNX Runtime", "ov_f32": "OpenVINO f32", "ov_default": "OpenVINO default", "ov_int8": "OpenVINO int8 (NNCF)", "torch": "PyTorch eager"}
 bf16_text = os.path.join(out, "mrcnn-bf16.txt")
 if os.path.exists(bf16_text) and "(bf16 requested)" in open(bf16_text).read():
     names["mrcnn bf16"] = "mrcnn bf16 (ran fp32: no bf16 units)"
