@@ -111,7 +111,7 @@ final class ConvolutionSlot: @unchecked Sendable {
         self.winograd = winograd
         self.name = name
         // An int8 layer's kernel needs no measuring: built now, the fp32 weights are not kept.
-        if !name.isEmpty && !decision && g.inChannels >= 16, let input = engine.int8Input(of: name) {
+        if ConvolutionSlot.quantizable(g, decision: decision, name: name), let input = engine.int8Input(of: name) {
             kernel = Int8Convolution(g, weights: weights, bias: bias, input: input)
             self.weights = []
         } else {
@@ -125,7 +125,11 @@ final class ConvolutionSlot: @unchecked Sendable {
 
     /// Whether the layer runs int8 in an int8 model (and so is calibrated): named, not a decision layer, ≥ 16 input
     /// channels (the stem's 3 stay fp32).
-    var quantizable: Bool { !name.isEmpty && !decision && g.inChannels >= 16 }
+    var quantizable: Bool { ConvolutionSlot.quantizable(g, decision: decision, name: name) }
+
+    static func quantizable(_ g: ConvolutionGeometry, decision: Bool, name: String) -> Bool {
+        !name.isEmpty && !decision && g.inChannels >= 16
+    }
 
     var shapeClass: ShapeClass {
         ShapeClass(kernel: g.kernel, stride: g.stride, inChannels: g.inChannels, outChannels: g.outChannels, rois: rois,
