@@ -36,13 +36,16 @@ public struct ModelOptions: Sendable {
     public var calibration: Int8Calibration?
     /// Records every convolution's input (what `Int8Calibrator` runs the model with).
     public var observer: ActivationObserver?
+    /// The emulated bf16's rounding draw (`BF16.Draw`; tests compare draws with the ideal's).
+    public var bf16Draw: BF16.Draw = .exact
     public init() {}
 
     /// The compute engine these options describe.
     public var engine: ComputeEngine {
         ComputeEngine(backend: backend, precision: precision, kernels: kernels, blocked: blockedLayout, sgemm: sgemm,
                       referenceWinograd: referenceWinograd, winogradTileBlock: winogradTileBlock,
-                      planCache: kernelCacheDirectory.map(KernelPlanCache.at), calibration: calibration, observer: observer)
+                      planCache: kernelCacheDirectory.map(KernelPlanCache.at), calibration: calibration, observer: observer,
+                      bf16Draw: bf16Draw)
     }
 }
 

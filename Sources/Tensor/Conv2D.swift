@@ -164,7 +164,8 @@ final class ConvolutionSlot: @unchecked Sendable {
         if engine.backend == .openblas {
             let reference = ReferenceConvolution(g, weights: emulated ? BF16.round(weights) : weights, bias: bias,
                                                  winograd: winograd && engine.referenceWinograd, library: engine.sgemmLibrary)
-            return emulated ? EmulatedBF16Convolution(reference, choice: .bf16Direct, roundInput: true, roundOutput: storesBF16) : reference
+            return emulated ? EmulatedBF16Convolution(reference, choice: .bf16Direct, roundInput: true, roundOutput: storesBF16,
+                                                           draw: engine.bf16Draw) : reference
         }
         if choice.algorithm == .winograd {
             return WinogradF4(weight: weights, bias: bias, outChannels: g.outChannels, inChannels: g.inChannels, bf16: choice.bf16,
@@ -173,7 +174,8 @@ final class ConvolutionSlot: @unchecked Sendable {
         if emulated {
             let inner = DNNLConvolution(g, weights: choice.bf16 ? BF16.round(weights) : weights, bias: bias, compute: .f32,
                                         store: .f32, plainOutput: !engine.blockedLayout)
-            return EmulatedBF16Convolution(inner, choice: choice, roundInput: choice.bf16, roundOutput: storesBF16)
+            return EmulatedBF16Convolution(inner, choice: choice, roundInput: choice.bf16, roundOutput: storesBF16,
+                                           draw: engine.bf16Draw)
         }
         return DNNLConvolution(g, weights: weights, bias: bias, compute: choice.bf16 ? .bf16 : .f32, store: store,
                                plainOutput: !engine.blockedLayout)

@@ -139,12 +139,12 @@ final class Col2imDeconvolution: DeconvolutionKernel {
 
 /// bf16 on fp32 kernels: `inner` holds weights rounded to bf16; each input is rounded before it runs.
 final class EmulatedBF16Deconvolution: DeconvolutionKernel {
-    let inner: any DeconvolutionKernel
-    init(_ inner: any DeconvolutionKernel) { self.inner = inner }
+    let inner: any DeconvolutionKernel, draw: BF16.Draw
+    init(_ inner: any DeconvolutionKernel, draw: BF16.Draw) { (self.inner, self.draw) = (inner, draw) }
     var implementation: String { "\(inner.implementation), bf16 emulated" }
     var subpixelFactor: Int { inner.subpixelFactor }
     func run(_ x: FeatureMap, relu: Bool, workspace: Workspace) -> FeatureMap {
-        inner.run(FeatureMap(BF16.round(x.tensor())), relu: relu, workspace: workspace)
+        inner.run(FeatureMap(BF16.round(x.tensor(), draw: draw)), relu: relu, workspace: workspace)
     }
 }
 
@@ -235,6 +235,6 @@ extension ComputeEngine {
             inner = Col2imDeconvolution(weight: w, bias: bias, inChannels: inChannels, outChannels: outChannels, kernel: kernel,
                                         stride: stride, padding: padding, library: sgemmLibrary)
         }
-        return emulatesBF16 ? EmulatedBF16Deconvolution(inner) : inner
+        return emulatesBF16 ? EmulatedBF16Deconvolution(inner, draw: bf16Draw) : inner
     }
 }

@@ -60,9 +60,11 @@ final class EmulatedBF16Convolution: ConvolutionKernel {
     let inner: any ConvolutionKernel
     let roundInput: Bool, roundOutput: Bool
     let choice: KernelChoice
+    let draw: BF16.Draw
 
-    init(_ inner: any ConvolutionKernel, choice: KernelChoice, roundInput: Bool, roundOutput: Bool) {
+    init(_ inner: any ConvolutionKernel, choice: KernelChoice, roundInput: Bool, roundOutput: Bool, draw: BF16.Draw) {
         self.inner = inner
+        self.draw = draw
         self.choice = choice
         self.roundInput = roundInput
         self.roundOutput = roundOutput
@@ -74,13 +76,13 @@ final class EmulatedBF16Convolution: ConvolutionKernel {
         var input = x
         if roundInput {
             input = x.type == .f32 ? x.converted(to: x.md) : x.converted(to: x.md.with(.f32, tag: dnnl_nchw))
-            input.roundToBF16()
+            input.roundToBF16(draw: draw)
         }
         // The real kernel reads a residual through its bf16 destination: rounded.
         var sum = accumulate
-        if roundOutput, let a = accumulate { sum = a.converted(to: a.md); sum!.roundToBF16() }
+        if roundOutput, let a = accumulate { sum = a.converted(to: a.md); sum!.roundToBF16(draw: draw) }
         let y = inner.run(input, relu: relu, stride: stride, accumulate: sum, workspace: workspace)
-        if roundOutput { y.roundToBF16() }
+        if roundOutput { y.roundToBF16(draw: draw) }
         return y
     }
 }

@@ -23,6 +23,8 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public let calibration: Int8Calibration?
     /// Records every named convolution's and linear layer's input (calibration runs).
     public let observer: ActivationObserver?
+    /// Which rounding draw the emulated bf16 computes (`BF16.Draw`; `exact` unless a test asks for another).
+    public let bf16Draw: BF16.Draw
 
     /// fp32 on OpenBLAS (with Winograd F(2×2,3×3)): the exact reference path.
     public static let reference = ComputeEngine(backend: .openblas, precision: .fp32)
@@ -30,7 +32,7 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     public init(backend: ComputeBackend = .auto, precision: Precision = .fp32, kernels: KernelPolicy = .measured,
                 blocked: Bool = true, sgemm: ComputeBackend = .auto, referenceWinograd: Bool = true,
                 winogradTileBlock: Int = 512, planCache: KernelPlanCache? = nil, calibration: Int8Calibration? = nil,
-                observer: ActivationObserver? = nil) {
+                observer: ActivationObserver? = nil, bf16Draw: BF16.Draw = .exact) {
         requestedBackend = backend
         requestedPrecision = precision
         let effective = precision.effective
@@ -44,6 +46,7 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
         self.planCache = planCache
         self.calibration = calibration
         self.observer = observer
+        self.bf16Draw = bf16Draw
     }
 
     /// The backend that runs the layers: bf16 needs oneDNN's kernels whatever was asked for.

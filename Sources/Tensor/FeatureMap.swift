@@ -163,13 +163,14 @@ public final class FeatureMap {
         }
     }
 
-    /// Rounds every fp32 value to bf16 in place (what storing it as bf16 would keep): the emulated bf16's stores.
-    func roundToBF16() {
+    /// Rounds every fp32 value to bf16 in place (what storing it as bf16 would keep) in the rounding draw `draw`:
+    /// the emulated bf16's stores.
+    func roundToBF16(draw: BF16.Draw = .exact) {
         precondition(type == .f32, "only fp32 values are rounded")
         let count = byteCount / 4, p = SharedFloats(data.assumingMemoryBound(to: Float.self))
         let chunk = 1 << 16
         Parallel.forEach((count + chunk - 1) / chunk) { j in
-            for i in (j * chunk)..<min(count, (j + 1) * chunk) { p.base[i] = BF16.round(p.base[i]) }
+            for i in (j * chunk)..<min(count, (j + 1) * chunk) { p.base[i] = draw.round(p.base[i], at: i) }
         }
     }
 }

@@ -123,10 +123,10 @@ final class Int8Linear: LinearKernel {
 
 /// bf16 on fp32 kernels: `inner` holds weights rounded to bf16; each input is rounded before it runs.
 final class EmulatedBF16Linear: LinearKernel {
-    let inner: any LinearKernel
-    init(_ inner: any LinearKernel) { self.inner = inner }
+    let inner: any LinearKernel, draw: BF16.Draw
+    init(_ inner: any LinearKernel, draw: BF16.Draw) { (self.inner, self.draw) = (inner, draw) }
     var implementation: String { "\(inner.implementation), bf16 emulated" }
-    func run(_ x: Tensor, rows: Int, relu: Bool) -> Tensor { inner.run(BF16.round(x), rows: rows, relu: relu) }
+    func run(_ x: Tensor, rows: Int, relu: Bool) -> Tensor { inner.run(BF16.round(x, draw: draw), rows: rows, relu: relu) }
 }
 
 extension ComputeEngine {
@@ -139,6 +139,6 @@ extension ComputeEngine {
         let kernel: any LinearKernel = backend == .openblas
             ? GEMMLinear(weight: w, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures, library: sgemmLibrary)
             : DNNLLinear(weight: w, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures, compute: precision == .bf16 ? .bf16 : .f32)
-        return emulatesBF16 ? EmulatedBF16Linear(kernel) : kernel
+        return emulatesBF16 ? EmulatedBF16Linear(kernel, draw: bf16Draw) : kernel
     }
 }

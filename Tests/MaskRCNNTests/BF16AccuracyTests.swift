@@ -83,16 +83,23 @@ struct BF16AccuracyTests {
     /// Keypoint R-CNN on its fixtures (257 people: the three parity images and eight vtest frames): the detections'
     /// figures as above and the visible keypoints (reference heatmap score > 2) within 1 px of the reference's. With
     /// seeded weights the heatmaps are flat (argmax margins ~1e-3 relative), so even the ideal keeps only 82–84 % of the
-    /// keypoints and 13–21 % of the people within 1 px; it finds 221–228 of the 257 people.
+    /// keypoints and 13–21 % of the people within 1 px; it finds 221–228 of the 257 people. The emulated bf16 is judged
+    /// by the median of three draws (`BF16.Draw`, by people found), as the ideal by its draws: the pool is eleven
+    /// crowded frames whose people come and go together on near-ties — on oneDNN's AVX2 fp32 kernels the exact draw
+    /// found 211 (one frame lost 9 of its 24 people), draws 1–5 found 224, 233, 228, 228, 226. Real bf16 has one draw.
     @Test func keypointsFollowTheIdealBF16() throws {
         let ideal = try BF16Ideal(model: ModelKind.keypointRCNN.rawValue)
-        var options = ModelOptions()
-        options.precision = Self.precision
-        let model = try KeypointRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.keypointParameters(), seed: 0),
-                                     options: options)
-        let figures = try Self.measure(ideal, label: "keypointrcnn \(Self.precision.rawValue)") { image, trace in
-            model(image, trace: trace)
+        let draws = Self.precision == .bf16Emulated ? [BF16.Draw.exact, BF16.Draw(1), BF16.Draw(2)] : [.exact]
+        let measured = try draws.map { draw in
+            var options = ModelOptions()
+            (options.precision, options.bf16Draw) = (Self.precision, draw)
+            let model = try KeypointRCNN(stateDict: SeededWeights.stateDict(layout: MaskRCNNLayout.keypointParameters(), seed: 0),
+                                         options: options)
+            return try Self.measure(ideal, label: "keypointrcnn \(Self.precision.rawValue) draw \(draw.k)") { image, trace in
+                model(image, trace: trace)
+            }
         }
+        let figures = measured.sorted { $0.pooled.found < $1.pooled.found }[measured.count / 2]
         Self.expectWithinIdeal(figures, ideal, label: "keypointrcnn")
         let within = figures.pooled.keypointsWithin1px ?? 0, lowest = ideal.lowest("keypoints_within_1px")!
         #expect(within >= lowest - 0.03, "visible keypoints within 1 px: \(within), the ideal's draws as few as \(lowest)")

@@ -20,6 +20,23 @@ import Tensor
         #expect(BF16.round(Float.greatestFiniteMagnitude) == .infinity)
     }
 
+    /// A draw other than `exact` moves only values within 2⁻²⁰ relative of a rounding boundary, to one of the two
+    /// bf16 neighbours, each way about half the time; the exact draw is round to nearest even.
+    @Test func drawsDifferOnlyAtRoundingBoundaries() {
+        let ties = (0..<1000).map { Float(1) + Float(1 + 2 * ($0 % 64)) / 256 }  // halfway between two bf16 values
+        for (i, x) in ties.enumerated() { #expect(BF16.Draw.exact.round(x, at: i) == BF16.round(x)) }
+        let draw = BF16.Draw(1)
+        let up = ties.enumerated().filter { i, x in
+            let r = draw.round(x, at: i)
+            #expect(r == BF16.round(x * (1 + 0x1p-20)) || r == BF16.round(x * (1 - 0x1p-20)))
+            return r > x
+        }.count
+        #expect(up > 400 && up < 600, "ties rounded up \(up) of 1000 times")
+        let far = ties.map { $0 + Float(1) / 1024 }  // a quarter of a bf16 step past the halfway points
+        for (i, x) in far.enumerated() { #expect(draw.round(x, at: i) == BF16.round(x)) }
+        #expect(zip(ties.indices, ties).map { BF16.Draw(2).round($1, at: $0) } != ties.indices.map { draw.round(ties[$0], at: $0) })
+    }
+
     func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(($0 * 37 + seed * 101) % 101) / 101 - 0.5 } }
 
     /// bf16-emulated direct = fp32 convolution of the bf16-rounded input and weights, output stored rounded; a
