@@ -18,6 +18,10 @@ public final class FeatureMap {
     /// A u8/s8 map's quantization step (value = step × stored integer), set by the int8 kernel that wrote it for the
     /// int8 layer that reads it; nil for fp32 and bf16 maps.
     var int8Step: Float?
+    /// Its values quantized for int8 layers that read it (`quantized(as:step:_:)`): one per layout and step, so the
+    /// layers reading one map with one calibrated step (a stage's output: the next block's conv1 and shortcut, the
+    /// FPN's lateral) quantize it once. Forgotten when the map is written in place.
+    private var quantizedCopies: [(md: MemoryDesc, step: Float, map: FeatureMap)] = []
 
     /// A 64-byte aligned buffer, shared by a map and its views.
     private final class Storage {
@@ -88,7 +92,19 @@ public final class FeatureMap {
     static func destination(_ md: MemoryDesc, accumulating accumulate: FeatureMap?) -> FeatureMap {
         guard let accumulate else { return FeatureMap(md: md) }
         precondition(accumulate.shape == md.dims, "residual shape \(accumulate.shape)")
+        accumulate.quantizedCopies = []
         return accumulate.laidOut(as: md)
+    }
+
+    /// The values quantized with `step` in layout `md` (u8/s8): made by `make` on first request, then kept with this
+    /// map for other readers of the same layout and step.
+    func quantized(as md: MemoryDesc, step: Float, _ make: (FeatureMap) -> Void) -> FeatureMap {
+        if let copy = quantizedCopies.first(where: { $0.md == md && $0.step == step }) { return copy.map }
+        let copy = FeatureMap(md: md)
+        make(copy)
+        copy.int8Step = step
+        quantizedCopies.append((md, step, copy))
+        return copy
     }
 
     /// The values as a dense NCHW fp32 tensor.

@@ -82,17 +82,15 @@ final class Int8Convolution: ConvolutionKernel {
         return dst
     }
 
-    /// `x` as the primitive reads it: quantized with this layer's step (or, when it arrives quantized with that step,
-    /// only laid out as the primitive's source).
+    /// `x` as the primitive reads it: quantized with this layer's step (once per map for all layers of that step and
+    /// source layout), or, when it arrives quantized with that step, only laid out as the primitive's source.
     private func source(_ x: FeatureMap, _ p: Int8Plan) -> FeatureMap {
         precondition(x.c == g.inChannels, "int8 conv expects \(g.inChannels) channels, got \(x.shape)")
         if let step = x.int8Step {
             precondition(step == input.scale && x.type == p.src.type, "int8 input of step \(step), \(x.type); expected \(input.scale)")
             return x.laidOut(as: p.src)
         }
-        let src = FeatureMap(md: p.src)
-        p.quantize(x, into: src)
-        return src
+        return x.quantized(as: p.src, step: input.scale) { p.quantize(x, into: $0) }
     }
 
     /// The quantized weights in oneDNN's layout `md` (with the compensation it adds), reordered once per layout.

@@ -109,4 +109,31 @@ import Tensor
         let float = b(a(FeatureMap(x), relu: relu, workspace: ws), workspace: ws).tensor()
         #expect(OpFixtures.maxRelativeError(stored, float) < 1e-4, "\(OpFixtures.maxRelativeError(stored, float))")
     }
+
+    /// Layers of one calibrated step reading one map share its quantized copy (a stage's output: the next block's
+    /// conv1 and shortcut, the FPN lateral); a map written in place (a residual sum's destination) is quantized anew.
+    @Test func aMapQuantizedOnceIsQuantizedAgainAfterItIsWrittenInPlace() throws {
+        let c = 32, h = 6, w = 5
+        let step = Int8Calibration.Input(threshold: 4, signed: false, rule: "test")
+        let calibration = Int8Calibration(model: "test", weights: "0", shortSide: 0, frames: 1,
+                                          inputs: ["base": step, "a": step, "b": step, "sum": step])
+        let engine = ComputeEngine(backend: .auto, precision: .int8, calibration: calibration)
+        func conv(_ name: String, _ seed: UInt64) -> Conv2D {
+            Conv2D(weight: values(c * c, seed, -0.2, 0.2), bias: values(c, seed + 1, -0.5, 0.5), outChannels: c, inChannels: c,
+                   kernel: 1, engine: engine, name: name)
+        }
+        let base = conv("base", 9), a = conv("a", 11), b = conv("b", 13), sum = conv("sum", 15)
+        let x = Tensor(shape: [1, c, h, w], data: values(c * h * w, 17, 0, 2))
+        // An fp32 map in the int8 kernels' own output layout, so that `sum` below writes into its buffer.
+        let shared = base(FeatureMap(x), relu: true, workspace: ws), copy = shared.tensor()
+        let ya = a(shared, workspace: ws).tensor(), yb = b(shared, workspace: ws).tensor()
+        #expect(ya.data == a(FeatureMap(copy), workspace: ws).tensor().data)
+        #expect(yb.data == b(FeatureMap(copy), workspace: ws).tensor().data)
+        // relu(sum(shared) + shared) written into shared's buffer; then `a` must read the new values.
+        let written = sum(shared, relu: true, accumulate: shared, workspace: ws)
+        #expect(written === shared, "the sum was written in place")
+        let now = written.tensor()
+        #expect(now.data != copy.data)
+        #expect(a(written, workspace: ws).tensor().data == a(FeatureMap(now), workspace: ws).tensor().data)
+    }
 }
