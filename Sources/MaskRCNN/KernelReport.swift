@@ -76,7 +76,7 @@ extension MaskRCNN {
         if let maskHead {
             for (i, c) in maskHead.convs.enumerated() { layers.append(.conv("roi_heads.mask_head.\(i)", c)) }
             layers += [.other("roi_heads.mask_predictor.conv5_mask", maskHead.deconv.implementation),
-                       .conv("roi_heads.mask_predictor.mask_fcn_logits", maskHead.logits)]
+                       .other("roi_heads.mask_predictor.mask_fcn_logits", maskHead.logits.implementation)]
         }
         return KernelReport(layers: layers)
     }

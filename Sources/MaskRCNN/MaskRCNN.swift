@@ -59,13 +59,14 @@ public final class MaskRCNN: Sendable {
         }
         guard pooled.n > 0 else { return }
         trace?("roi_heads.mask_roi_pool", pooled)
-        let logits = timings.measure("mask head") { maskHead(pooled, workspace) }
-        trace?("roi_heads.mask_logits", logits)
+        let labels = detections.flatMap { $0.map(\.label) }
+        let logits = timings.measure("mask head") { maskHead(pooled, labels: labels, workspace) }
+        if let trace { trace("roi_heads.mask_logits", maskHead(pooled, labels: labels, allClasses: true, workspace)) }
         timings.measure("mask paste") { paste(logits, frames, &detections) }
     }
 
     private func paste(_ logits: Tensor, _ frames: [ImageFeatures], _ detections: inout [[Detection]]) {
-        let probs = MaskProbabilities.select(logits: logits, labels: detections.flatMap { $0.map(\.label) })
+        let probs = MaskProbabilities.sigmoid(logits)
         var i = 0
         for (fi, f) in frames.enumerated() {
             for di in detections[fi].indices {

@@ -137,8 +137,9 @@ public enum ModelFLOPs {
              : 2 * (12544 * 1024 + 1024 * 1024 + 1024 * 455)
     }
 
-    /// The mask head per RoI: four 3×3 convs on 14×14, the 2×2/2 deconvolution to 28×28, the 1×1 logits (91 classes).
-    public static let maskHeadPerRoI: Double = 2 * (4 * 256 * 256 * 9 * 196 + 256 * 256 * 4 * 196 + 256 * 91 * 784)
+    /// The mask head per RoI: four 3×3 convs on 14×14, the 2×2/2 deconvolution to 28×28, the 1×1 logits of the RoI's
+    /// own class (`MaskLogits`; torchvision's 91 classes would add 256·90·784 multiply-adds).
+    public static let maskHeadPerRoI: Double = 2 * (4 * 256 * 256 * 9 * 196 + 256 * 256 * 4 * 196 + 256 * 784)
 
     /// GFLOP per frame of backbone+FPN, RPN, box head and mask head (named as `Timings` measures them), for a model of `kind` on a padded `h`×`w` input with `proposals`
     /// box-head RoIs and `detectionsPerFrame` mask-head RoIs.

@@ -200,6 +200,15 @@ public struct ConvTranspose2D: Sendable {
         return prepared.run(x, relu: relu, workspace: workspace)
     }
 
+    /// relu?(deconv(x) + bias) with its sub-pixel images as channel groups, in the kernel's layout: [N, k²·Cout, H, W],
+    /// group ky·k + kx holding output pixels (k·y + ky, k·x + kx), k = `subpixelFactor` (1: the output itself). What a
+    /// per-pixel layer reads without splitting the map into images (a reorder in channels-last layouts).
+    public func subpixelGroups(_ x: FeatureMap, relu: Bool = false, workspace: Workspace) -> FeatureMap {
+        precondition(x.c == inChannels, "deconv expects [N,\(inChannels),H,W], got \(x.shape)")
+        guard let conv = inputConvolution else { return prepared.run(x, relu: relu, workspace: workspace) }
+        return conv(x, relu: relu, workspace: workspace)
+    }
+
     /// `features`' result (or per-pixel layers' on it) as a dense NCHW fp32 tensor: one pixel shuffle of sub-pixel images.
     public func assembled(_ y: FeatureMap) -> Tensor {
         subpixelFactor > 1 ? y.tensor(interleavingSubpixels: subpixelFactor) : y.tensor()

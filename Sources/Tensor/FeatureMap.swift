@@ -113,6 +113,14 @@ public final class FeatureMap {
     /// The values of [N, C, H, W] in NHWC order (shape [N, H, W, C]), fp32: what RoIAlign reads.
     public func channelsLast() -> Tensor { dense(tag: dnnl_nhwc, shape: [n, h, w, c]) }
 
+    /// `body` on the values in NHWC order, fp32: the buffer itself when the map is laid out so, else a converted copy.
+    public func withChannelsLast<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        if int8Step == nil, md == MemoryDesc(shape, .f32, dnnl_nhwc) {
+            return try body(UnsafePointer(data.assumingMemoryBound(to: Float.self)))
+        }
+        return try channelsLast().data.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
     private func dense(tag: dnnl_format_tag_t, shape out: [Int]) -> Tensor {
         precondition(int8Step == nil, "a quantized map is read only by the int8 layer it was stored for")
         let plain = MemoryDesc(shape, .f32, tag)
