@@ -43,11 +43,7 @@ public final class Broker {
         """
         try conf.write(toFile: path("mosquitto.conf"), atomically: true, encoding: .utf8)
         process = try ChildProcess("/usr/sbin/mosquitto", ["-c", path("mosquitto.conf")], output: path("broker.out"))
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, process?.isRunning == true {
-            if Broker.accepts(port: port) { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        if LoopbackPort.waitUntilListening(port, alive: { process?.isRunning == true }) { return }
         throw BrokerError(message: "mosquitto did not start on port \(port): \((try? String(contentsOfFile: path("broker.log"), encoding: .utf8)) ?? "")")
     }
 
@@ -80,18 +76,6 @@ public final class Broker {
         let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
         guard p.terminationStatus == 0 else { throw BrokerError(message: "\(tool) \(arguments.joined(separator: " ")): \(text)") }
         return text
-    }
-
-    public static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 
     /// A port for a server on 127.0.0.1 (`LoopbackPort.free()`: free now, and nothing else takes it before then).
