@@ -95,7 +95,8 @@ let package = Package(
         // Generates the tool's BuildStamp.swift (the commit `mrcnn --version` reports) at build time.
         .plugin(name: "CommitStamp", capability: .buildTool(), path: "BuildPlugins/CommitStamp"),
 
-        // Real peers the tests start on loopback (Mosquitto, nginx-rtmp) and a child process with a clean signal mask.
+        // Real peers the tests start on loopback (Mosquitto, nginx-rtmp, headless Chromium), their ports, and a child
+        // process with a clean signal mask.
         .target(name: "TestPeers", path: "Tests/TestPeers", swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"], resources: [.copy("Fixtures")], swiftSettings: strict),

@@ -10,12 +10,8 @@ final class LoopbackStream: @unchecked Sendable {
     init(http port: Int, size: String = "160x120", rate: Int = 10) throws {
         url = "http://127.0.0.1:\(port)/live.ts"
         process = try Self.start(size: size, rate: rate, target: ["-f", "mpegts", "-listen", "1", url])
-        let hexPort = String(format: ":%04X", port)
-        for _ in 0..<200 {   // listening (checked without connecting: -listen 1 serves one client only)
-            let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
-            if table.split(separator: "\n").contains(where: { $0.contains("0100007F" + hexPort) && $0.contains(" 0A ") }) { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        // Listening (checked without connecting: -listen 1 serves one client only).
+        if LoopbackPort.waitUntilListening(port, alive: { process.isRunning }) { return }
         throw CLIHarness.Failure(description: "ffmpeg did not listen on \(port)")
     }
 

@@ -35,7 +35,9 @@ struct RestreamCLITests {
         let (process, _, err) = try CLIHarness.launch(binary, ["run", clip.path, "--stages", "render", "--latest",
                                                                "-o", output.path, "-o", url, "--hls-segment", "1"], in: dir)
         defer { if process.isRunning { process.terminate() } }
-        Thread.sleep(forTimeInterval: 1.5)
+        // The push is under way once frames are written (the first progress line). ffprobe gives up after 3 s without
+        // data, so the fixed 1.5 s wait here before raced mrcnn's start-up on a busy machine.
+        #expect(waitFor(60) { CLIHarness.read(err).contains("progress:") }, "\(CLIHarness.read(err))")
         let probe = try CLIHarness.run(CLIHarness.tool("ffprobe"), ["-v", "error", "-rw_timeout", "3000000", "-count_frames", "-select_streams", "v:0",
                                                                     "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", url],
                                        in: dir, timeout: 60)

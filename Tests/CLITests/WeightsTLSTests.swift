@@ -41,10 +41,9 @@ struct WeightsTLSTests {
         server.standardError = FileHandle.nullDevice
         try server.run()
         defer { server.terminate(); kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
-        for _ in 0..<200 {
-            if let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8),
-               table.contains(String(format: "0100007F:%04X", port)) { break }
-            Thread.sleep(forTimeInterval: 0.05)
+        // Listening, or the refusal below would be "connection refused" rather than the certificate.
+        guard LoopbackPort.waitUntilListening(port, alive: { server.isRunning }) else {
+            throw CLIHarness.Failure(description: "openssl s_server did not listen on \(port)")
         }
         let cache = dir.appendingPathComponent("cache")
         let result = try WeightsFetchTests.mrcnn(["weights", "fetch", "--file", name, "--base-url", "https://127.0.0.1:\(port)/models/"],

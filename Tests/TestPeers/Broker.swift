@@ -43,11 +43,7 @@ public final class Broker {
         """
         try conf.write(toFile: path("mosquitto.conf"), atomically: true, encoding: .utf8)
         process = try ChildProcess("/usr/sbin/mosquitto", ["-c", path("mosquitto.conf")], output: path("broker.out"))
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if Broker.accepts(port: port) { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        if LoopbackPort.waitUntilListening(port, alive: { process?.isRunning == true }) { return }
         throw BrokerError(message: "mosquitto did not start on port \(port): \((try? String(contentsOfFile: path("broker.log"), encoding: .utf8)) ?? "")")
     }
 
@@ -82,30 +78,8 @@ public final class Broker {
         return text
     }
 
-    public static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// A TCP port that was free a moment ago on 127.0.0.1.
-    public static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    /// A port for a server on 127.0.0.1 (`LoopbackPort.free()`: free now, and nothing else takes it before then).
+    public static func freePort() -> Int { LoopbackPort.free() }
 }
 
 /// A `mosquitto_sub` client (the real peer) writing every message it receives on `topic` to a file, one per line.
@@ -122,7 +96,7 @@ public final class Subscriber {
         if let session { args += ["-c", "-i", session] }
         process = try ChildProcess("/usr/bin/mosquitto_sub", args + extra, output: output.path)
         // Subscribed once a message on TOPIC/ready comes back.
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             try Broker.run("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", topic + "/ready", "-m", "ready"] + extra)
             if lines(onTopic: topic + "/ready").count > 0 { return }

@@ -3,18 +3,20 @@ import Glibc
 
 /// A child process started with posix_spawn and an empty signal mask. Foundation's `Process` passes on the mask of
 /// the thread that starts it, and the test runner's threads block SIGTERM, so a broker started that way never sees
-/// the SIGTERM that makes it save its state and exit. Output goes to a file; use from one thread.
+/// the SIGTERM that makes it save its state and exit. Output goes to a file; `descriptors` maps descriptors of this
+/// process onto numbers in the child (a pipe onto 3, say); use from one thread.
 public final class ChildProcess {
     public let pid: pid_t
     private var exited = false
 
-    public init(_ executable: String, _ arguments: [String], output: String) throws {
+    public init(_ executable: String, _ arguments: [String], output: String, descriptors: [Int32: Int32] = [:]) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        for (mine, theirs) in descriptors { posix_spawn_file_actions_adddup2(&actions, mine, theirs) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -30,11 +30,7 @@ public final class RTMPServer {
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
-        for _ in 0..<200 {
-            if let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8),
-               table.split(separator: "\n").contains(where: { $0.contains(String(format: "0100007F:%04X", port)) && $0.contains(" 0A ") }) { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        if LoopbackPort.waitUntilListening(port, alive: { p.isRunning }) { return }
         throw BrokerError(message: "nginx did not listen on \(port): \((try? String(contentsOf: directory.appendingPathComponent("nginx-error.log"), encoding: .utf8)) ?? "")")
     }
 

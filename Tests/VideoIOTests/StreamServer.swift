@@ -34,18 +34,10 @@ final class StreamServer: @unchecked Sendable {
         if transport == .http { try waitUntilListening() }
     }
 
-    /// Waits (up to 10 s) until the HTTP server accepts connections… without connecting (that would consume
+    /// Waits (up to 30 s) until the HTTP server accepts connections… without connecting (that would consume
     /// `-listen 1`'s only client): polls /proc/net/tcp for a listening socket on the port.
     private func waitUntilListening() throws {
-        let hexPort = String(format: ":%04X", port)
-        for _ in 0..<200 {
-            if let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8),
-               table.split(separator: "\n").contains(where: { $0.contains("0100007F" + hexPort) && $0.contains(" 0A ") }) {
-                return
-            }
-            if !process.isRunning { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        if LoopbackPort.waitUntilListening(port, alive: { process.isRunning }) { return }
         throw StreamServerError(message: "ffmpeg did not start listening on port \(port): \(output)")
     }
 
