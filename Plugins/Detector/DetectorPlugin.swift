@@ -13,13 +13,15 @@ public enum DetectorPlugin {
     static let keypointModel = SharedKey<PrecisionModels<KeypointRCNN>>("keypointrcnn")
 
     /// The model of a stage at each precision it uses, loaded by `load` (with the options at that precision and the
-    /// announcer: only the stage's own precision is announced). Where a controller's ladder may step fp32 → bf16,
-    /// both are loaded at the start, so the step costs no load in the middle of the run.
+    /// announcer: only the stage's own precision is announced). Where a controller's ladder may
+    /// step precisions (`ModelOptionKeys.ladderPrecisions`), all are loaded at the start, so a step costs no load in
+    /// the middle of the run.
     static func loadModels<Model: Sendable>(_ values: OptionValues,
                                         load: @escaping @Sendable (ModelOptions, @escaping ModelLoader.Announce) throws -> Model)
         throws -> PrecisionModels<Model> {
         let options = try ModelOptionKeys.modelOptions(values)
-        let eager: [Precision] = ModelOptionKeys.maySwitchToBF16(try values[ModelOptionKeys.precision]) ? [.fp32, .bf16] : []
+        let steps = ModelOptionKeys.ladderPrecisions(try values[ModelOptionKeys.precision], calibrated: options.calibration != nil)
+        let eager: [Precision] = steps.count > 1 ? steps : []
         return try PrecisionModels(standard: options.precision, eager: eager) { p in
             var o = options
             o.precision = p

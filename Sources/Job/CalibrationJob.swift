@@ -70,40 +70,49 @@ public struct CalibrationJob {
     public func run() throws -> Report {
         let (values, paths) = try check()
         let start = ContinuousClock.now
-        var options = try ModelOptionKeys.modelOptions(values)
-        options.precision = .fp32
-        let weights = try values[ModelOptionKeys.weights]
-        var (calibrator, identity) = try ModelLoader.calibrator(option: weights, options: options, cache: cacheDirectory)
         // Every frame of the inputs in order; `frames` of them picked evenly.
         let counts = try paths.map { path in Self.isVideo(path) ? max(1, try VideoSource(url: path).info.estimatedFrameCount ?? 1) : 1 }
         let total = counts.reduce(0, +), wanted = min(frames, total)
         let picks = Set((0..<wanted).map { Int((Double($0) + 0.5) * Double(total) / Double(wanted)) })
-        let workspace = Workspace()
-        var offset = 0, done = 0
-        for (path, count) in zip(paths, counts) {
-            defer { offset += count }
-            guard picks.contains(where: { $0 >= offset && $0 < offset + count }) else { continue }
-            if Self.isVideo(path) {
-                let source = try VideoSource(url: path)
-                defer { source.close() }
-                while let frame = try source.nextFrame(), frame.index < count {
-                    guard picks.contains(offset + frame.index) else { continue }
-                    calibrator.add(RGBInput(width: frame.width, height: frame.height, pixels: frame.rgb), workspace: workspace)
+        let calibration = try Self.measure(values: values, rules: rules, cache: cacheDirectory) { add in
+            var offset = 0, done = 0
+            for (path, count) in zip(paths, counts) {
+                defer { offset += count }
+                guard picks.contains(where: { $0 >= offset && $0 < offset + count }) else { continue }
+                if Self.isVideo(path) {
+                    let source = try VideoSource(url: path)
+                    defer { source.close() }
+                    while let frame = try source.nextFrame(), frame.index < count {
+                        guard picks.contains(offset + frame.index) else { continue }
+                        add(RGBInput(width: frame.width, height: frame.height, pixels: frame.rgb))
+                        done += 1
+                        onFrame(done, wanted, "\(path) frame \(frame.index)")
+                    }
+                } else {
+                    let image = try ImageFile.read(path: path)
+                    add(RGBInput(width: image.width, height: image.height, pixels: image.rgb))
                     done += 1
-                    onFrame(done, wanted, "\(path) frame \(frame.index)")
+                    onFrame(done, wanted, path)
                 }
-            } else {
-                let image = try ImageFile.read(path: path)
-                calibrator.add(RGBInput(width: image.width, height: image.height, pixels: image.rgb), workspace: workspace)
-                done += 1
-                onFrame(done, wanted, path)
             }
         }
-        guard done > 0 else { throw JobError.noImages }
-        let calibration = calibrator.calibration(weights: identity, rules: rules)
         let temporary = output + ".partial"
         try calibration.encoded().write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, output) == 0 else { throw JobError.notWritable(path: output, folder: FilePaths.directory(of: output)) }
         return Report(calibration: calibration, output: output, seconds: start.duration(to: .now).inSeconds)
+    }
+
+    /// The int8 calibration of the detector the `detector` stage's checked `values` name (weights, min-size, …),
+    /// measured fp32 on the frames `feed` hands to `add`, one at a time: what `mrcnn calibrate` and a run calibrating on
+    /// its own input (`InputCalibration`) both compute. No frame is `JobError.noImages`.
+    static func measure(values: OptionValues, rules: [CalibrationRule], cache: URL,
+                        feed: (_ add: (RGBInput) -> Void) throws -> Void) throws -> Int8Calibration {
+        var options = try ModelOptionKeys.modelOptions(values)
+        options.precision = .fp32
+        var (calibrator, identity) = try ModelLoader.calibrator(option: try values[ModelOptionKeys.weights], options: options, cache: cache)
+        let workspace = Workspace()
+        try feed { calibrator.add($0, workspace: workspace) }
+        guard calibrator.frames > 0 else { throw JobError.noImages }
+        return calibrator.calibration(weights: identity, rules: rules)
     }
 }

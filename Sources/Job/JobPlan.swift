@@ -61,7 +61,8 @@ extension VideoJob {
             guard let control = controls.first else {
                 throw JobError.nothingToControl(stages: registry.all.filter { $0.traits.settings != nil }.map(\.name))
             }
-            ladder = QualityLadder(start: control.start, adjustable: control.adjustable, floor: minSizeFloor)
+            ladder = QualityLadder(start: control.start, adjustable: control.adjustable, precisions: control.precisions,
+                                   floor: minSizeFloor)
         }
         return JobPlan(registry: registry, options: options, plans: plans, traits: entries.map(\.traits), gate: gate,
                        keyframeEvery: keyframeEvery, ladder: ladder, controlNote: ladder == nil ? nil : controls.first?.note)

@@ -153,16 +153,32 @@ public struct MultiStreamJob {
             job.sources = sources.filter { !done.contains($0) }
             if job.sources.isEmpty { return MultiStreamReport(nothingLeft: ()) }
         }
-        return try await job.start(plan: plan)
+        // int8 without a calibration file: the scales kept for these weights, or measured on the streams' first frames.
+        let calibrated = try InputCalibration.apply(to: template.options, plan: plan, inputs: job.sources.map(\.input), live: template.live,
+                                                    cache: template.cacheDirectory, log: log)
+        job.template.options = calibrated.options
+        let checked: JobPlan
+        do {
+            checked = calibrated.options == template.options ? plan : try job.planned.plan()
+            if let note = try InputCalibration.automaticNote(checked) { log(note) }
+        } catch {
+            for source in calibrated.opened.values { source.close() }
+            throw error
+        }
+        return try await job.start(plan: checked, opened: calibrated.opened)
     }
 
-    private func start(plan: JobPlan) async throws -> MultiStreamReport {
+    /// `opened`: live sources opened already (by position), holding frames read before the run.
+    private func start(plan: JobPlan, opened: [Int: PrefetchedSource]) async throws -> MultiStreamReport {
         let log = template.log
         // Files open now (one that cannot be read is an error before anything is written); live sources on their thread.
         var files: [(any FrameSource)?] = []
         do {
-            for source in sources { files.append(VideoInput.isLive(source.input) ? nil : try template.live.openSource(source.input, log: log)) }
+            for (i, source) in sources.enumerated() {
+                files.append(try opened[i] ?? (VideoInput.isLive(source.input) ? nil : try template.live.openSource(source.input, log: log)))
+            }
         } catch {
+            for source in opened.values where !files.contains(where: { $0 === source }) { source.close() }
             for file in files { file?.close() }
             throw error
         }

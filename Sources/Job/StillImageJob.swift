@@ -1,5 +1,6 @@
 import Detector
 import Foundation
+import MaskRCNN
 import Pipeline
 import Results
 import VideoIO
@@ -21,7 +22,8 @@ public struct StillImageJob {
     public var imageOptions = StillImageOptions()
     /// Where unset weights are found.
     public var cacheDirectory = ModelZoo.defaultCacheDirectory
-    /// Hears one line per image accepted though cut short (`imageOptions.acceptTruncated`).
+    /// Hears one-line notes: each image accepted though cut short (`imageOptions.acceptTruncated`), the int8
+    /// calibration used or measured on the first images (`InputCalibration`), what precision `auto` chose.
     public var warn: (String) -> Void = { _ in }
     /// Called after each image with its path, the number of instances and the seconds it took.
     public var onImage: (_ path: String, _ instances: Int, _ seconds: Double) -> Void = { _, _, _ in }
@@ -61,7 +63,21 @@ public struct StillImageJob {
 
     /// Loads the model, detects on every image in order and writes the results file.
     public func run() throws -> Report {
-        let (values, images) = try checked()
+        var (values, images) = try checked()
+        // int8 without a calibration file: the scales kept for these weights, or measured on the first images.
+        if let need = try InputCalibration(detector: values, cache: cacheDirectory) {
+            let first = images.prefix(InputCalibration.frames)
+            if let path = try need.resolve(what: "the first \(first.count) images", cache: cacheDirectory, log: warn, read: { add in
+                for path in first {
+                    let image = try ImageFile.read(path: path, options: imageOptions, warn: warn)
+                    add(RGBInput(width: image.width, height: image.height, pixels: image.rgb))
+                }
+            }) {
+                values = try StageRegistry.values(of: "detector", declaring: StillImageDetector.options,
+                                                  from: options.merging(["detector.calibration": path]) { _, new in new })
+            }
+        }
+        if let note = try ModelOptionKeys.automaticNote(values) { warn(note) }
         let detector = try StillImageDetector(options: values, cache: cacheDirectory)
         var results: [COCOResult] = []
         let start = ContinuousClock.now

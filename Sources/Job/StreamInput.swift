@@ -23,6 +23,8 @@ final class StreamInput: Sendable {
     private let written = Mutex<(frames: Int, latencyMs: Double, recent: [ContinuousClock.Instant])>((0, 0, []))
     private let state = Mutex<(source: (any FrameSource)?, reader: FrameReader?, stopped: Bool)>((nil, nil, false))
     private let deferring = Mutex(false)
+    /// Frames read before the run (`PrefetchedSource`: int8 calibration) handed on and not yet written.
+    private let early = Mutex(0)
 
     /// `skip`: frames before it are read but not handed on (a resumed run whose chain needs no warm-up);
     /// `weight`: its share of the batch slots; `source`: the input already opened.
@@ -49,7 +51,7 @@ final class StreamInput: Sendable {
     }
 
     /// Reconnections of a live source so far (0 for files and before it opened).
-    var reconnects: Int { (source as? LiveVideoSource)?.reconnects ?? 0 }
+    var reconnects: Int { (((source as? PrefetchedSource)?.source ?? source) as? LiveVideoSource)?.reconnects ?? 0 }
 
     /// Opens the input now (a failure is thrown as it is); idempotent.
     @discardableResult
@@ -76,7 +78,16 @@ final class StreamInput: Sendable {
         do { try open() } catch is CancellationError { return nil }
         return try reading.withLock { _ -> FrameRecord? in
             guard let reader = state.withLock({ $0.stopped ? nil : $0.reader }) else { return nil }
-            return try reader.next(deferringConversion: defersConversion)
+            // Frames read before the run go on one at a time in latest-frame mode, each once the one before is
+            // written (the first frame after them too), so none is dropped for a newer one; later frames follow the policy.
+            let kept = policy == .latest && (source as? PrefetchedSource)?.kept.isEmpty == false
+            while early.withLock({ $0 }) > 0 {
+                if state.withLock({ $0.stopped }) { return nil }
+                usleep(5_000)
+            }
+            let record = try reader.next(deferringConversion: defersConversion)
+            if kept, record != nil { early.withLock { $0 += 1 } }
+            return record
         }
     }
 
@@ -92,6 +103,7 @@ final class StreamInput: Sendable {
 
     /// Notes a frame of this stream written, `latencyMs` after it was read (for the preview's tile).
     func noteWritten(latencyMs: Double) {
+        early.withLock { $0 = max(0, $0 - 1) }
         let now = ContinuousClock.now
         written.withLock { w in
             w.frames += 1

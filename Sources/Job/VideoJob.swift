@@ -58,6 +58,8 @@ public struct VideoJob {
     /// Continue an interrupted run of the same input and settings from the last frame all its outputs hold
     /// (state in `OUTPUT.mrcnn-state.json`); without it a run starts over. See `JobCheckpoint`.
     public var resume = false
+    /// The input opened already, holding frames read before the run (a live input's int8 calibration frames).
+    var opened: PrefetchedSource?
 
     public init(input: String, output: String? = nil, chain: [String] = ["detector", "mask", "render"],
                 options: [String: String] = [:]) {
@@ -96,7 +98,21 @@ public struct VideoJob {
     /// keep what was written, and a video with no frame is removed). Everything `check()` checks fails before any
     /// file is written or any server started.
     public func run() async throws -> JobReport {
-        let plan = try plan()
+        // int8 without a calibration file: the scales kept for these weights, or measured on the input first.
+        var (job, checked) = (self, try self.plan())
+        let calibrated = try InputCalibration.apply(to: options, plan: checked, inputs: [input], live: live, cache: cacheDirectory, log: log)
+        (job.options, job.opened) = (calibrated.options, calibrated.opened[0])
+        do {
+            if job.options != options { checked = try job.plan() }
+            if let note = try InputCalibration.automaticNote(checked) { log(note) }
+        } catch {
+            job.opened?.close()
+            throw error
+        }
+        return try await job.start(checked)
+    }
+
+    private func start(_ plan: JobPlan) async throws -> JobReport {
         let control = plan.ladder.map { RateControl(ladder: $0, targetFPS: targetFPS ?? 1, policy: live.policy(for: input), log: log) }
         // The broker first: a refusal (wrong password) ends the run before anything is written.
         let outlets = try RunOutlets(publish: publish, metered: live.serve != nil || live.metrics != nil, gate: plan.gate.hasMembers ? plan.gate : nil, log: log)
@@ -119,7 +135,7 @@ public struct VideoJob {
     /// Opens the source and the outputs, runs the chain (`ChainRun`, as one stream), finalises the outputs;
     /// `session` is already serving.
     private func process(_ plan: JobPlan, session: LiveSession, control: RateControl?) async throws -> JobReport {
-        let source = try live.openSource(input, log: log)
+        let source = try self.opened ?? live.openSource(input, log: log)
         var opened: StreamInput?   // once it reads the source, it closes it (never in the middle of a read)
         defer { if let opened { opened.close() } else { source.close() } }
         // Crash-safe outputs: the sidecar state first, then a fragmented MP4 and results appended frame by frame.

@@ -7,7 +7,7 @@
 ///   `PluginABI.registry(from:)`) and registers the plugin's stages (name, capabilities, options, factory).
 public enum PluginABI {
     /// Version of the types in this package; bumped on every incompatible change.
-    @inlinable public static var version: Int32 { 4 }
+    @inlinable public static var version: Int32 { 5 }
 
     /// The symbol names the host looks up.
     public static let versionSymbol = "mrcnn_plugin_api_version"

@@ -46,11 +46,15 @@ public struct SettingsControl: Sendable {
         public var adjustable: Set<FrameSettings.Field>
         /// A line for the run's report (e.g. why a precision step is or is not on the ladder), or nil.
         public var note: String?
+        /// With `.precision` adjustable: the precisions the ladder steps through, slowest first (the start's first).
+        public var precisions: [ModelPrecision]
 
-        public init(start: FrameSettings, adjustable: Set<FrameSettings.Field>, note: String? = nil) {
+        public init(start: FrameSettings, adjustable: Set<FrameSettings.Field>, note: String? = nil,
+                    precisions: [ModelPrecision] = [.fp32, .bf16]) {
             self.start = start
             self.adjustable = adjustable
             self.note = note
+            self.precisions = precisions
         }
     }
 

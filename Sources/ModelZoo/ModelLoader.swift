@@ -24,8 +24,7 @@ public enum ModelLoader {
     public static func load(option: String?, seededKind: ModelKind = .maskRCNN,
                             cache: URL = ModelZoo.defaultCacheDirectory) throws
         -> (dict: StateDict, kind: ModelKind, file: String?) {
-        if let option, option.hasPrefix("seeded:") {
-            guard let seed = UInt64(option.dropFirst("seeded:".count)) else { throw ZooError.badSeed(option) }
+        if let seed = try seed(option) {
             return (SeededWeights.stateDict(layout: MaskRCNNLayout.parameters(of: seededKind), seed: seed), seededKind, nil)
         }
         let path: String
@@ -52,6 +51,13 @@ public enum ModelLoader {
         // Recognised by its tensors: a file of another model is named, not failed on its first odd tensor.
         guard let found = ModelKind.of(dict) else { throw ZooError.unreadable(path: path, reason: ModelKind.describe(dict)) }
         return (dict, found, path)
+    }
+
+    /// The seed of a `seeded:N` option (nil for any other option); `seeded:` without a number is a one-line error.
+    static func seed(_ option: String?) throws -> UInt64? {
+        guard let option, option.hasPrefix("seeded:") else { return nil }
+        guard let seed = UInt64(option.dropFirst("seeded:".count)) else { throw ZooError.badSeed(option) }
+        return seed
     }
 
     /// What identifies weights in an int8 calibration: "seeded:N", or "sha256:" and the file's SHA-256.

@@ -16,6 +16,11 @@ public struct CPUFeatures: Sendable {
 
     public static let current = CPUFeatures()
 
+    /// Features as given (another CPU's, for decisions tested by property).
+    public init(flags: Set<String>, onednnISA: String, modelName: String = "given CPU", modelID: String = "given") {
+        (self.flags, self.onednnISA, self.modelName, self.modelID) = (flags, onednnISA, modelName, modelID)
+    }
+
     init() {
         var fields: [String: String] = [:]
         if let f = fopen("/proc/cpuinfo", "r") {

@@ -12,9 +12,28 @@ public enum Precision: String, Sendable, CaseIterable {
     case bf16Emulated = "bf16-emulated"
     case int8
 
-    /// What `auto` means on this CPU: bf16 where it has bf16 units (its accuracy is bounded by the bf16 accuracy
-    /// test), fp32 elsewhere.
-    public static var automatic: Precision { CPUFeatures.current.hasBF16Units ? .bf16 : .fp32 }
+    /// What `auto` means on this CPU without an int8 calibration at hand (`automatic(calibrated:)`).
+    public static var automatic: Precision { automatic(calibrated: false) }
+
+    /// What `auto` means on `cpu`: bf16 where it has bf16 units (its accuracy is bounded by the bf16 accuracy test);
+    /// else int8 when a calibration is at hand — int8 dot products multiply 4× fp32's pairs per instruction with VNNI
+    /// or AMX and 2× with AVX2's 16-bit pair sums, on a quarter of the bytes (measured 1.8–1.9× fp32 end to end on a
+    /// VNNI CPU, Benchmarks/README.md); else fp32.
+    public static func automatic(calibrated: Bool, cpu: CPUFeatures = .current) -> Precision {
+        cpu.hasBF16Units ? .bf16 : calibrated ? .int8 : .fp32
+    }
+
+    /// Why `auto` chooses what it chooses on `cpu`, e.g. "this CPU has no bf16 units (AVX2+FMA, oneDNN ISA avx2) and
+    /// no int8 calibration is at hand".
+    public static func automaticReason(calibrated: Bool, cpu: CPUFeatures = .current) -> String {
+        let units = "this CPU has \(cpu.hasBF16Units ? "" : "no ")bf16 units (\(cpu.summary))"
+        if cpu.hasBF16Units { return units }
+        return units + (calibrated ? " and an int8 calibration is at hand (int8 dot products: \(cpu.hasInt8DotProducts ? "4×" : "2×") fp32's multiplies per instruction)"
+                                   : " and no int8 calibration is at hand")
+    }
+
+    /// `automaticReason(calibrated: false)`.
+    public static var automaticReason: String { automaticReason(calibrated: false) }
 
     /// A precision by its command-line name: fp32, bf16, bf16-emulated, or auto (`automatic`); nil for others.
     public static func named(_ name: String) -> Precision? {
@@ -23,10 +42,4 @@ public enum Precision: String, Sendable, CaseIterable {
 
     /// The precision that runs when this one is asked for: bf16 is fp32 on a CPU without bf16 units.
     public var effective: Precision { self == .bf16 && !CPUFeatures.current.hasBF16Units ? .fp32 : self }
-
-    /// Why `auto` chooses what it chooses on this CPU, e.g. "this CPU has no bf16 units (AVX2+FMA, oneDNN ISA avx2)".
-    public static var automaticReason: String {
-        let cpu = CPUFeatures.current
-        return "this CPU has \(cpu.hasBF16Units ? "" : "no ")bf16 units (\(cpu.summary))"
-    }
 }

@@ -7,7 +7,7 @@ import Job
 struct CalibrateCommand: ParsableCommand {
     static let flags = ShorthandFlags(stages: ["detector"], options: StillImageDetector.options)
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: "calibrate", abstract: "Measure int8 scales on your own images or video for --precision int8 --calibration FILE.",
+        CommandConfiguration(commandName: "calibrate", abstract: "Measure int8 scales on frames spread over your images or videos for --precision int8 --calibration FILE (without one, run and detect measure on their first 16 frames).",
                              discussion: flags.help)
     }
 

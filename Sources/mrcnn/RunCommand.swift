@@ -23,7 +23,7 @@ struct RunCommand: AsyncParsableCommand {
     var stages: String = "detector,mask,render"
     @Option(help: "Frames per micro-batch handed to each stage.")
     var batchSize: Int = 1
-    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto on a CPU with bf16 units fp32 → bf16, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320 in steps of 32; between two rungs it mixes them to land on the target) while it runs; each change is logged and every --json frame records its settings.")
+    @Option(help: "Hold this many frames per second: the model's settings move along one quality ladder (with --precision auto fp32 → bf16 on a CPU with bf16 units → int8 with a calibration at hand, then proposals 1000 → 300, keyframe interval 1 → 3, short side 800 → 320 in steps of 32; between two rungs it mixes them to land on the target) while it runs; each change is logged and every --json frame records its settings.")
     var targetFps: Double?
     @Option(help: "With --target-fps: the smallest short side the controller may choose.")
     var minSizeFloor: Int = 320

@@ -37,8 +37,22 @@ import Testing
         let key = ModelOptionKeys.precision
         #expect(key.parse("auto") == .some(nil) && key.parse("fp16") == nil && key.parse("bf16") == .some(.bf16))
         #expect(key.format(nil) == "auto" && key.format(.bf16Emulated) == "bf16-emulated")
-        #expect(ModelOptionKeys.maySwitchToBF16(nil) == CPUFeatures.current.hasBF16Units)
-        #expect(!ModelOptionKeys.maySwitchToBF16(.fp32))
+        #expect(ModelOptionKeys.ladderPrecisions(nil, calibrated: false) == (CPUFeatures.current.hasBF16Units ? [.fp32, .bf16] : [.fp32]))
+        #expect(ModelOptionKeys.ladderPrecisions(.fp32, calibrated: true) == [.fp32])
+    }
+
+    @Test("auto's ladder: fp32, bf16 where the CPU has bf16 units, int8 below them when a calibration is at hand")
+    func ladderStepsToInt8WithACalibration() {
+        // The CPUs CI runs on, by the features that decide: AVX2 only, AVX512-BF16 with VNNI, AMX.
+        let cpus = [CPUFeatures(flags: ["avx2", "fma"], onednnISA: "avx2"), CPUFeatures(flags: ["avx512_bf16", "avx512_vnni"], onednnISA: "avx512_core_bf16"),
+                    CPUFeatures(flags: ["amx_bf16", "amx_tile", "amx_int8"], onednnISA: "avx512_core_amx")]
+        for cpu in cpus {
+            let bf16: [Precision] = cpu.hasBF16Units ? [.bf16] : []
+            #expect(ModelOptionKeys.ladderPrecisions(nil, calibrated: true, cpu: cpu) == [.fp32] + bf16 + [.int8])
+            #expect(ModelOptionKeys.ladderPrecisions(nil, calibrated: false, cpu: cpu) == [.fp32] + bf16)
+            #expect(ModelOptionKeys.ladderPrecisions(.int8, calibrated: true, cpu: cpu) == [.int8])
+        }
+        #expect(cpus.map(\.hasBF16Units) == [false, true, true])
     }
 
     /// A 160×120 frame with a few flat shapes on a gradient (seeded weights detect something on anything).

@@ -61,6 +61,19 @@ struct FrameRateControllerTests {
         for i in 1..<ladder.count { #expect(ladder.estimatedCost(i) < ladder.estimatedCost(i - 1)) }
     }
 
+    @Test("with a calibration at hand the ladder steps to int8 below fp32 and bf16, and estimates int8 cheapest")
+    func int8Rung() {
+        let all = QualityLadder(start: ladder[0], adjustable: [.precision, .proposals], precisions: [.fp32, .bf16, .int8])
+        #expect(all.rungs.map(\.precision!) == ["fp32", "bf16", "int8", "int8"])
+        #expect(all.rungs.map(\.proposals!) == [1000, 1000, 1000, 300])
+        for i in 1..<all.count { #expect(all.estimatedCost(i) < all.estimatedCost(i - 1)) }
+        // No bf16 units: fp32 → int8 directly; a stage starting at bf16 steps only below it.
+        #expect(QualityLadder(start: ladder[0], adjustable: [.precision], precisions: [.fp32, .int8]).rungs.map(\.precision!) == ["fp32", "int8"])
+        var bf16Start = ladder[0]
+        bf16Start.precision = "bf16"
+        #expect(QualityLadder(start: bf16Start, adjustable: [.precision], precisions: [.fp32, .bf16, .int8]).rungs.map(\.precision!) == ["bf16", "int8"])
+    }
+
     @Test("a reachable target: converges to the best rung that fits, then never moves again")
     func converges() {
         for target in [0.5, 0.8, 1.0, 2.0] {
