@@ -66,9 +66,11 @@ public enum ModelLoader {
         return option ?? "seeded:0"
     }
 
-    /// Refuses an int8 run whose calibration is missing or was measured on other weights or another model.
+    /// Refuses an int8 run whose calibration is missing or was measured on other weights or another model, and int8
+    /// for Keypoint R-CNN (which `mrcnn calibrate` cannot calibrate).
     static func checkCalibration(_ options: ModelOptions, kind: ModelKind, option: String?, file: String?) throws {
         guard options.precision == .int8 else { return }
+        if kind == .keypointRCNN { throw ZooError.noInt8(model: kind.displayName) }
         guard let c = options.calibration else { throw ZooError.noCalibration }
         if c.model != kind.rawValue { throw ZooError.foreignCalibration("it is of \(c.model), the weights are \(kind.rawValue)") }
         let identity = try weightsIdentity(option: option, file: file)

@@ -24,6 +24,17 @@ import Testing
         #expect(left == [URL(fileURLWithPath: seeded.path).lastPathComponent], "no temporary file left")
     }
 
+    @Test("int8 for Keypoint R-CNN is refused in one line that names what to use instead, not mrcnn calibrate")
+    func keypointsHaveNoInt8() {
+        var options = ModelOptions()
+        options.precision = .int8
+        #expect(throws: ZooError.noInt8(model: ModelKind.keypointRCNN.displayName)) {
+            _ = try ModelLoader.keypointModel(option: "seeded:0", options: options) { _ in }
+        }
+        let line = ZooError.noInt8(model: ModelKind.keypointRCNN.displayName).description
+        #expect(!line.contains("\n") && line.contains("--precision fp32") && !line.contains("calibrate"))
+    }
+
     @Test("weights that are no detector's are the loader's one-line error")
     func badWeights() {
         #expect(throws: ZooError.badSeed("seeded:x")) { try CalibrationCache(weights: "seeded:x", shortSide: 800, cache: URL(fileURLWithPath: "/nonexistent")) }
