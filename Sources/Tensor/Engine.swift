@@ -62,7 +62,7 @@ public struct ComputeEngine: Sendable, CustomStringConvertible {
     /// Whether bf16 operands and stores are emulated (rounded, fp32 kernels computing).
     public var emulatesBF16: Bool { precision == .bf16Emulated }
     /// Whether layers may compute in bf16 (really or emulated).
-    var bf16: Bool { precision == .bf16 || precision == .bf16Emulated }
+    public var bf16: Bool { precision == .bf16 || precision == .bf16Emulated }
     /// The element type activations are stored in between layers: bf16 in a real bf16 chain (emulated: fp32 values
     /// rounded to bf16).
     var storage: DataType { precision == .bf16 ? .bf16 : .f32 }

@@ -69,8 +69,13 @@ public enum RoIChunks {
     /// `body` on each chunk of the leading dimension of `x` (the whole tensor when it fits one chunk), outputs
     /// concatenated; an empty batch gives `empty`.
     public static func map(_ x: Tensor, limit: Int, empty: Tensor, _ body: (Tensor) -> Tensor) -> Tensor {
+        map(x, limit: limit, empty: empty) { chunk, _ in body(chunk) }
+    }
+
+    /// The same, `body` also told which rows of `x` its chunk holds.
+    public static func map(_ x: Tensor, limit: Int, empty: Tensor, _ body: (Tensor, Range<Int>) -> Tensor) -> Tensor {
         guard x.shape[0] > 0 else { return empty }
-        let parts = ranges(x.shape[0], limit: limit).map { r in body(r.count == x.shape[0] ? x : x.slice(r.lowerBound, r.upperBound)) }
+        let parts = ranges(x.shape[0], limit: limit).map { r in body(r.count == x.shape[0] ? x : x.slice(r.lowerBound, r.upperBound), r) }
         return parts.count == 1 ? parts[0] : Tensor.concat(parts)
     }
 }

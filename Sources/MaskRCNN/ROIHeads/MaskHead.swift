@@ -30,13 +30,10 @@ struct MaskHead: Sendable {
     func callAsFunction(_ pooled: Tensor, labels: [Int], allClasses: Bool = false, _ ws: Workspace) -> Tensor {
         precondition(labels.count == pooled.n, "\(labels.count) labels for \(pooled.n) RoIs")
         let k = deconv.subpixelFactor, size = pooled.h * deconv.stride
-        var start = 0
-        return RoIChunks.map(pooled, limit: MaskHead.chunk, empty: Tensor(zeros: [0, allClasses ? logits.classes : 1, size, size])) { chunk in
+        return RoIChunks.map(pooled, limit: MaskHead.chunk, empty: Tensor(zeros: [0, allClasses ? logits.classes : 1, size, size])) { chunk, rows in
             let x = convs.chain(FeatureMap(chunk), feeding: deconv.inputConvolution, workspace: ws)
             let groups = deconv.subpixelGroups(x, relu: true, workspace: ws)
-            defer { start += chunk.n }
-            return allClasses ? logits.all(groups, factor: k)
-                              : logits(groups, factor: k, labels: Array(labels[start..<(start + chunk.n)]))
+            return allClasses ? logits.all(groups, factor: k) : logits(groups, factor: k, labels: Array(labels[rows]))
         }
     }
 }

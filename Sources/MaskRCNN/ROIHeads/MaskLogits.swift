@@ -14,8 +14,7 @@ struct MaskLogits: Sendable {
     init(_ w: WeightSource, numClasses: Int, channels: Int = 256) throws {
         let name = "roi_heads.mask_predictor.mask_fcn_logits"
         let raw = try w.tensor("\(name).weight", [numClasses, channels, 1, 1])
-        let bf16 = w.engine.precision == .bf16 || w.engine.precision == .bf16Emulated
-        weight = bf16 ? BF16.round(raw) : raw
+        weight = w.engine.bf16 ? BF16.round(raw) : raw
         bias = try w.tensor("\(name).bias", [numClasses])
         (classes, self.channels) = (numClasses, channels)
     }
