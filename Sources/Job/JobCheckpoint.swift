@@ -103,6 +103,13 @@ final class JobCheckpoint {
         return start
     }
 
+    /// After a failed run: a sidecar that holds nothing to resume from (no frame written, no earlier segments) is
+    /// removed, so a run that fails before its first frame (a model that does not load) leaves no state behind.
+    func abandon() {
+        guard let state, state.origin == nil, state.segments.isEmpty else { return }
+        try? FileManager.default.removeItem(atPath: statePath)
+    }
+
     /// Records the video's time origin once the first frame is written.
     func noteOrigin(_ origin: Int64?) throws {
         guard var state, state.origin == nil, let origin else { return }

@@ -153,10 +153,16 @@ public struct VideoJob {
         let total = [source.info.estimatedFrameCount, maxFrames].compactMap { $0 }.min()
         let chain = ChainRun(plans: ResumeReplay.plans(plans, starts: [0: start]), batchSize: batchSize,
                              policy: live.policy(for: input), stop: stop, session: session, fatal: true, log: log)
-        let outcome = try await chain.run(makeWriter: { _ in
-            try StreamWriter(input: stream, output: output, streams: streams, results: results, checkpoint: checkpoint,
-                             start: start, control: control, outlets: outlets)
-        }, written: { _, writer, _ in onProgress(writer.written, total) })
+        let outcome: ChainRun.Outcome
+        do {
+            outcome = try await chain.run(makeWriter: { _ in
+                try StreamWriter(input: stream, output: output, streams: streams, results: results, checkpoint: checkpoint,
+                                 start: start, control: control, outlets: outlets)
+            }, written: { _, writer, _ in onProgress(writer.written, total) })
+        } catch {
+            checkpoint?.abandon()
+            throw error
+        }
         let writer = outcome.writers[0].writer
         outlets.finish(outputs: writer.sink?.streamStats, drain: .seconds(5))
         let gone = outcome.readerGone ? ["  standard output closed by its reader: stopped after \(writer.written) frames"] : []

@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// `mrcnn detect` end to end: the COCO results it writes for a sample image equal torchvision's detections on the
-/// same seeded weights (Tests/MaskRCNNTests/Fixtures), and bad weights files give one-line errors.
+/// same seeded weights (Tests/MaskRCNNTests/Fixtures), and bad weights files give one-line errors (and `run` leaves no
+/// file behind).
 @Suite("mrcnn detect", .serialized)
 struct ModelCommandTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -61,5 +62,22 @@ struct ModelCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
         if kind == "shape" { #expect(result.stderr.contains("backbone.body.conv1.weight")) }
         if kind == "pickle" { #expect(result.stderr.contains("system")) }
+    }
+
+    @Test("a run whose weights do not load leaves no video, results or resume state behind")
+    func runWithBadWeightsLeavesNothing() throws {
+        let dir = try CLIHarness.makeTemporaryDirectory()
+        defer { CLIHarness.cleanUp(dir) }
+        let weights = dir.appendingPathComponent("weights.pth")
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: weights)
+        let video = Self.root.appendingPathComponent("samples/vtest.mp4").path
+        let result = try CLIHarness.mrcnn(["run", video, "-o", "out.mp4", "--json", "out.json", "--weights", weights.path,
+                                           "--max-frames", "2"], in: dir)
+        #expect(result.status != 0)
+        #expect(result.stderrLines.count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("not a checkpoint"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            .filter { $0 != "weights.pth" && !$0.hasPrefix("stdout-") && !$0.hasPrefix("stderr-") }
+        #expect(left.isEmpty, "left behind: \(left)")
     }
 }
