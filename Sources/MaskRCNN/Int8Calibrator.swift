@@ -4,11 +4,14 @@ import Tensor
 /// Post-training int8 calibration of a detector (Mask/Faster R-CNN): the fp32 model runs the calibration frames with
 /// an `ActivationObserver`, which keeps a histogram of every named convolution's input; each input then gets the
 /// clipping threshold of the rule (min/max, percentile 99.999 / 99.99, entropy) with the least quantization error on
-/// those values (`Int8Calibration.choosing`). Frames run one at a time on the calling thread.
+/// those values (`Int8Calibration.choosing`); a layer whose estimated int8 error (input and weights) exceeds
+/// `Int8Calibration.fp32Limit` stays fp32. Frames run one at a time on the calling thread.
 public struct Int8Calibrator {
     public let model: MaskRCNN
     public let kind: ModelKind
     let observer = ActivationObserver()
+    /// Each weight's relative s8 quantization error, by layer (`Int8Calibration.weightError`).
+    let weightErrors: [String: Double]
     /// Frames seen so far.
     public private(set) var frames = 0
 
@@ -20,6 +23,13 @@ public struct Int8Calibrator {
         o.observer = observer
         model = try MaskRCNN(stateDict: stateDict, kind: kind, options: o)
         self.kind = kind
+        var errors: [String: Double] = [:]
+        for name in stateDict.names where name.hasSuffix(".weight") {
+            guard let t = stateDict[name], t.shape.count == 2 || t.shape.count == 4 else { continue }
+            let layer = String(name.dropLast(".weight".count))
+            errors[layer] = Int8Calibration.weightError(t.values, shape: t.shape, transposed: Int8Calibrator.transposed.contains(layer))
+        }
+        weightErrors = errors
     }
 
     /// Runs one calibration frame (its detections are discarded; the heads see what a run would give them).
@@ -30,7 +40,10 @@ public struct Int8Calibrator {
 
     /// The calibration of what was seen, for the weights identified by `weights` (see `WeightsIdentity`).
     public func calibration(weights: String, rules: [CalibrationRule] = CalibrationRule.standard) -> Int8Calibration {
-        Int8Calibration(model: kind.rawValue, weights: weights, shortSide: model.options.minSize, frames: frames,
-                        inputs: Int8Calibration.choosing(from: observer.snapshot, rules: rules))
+        Int8Calibration.measured(model: kind.rawValue, weights: weights, shortSide: model.options.minSize, frames: frames,
+                                 histograms: observer.snapshot, rules: rules, weightErrors: weightErrors)
     }
+
+    /// The transposed convolutions of the detectors ([Cin, Cout, k, k] weights).
+    static let transposed: Set<String> = ["roi_heads.mask_predictor.conv5_mask"]
 }

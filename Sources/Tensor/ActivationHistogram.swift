@@ -83,6 +83,11 @@ public struct ActivationHistogram: Sendable, Equatable {
 
     private func center(_ i: Int) -> Float { (Float(i) + 0.5) * binWidth }
 
+    /// The mean of x² over every value seen (bin centres; exact zeros count as 0).
+    public var meanSquare: Double {
+        counts.enumerated().reduce(0) { $0 + $1.element * Double(center($1.offset)) * Double(center($1.offset)) } / max(total, 1)
+    }
+
     /// TensorRT's entropy calibration: the threshold whose `levels`-level quantization of the histogram (values beyond
     /// it folded into the last bin) loses the least information, KL(P ‖ Q), over thresholds of 2·levels bins and more.
     func entropyThreshold() -> Float {
