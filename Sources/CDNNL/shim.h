@@ -110,23 +110,27 @@ static inline dnnl_data_type_t mrcnn_md_data_type(mrcnn_md md) {
 #endif
 }
 
-/// Post-ops: a sum onto the destination's previous contents (scale 1), then ReLU, each when asked for.
-static inline dnnl_primitive_attr_t mrcnn_attr(int sum, int relu) {
+/// Post-ops: a sum onto the destination's previous contents multiplied by `sum_scale` (read as `sum_type`, a type of
+/// the destination's size, unless that is dnnl_data_type_undef), then ReLU, each when asked for.
+static inline dnnl_primitive_attr_t mrcnn_attr_sum(int sum, float sum_scale, dnnl_data_type_t sum_type, int relu) {
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
     dnnl_primitive_attr_create(&attr);
     dnnl_post_ops_create(&ops);
 #if DNNL_VERSION_MAJOR >= 3
-    if (sum) dnnl_post_ops_append_sum(ops, 1.f, 0, dnnl_data_type_undef);
+    if (sum) dnnl_post_ops_append_sum(ops, sum_scale, 0, sum_type);
     if (relu) dnnl_post_ops_append_eltwise(ops, dnnl_eltwise_relu, 0.f, 0.f);
 #else
-    if (sum) dnnl_post_ops_append_sum(ops, 1.f);
+    if (sum) dnnl_post_ops_append_sum_v2(ops, sum_scale, sum_type);
     if (relu) dnnl_post_ops_append_eltwise(ops, 1.f, dnnl_eltwise_relu, 0.f, 0.f);
 #endif
     dnnl_primitive_attr_set_post_ops(attr, ops);
     dnnl_post_ops_destroy(ops);
     return attr;
 }
+
+/// Post-ops: a sum onto the destination's previous contents (scale 1), then ReLU, each when asked for.
+static inline dnnl_primitive_attr_t mrcnn_attr(int sum, int relu) { return mrcnn_attr_sum(sum, 1.f, dnnl_data_type_undef, relu); }
 
 /// 1 when this process's oneDNN is 3.x (scales given at execution, bias added after them), 0 for 2.x.
 static inline int mrcnn_dnnl_v3(void) { return DNNL_VERSION_MAJOR >= 3; }
@@ -135,9 +139,12 @@ static inline int mrcnn_dnnl_v3(void) { return DNNL_VERSION_MAJOR >= 3; }
 /// one output scale per output channel (src scale × weight scale), applied after the bias is added. oneDNN 3.x: a
 /// common source scale and per-output-channel weight scales passed at execution (`combined` unused), the bias added
 /// after them; with `dst_scaled` (an int8 destination) also a common destination scale, by which the result is
-/// divided before it is rounded (2.x: already divided into `combined`).
-static inline dnnl_primitive_attr_t mrcnn_attr_int8(int sum, int relu, int dst_scaled, int64_t count, const float *combined) {
-    dnnl_primitive_attr_t attr = mrcnn_attr(sum, relu);
+/// divided before it is rounded (2.x: already divided into `combined`). The sum post-op adds `sum_scale` × the stored
+/// value (as `sum_type`) before the ReLU: 2.x after the output scales, so for an int8 residual of step r summed into
+/// an int8 destination of step d, r / d; 3.x before the destination scale divides everything, so r.
+static inline dnnl_primitive_attr_t mrcnn_attr_int8(int sum, float sum_scale, dnnl_data_type_t sum_type, int relu,
+                                                    int dst_scaled, int64_t count, const float *combined) {
+    dnnl_primitive_attr_t attr = mrcnn_attr_sum(sum, sum_scale, sum_type, relu);
 #if DNNL_VERSION_MAJOR >= 3
     (void)count; (void)combined;
     dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_SRC, 0);
@@ -150,18 +157,19 @@ static inline dnnl_primitive_attr_t mrcnn_attr_int8(int sum, int relu, int dst_s
     return attr;
 }
 
-/// A reorder that quantizes: dst = saturate(round(src / scale)) (round to nearest even). oneDNN 3.x takes `scale` at
-/// execution (DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST).
-static inline dnnl_status_t mrcnn_quantize_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src, mrcnn_md dst,
-                                              float scale) {
+/// A reorder that scales: dst = saturate(round(src / scale)) with `divide` (quantizing; round to nearest even), else
+/// dst = saturate(round(src × scale)) (an int8 map's integers → its values). oneDNN 3.x takes `scale` at execution
+/// (DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST when dividing, | DNNL_ARG_SRC when multiplying).
+static inline dnnl_status_t mrcnn_scaled_reorder_pd(dnnl_primitive_desc_t *pd, dnnl_engine_t engine, mrcnn_md src,
+                                                    mrcnn_md dst, float scale, int divide) {
     dnnl_primitive_attr_t attr = NULL;
     dnnl_primitive_attr_create(&attr);
 #if DNNL_VERSION_MAJOR >= 3
     (void)scale;
-    dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_DST, 0);
+    dnnl_primitive_attr_set_scales_mask(attr, divide ? DNNL_ARG_DST : DNNL_ARG_SRC, 0);
 #else
-    const float inverse = 1.f / scale;
-    dnnl_primitive_attr_set_output_scales(attr, 1, 0, &inverse);
+    const float factor = divide ? 1.f / scale : scale;
+    dnnl_primitive_attr_set_output_scales(attr, 1, 0, &factor);
 #endif
     dnnl_status_t s = dnnl_reorder_primitive_desc_create(pd, MRCNN_MD(src), engine, MRCNN_MD(dst), engine, attr);
     dnnl_primitive_attr_destroy(attr);

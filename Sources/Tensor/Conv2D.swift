@@ -61,15 +61,27 @@ public struct Conv2D: Sendable {
 
     /// y = relu?(conv(x) + bias + accumulate?) in the kernel's layout and store type. `stride` overrides the layer's
     /// (a 1×1 projection shortcut reads every s-th pixel). `accumulate` (the residual, output-shaped) is consumed: the
-    /// result is written into its buffer when the layouts agree. `feeding`: the only layer that reads y; when both
-    /// run int8, y is stored quantized as that layer reads it (and only it may read it).
+    /// result is written into its buffer when the layouts agree. `feeding`: the layer that reads y (the int8 layers
+    /// reading it share its input step: a block output's readers); when both run int8 and the residual, if any, is
+    /// int8 too, y is stored quantized as that layer reads it (other readers requantize it, `tensor()` dequantizes).
     public func callAsFunction(_ x: FeatureMap, relu: Bool = false, stride: Int? = nil, accumulate: FeatureMap? = nil,
                                feeding next: Conv2D? = nil, workspace: Workspace) -> FeatureMap {
+        run(x, relu: relu, stride: stride, accumulate: accumulate, storing: next?.slot.int8Input, workspace: workspace)
+    }
+
+    /// A projection shortcut: y = conv(x) + bias, summed into the output of a block that `reader` reads. When both
+    /// run int8, y is stored s8 with the reader's threshold (`Int8Calibration.Input.residual`) for the sum to read.
+    public func callAsFunction(_ x: FeatureMap, stride: Int? = nil, shortcutOf reader: Conv2D?, workspace: Workspace) -> FeatureMap {
+        run(x, relu: false, stride: stride, accumulate: nil, storing: reader?.slot.int8Input?.residual, workspace: workspace)
+    }
+
+    private func run(_ x: FeatureMap, relu: Bool, stride: Int?, accumulate: FeatureMap?, storing: Int8Calibration.Input?,
+                     workspace: Workspace) -> FeatureMap {
         precondition(x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         if slot.quantizable { slot.engine.observer?.record(name, x) }
         let kernel = slot.kernel(for: x)
-        if accumulate == nil, let int8 = kernel as? Int8Convolution, let store = next?.slot.int8Input {
-            return int8.run(x, relu: relu, stride: stride ?? 0, storing: store, workspace: workspace)
+        if let int8 = kernel as? Int8Convolution, let storing, accumulate.map({ $0.int8Step != nil }) ?? true {
+            return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, storing: storing, workspace: workspace)
         }
         return kernel.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, workspace: workspace)
     }

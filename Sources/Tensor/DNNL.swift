@@ -79,6 +79,32 @@ enum DNNL {
         execute(r, [(DNNL_ARG_FROM, from, UnsafeMutableRawPointer(mutating: src)), (DNNL_ARG_TO, to, dst)])
     }
 
+    /// Reorders `src` (layout `from`, u8/s8) into `to` at `dst` multiplied by `scale`: an int8 map's values.
+    static func reorder(from: MemoryDesc, _ src: UnsafeRawPointer, to: MemoryDesc, _ dst: UnsafeMutableRawPointer, multiplying scale: Float) {
+        guard let pd = primitiveDesc({ mrcnn_scaled_reorder_pd($0, engine, from.handle, to.handle, scale, 0) }) else {
+            preconditionFailure("oneDNN: no scaling reorder \(from) → \(to)")
+        }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        let r = primitive(pd), a = memory(from, UnsafeMutableRawPointer(mutating: src)), b = memory(to, dst)
+        var owned = [a, b], args = [(DNNL_ARG_FROM, a), (DNNL_ARG_TO, b)]
+        if mrcnn_dnnl_v3() != 0 {
+            owned.append(scales([scale]))
+            args.append((Int32(mrcnn_scales_arg(DNNL_ARG_SRC)), owned[2]))
+        }
+        execute(r, args)
+        dnnl_primitive_destroy(r)
+        for m in owned { dnnl_memory_destroy(m) }
+    }
+
+    /// A oneDNN-owned f32 memory holding `values` (oneDNN 3.x's runtime scales); the caller destroys it.
+    static func scales(_ values: [Float]) -> OpaquePointer {
+        let m = memory(MemoryDesc([values.count], .f32, dnnl_x), nil)
+        var handle: UnsafeMutableRawPointer? = nil
+        dnnl_memory_get_data_handle(m, &handle)
+        values.withUnsafeBytes { handle!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return m
+    }
+
     /// The implementation name of a primitive descriptor, e.g. "jit:avx2", "brgconv:avx512_core_amx".
     static func implementation(_ pd: OpaquePointer) -> String {
         var s: UnsafePointer<CChar>? = nil

@@ -16,7 +16,7 @@ public final class FeatureMap {
     var data: UnsafeMutableRawPointer { storage.base }
     var byteCount: Int { md.bytes }
     /// A u8/s8 map's quantization step (value = step × stored integer), set by the int8 kernel that wrote it for the
-    /// int8 layer that reads it; nil for fp32 and bf16 maps.
+    /// int8 layers that read it (another step is requantized; `tensor()` dequantizes); nil for fp32 and bf16 maps.
     var int8Step: Float?
     /// Its values quantized for int8 layers that read it (`quantized(as:step:_:)`): one per layout and step, so the
     /// layers reading one map with one calibrated step (a stage's output: the next block's conv1 and shortcut, the
@@ -88,12 +88,14 @@ public final class FeatureMap {
     func laidOut(as target: MemoryDesc) -> FeatureMap { md == target ? self : converted(to: target) }
 
     /// The buffer a kernel writes its output in layout `md` into: `accumulate` (the residual its sum post-op reads,
-    /// output-shaped) laid out as `md`, or a new map.
-    static func destination(_ md: MemoryDesc, accumulating accumulate: FeatureMap?) -> FeatureMap {
+    /// output-shaped) laid out as `md` — or as `residual` (its own int8 type in `md`'s layout: the post-op reads it as
+    /// that type) and seen as `md` —, or a new map.
+    static func destination(_ md: MemoryDesc, accumulating accumulate: FeatureMap?, residual: MemoryDesc? = nil) -> FeatureMap {
         guard let accumulate else { return FeatureMap(md: md) }
         precondition(accumulate.shape == md.dims, "residual shape \(accumulate.shape)")
         accumulate.quantizedCopies = []
-        return accumulate.laidOut(as: md)
+        guard let residual, residual != md else { return accumulate.laidOut(as: md) }
+        return FeatureMap(viewing: accumulate.laidOut(as: residual), md: md)
     }
 
     /// The values quantized with `step` in layout `md` (u8/s8): made by `make` on first request, then kept with this
@@ -122,10 +124,10 @@ public final class FeatureMap {
     }
 
     private func dense(tag: dnnl_format_tag_t, shape out: [Int]) -> Tensor {
-        precondition(int8Step == nil, "a quantized map is read only by the int8 layer it was stored for")
         let plain = MemoryDesc(shape, .f32, tag)
         return Tensor(shape: out) { o in
             let dst = UnsafeMutableRawPointer(o.baseAddress!)
+            if let step = int8Step { DNNL.reorder(from: md, data, to: plain, dst, multiplying: step); return }
             if md == plain { dst.copyMemory(from: data, byteCount: o.count * 4); return }
             DNNL.reorder(from: md, data, to: plain, dst)
         }

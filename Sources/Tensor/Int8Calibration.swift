@@ -28,6 +28,13 @@ public struct Int8Calibration: Codable, Sendable, Equatable {
 
         /// The value of one quantization step.
         public var scale: Float { max(threshold, Float.leastNormalMagnitude) / (signed ? 127 : 255) }
+
+        /// How a projection shortcut's output is stored for the residual sum of a block whose output is read with this
+        /// input: s8 with the same threshold ([−threshold, threshold], 127 steps a side). The shortcut is not
+        /// calibrated itself; the sum it joins is clipped at the threshold, and (seeded weights, a noise image) the
+        /// four projections stayed within it while 0.004–0.4 % of their values exceeded half of it (the block
+        /// output's own u8 step, as s8, would clip those).
+        public var residual: Input { Input(threshold: threshold, signed: true, rule: "residual of \(rule)") }
     }
 
     public static let formatVersion = 1

@@ -9,8 +9,9 @@ import Synchronization
 /// the input quantized per tensor with its calibrated step (`Int8Calibration.Input`: u8 when it is never negative,
 /// s8 otherwise; saturating) unless it arrives quantized with that step, s32 accumulation, then the scales, bias,
 /// residual sum and ReLU fused, the output stored fp32 in the primitive's layout — or, when the next layer is int8
-/// too (`run(_:relu:stride:storing:workspace:)`), requantized to that layer's input (u8/s8 with its step), which
-/// saves the next layer's quantizing pass and 3/4 of the bytes. One primitive per input shape in a bounded cache.
+/// too (`run(_:relu:stride:accumulate:storing:workspace:)`), requantized to that layer's input (u8/s8 with its step),
+/// which saves the next layer's quantizing pass and 3/4 of the bytes; its residual is then int8 too (u8/s8 with its
+/// own step, read in place). One primitive per input shape in a bounded cache.
 /// Any thread; calls on one workspace one at a time.
 final class Int8Convolution: ConvolutionKernel {
     let g: ConvolutionGeometry
@@ -28,6 +29,8 @@ final class Int8Convolution: ConvolutionKernel {
         let n: Int, h: Int, w: Int, relu: Bool, residual: Bool, stride: Int
         /// The step and signedness of an int8 output (nil: fp32 output).
         var outStep: Float? = nil, outSigned = false
+        /// The step and signedness of an int8 residual (nil: fp32 residual or none).
+        var residualStep: Float? = nil, residualSigned = false
     }
 
     init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], input: Int8Calibration.Input) {
@@ -66,30 +69,33 @@ final class Int8Convolution: ConvolutionKernel {
     /// relu?(conv(x) + bias + accumulate?), fp32 out (no workspace needed).
     func run(_ x: FeatureMap, relu: Bool, stride: Int = 0, accumulate: FeatureMap? = nil) -> FeatureMap {
         let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride))
-        let src = source(x, p), dst = FeatureMap.destination(p.dst, accumulating: accumulate)
+        let residual = accumulate.map { $0.int8Step == nil ? $0 : FeatureMap($0.tensor()) }   // an int8 one as its values
+        let src = source(x, p), dst = FeatureMap.destination(p.dst, accumulating: residual)
         withExtendedLifetime(src) { p.execute(src: src.data, dst: dst.data) }
         return dst
     }
 
-    /// relu?(conv(x) + bias) stored as the next int8 layer's input `next` reads it: u8 or s8, value / `next.scale`
-    /// rounded to nearest even and saturated (what that layer's quantizing pass would make of the fp32 output).
-    func run(_ x: FeatureMap, relu: Bool, stride: Int, storing next: Int8Calibration.Input, workspace: Workspace) -> FeatureMap {
-        let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: false, stride: stride, outStep: next.scale,
-                         outSigned: next.signed))
-        let src = source(x, p), dst = FeatureMap(md: p.dst)
+    /// relu?(conv(x) + bias + accumulate?) stored as the next int8 layer's input `next` reads it: u8 or s8, value /
+    /// `next.scale` rounded to nearest even and saturated (what that layer's quantizing pass would make of the fp32
+    /// output). `accumulate` (output-shaped) is int8 with its own step (a block's input, a projection shortcut's
+    /// output): the sum post-op reads it in place as its type, × its step / `next.scale`, and the result overwrites it.
+    func run(_ x: FeatureMap, relu: Bool, stride: Int, accumulate: FeatureMap? = nil, storing next: Int8Calibration.Input,
+             workspace: Workspace) -> FeatureMap {
+        precondition(accumulate.map { $0.int8Step != nil } ?? true, "an int8 output sums an int8 residual")
+        let p = plan(Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride, outStep: next.scale,
+                         outSigned: next.signed, residualStep: accumulate?.int8Step, residualSigned: accumulate?.type == .s8))
+        let src = source(x, p), dst = FeatureMap.destination(p.dst, accumulating: accumulate, residual: p.residual)
         withExtendedLifetime(src) { p.execute(src: src.data, dst: dst.data) }
         dst.int8Step = next.scale
         return dst
     }
 
     /// `x` as the primitive reads it: quantized with this layer's step (once per map for all layers of that step and
-    /// source layout), or, when it arrives quantized with that step, only laid out as the primitive's source.
+    /// source layout; an int8 map of another step or type requantized), or, when it arrives quantized with that step,
+    /// only laid out as the primitive's source.
     private func source(_ x: FeatureMap, _ p: Int8Plan) -> FeatureMap {
         precondition(x.c == g.inChannels, "int8 conv expects \(g.inChannels) channels, got \(x.shape)")
-        if let step = x.int8Step {
-            precondition(step == input.scale && x.type == p.src.type, "int8 input of step \(step), \(x.type); expected \(input.scale)")
-            return x.laidOut(as: p.src)
-        }
+        if x.int8Step == input.scale && x.type == p.src.type { return x.laidOut(as: p.src) }
         return x.quantized(as: p.src, step: input.scale) { p.quantize(x, into: $0) }
     }
 
@@ -136,6 +142,8 @@ final class Int8Plan: @unchecked Sendable {
     let primitive: OpaquePointer
     let implementation: String
     let src: MemoryDesc, dst: MemoryDesc
+    /// An int8 residual's layout: its own type in the destination's layout (both NHWC), which the sum reads it as.
+    let residual: MemoryDesc?
     let weights: ReorderedWeights
     /// oneDNN 2.x: bias / (input step × weight step) (it adds the bias before scaling); 3.x: the bias.
     let bias: [Float]
@@ -147,10 +155,10 @@ final class Int8Plan: @unchecked Sendable {
     /// on a small map).
     private let quantizer = Mutex<QuantizingReorder?>(nil)
 
-    /// A quantizing reorder primitive from the layout `from` (destroyed with this).
+    /// A quantizing reorder primitive from the layout `from` whose values are divided by `scale` (destroyed with this).
     final class QuantizingReorder: @unchecked Sendable {
-        let from: MemoryDesc, primitive: OpaquePointer
-        init(from: MemoryDesc, primitive: OpaquePointer) { self.from = from; self.primitive = primitive }
+        let from: MemoryDesc, scale: Float, primitive: OpaquePointer
+        init(from: MemoryDesc, scale: Float, primitive: OpaquePointer) { self.from = from; self.scale = scale; self.primitive = primitive }
         deinit { dnnl_primitive_destroy(primitive) }
     }
 
@@ -169,11 +177,18 @@ final class Int8Plan: @unchecked Sendable {
         biasMD = MemoryDesc([g.outChannels], .f32, dnnl_x)
         let dstType: DataType = key.outStep == nil ? .f32 : key.outSigned ? .s8 : .u8
         let srcAny = MemoryDesc([key.n, g.inChannels, key.h, key.w], srcType, any)
-        let dstAny = MemoryDesc([key.n, g.outChannels, oh, ow], dstType, any)
+        // An int8 residual is read in place as its own type: destination and residual NHWC (oneDNN's int8 layout on
+        // x64, which the int8 maps it sums — a block's input, a projection's output — are mostly written in already).
+        let out = [key.n, g.outChannels, oh, ow], residualType: DataType? = key.residualStep.map { _ in key.residualSigned ? .s8 : .u8 }
+        residual = residualType.map { MemoryDesc(out, $0, dnnl_nhwc) }
+        let dstAny = MemoryDesc(out, dstType, residualType == nil ? any : dnnl_nhwc)
         let weightsAny = MemoryDesc([g.outChannels, g.inChannels, g.kernel, g.kernel], .s8, any)
         let outputScales = combined.map { $0 / (key.outStep ?? 1) }
+        let sumScale = key.residualStep.map { v3 ? $0 : $0 / key.outStep! } ?? 1
+        let sumType = residualType.flatMap { $0 == dstType ? nil : $0.dnnl } ?? dnnl_data_type_undef
         let attr = outputScales.withUnsafeBufferPointer {
-            mrcnn_attr_int8(key.residual ? 1 : 0, key.relu ? 1 : 0, key.outStep == nil ? 0 : 1, Int64(g.outChannels), $0.baseAddress!)
+            mrcnn_attr_int8(key.residual ? 1 : 0, sumScale, sumType, key.relu ? 1 : 0, key.outStep == nil ? 0 : 1,
+                            Int64(g.outChannels), $0.baseAddress!)
         }
         defer { dnnl_primitive_attr_destroy(attr) }
         let strides: [Int64] = [Int64(s), Int64(s)], pads: [Int64] = [Int64(g.padding), Int64(g.padding)]
@@ -197,16 +212,17 @@ final class Int8Plan: @unchecked Sendable {
         dnnl_primitive_destroy(primitive)
     }
 
-    /// `x` (fp32 or bf16, any layout) divided by the input's step, rounded and saturated into `out` (the primitive's
-    /// source layout and type).
+    /// `x` (fp32 or bf16, any layout; or int8 of another step or type: its integers × its step) divided by the
+    /// input's step, rounded and saturated into `out` (the primitive's source layout and type).
     func quantize(_ x: FeatureMap, into out: FeatureMap) {
+        let scale = inputStep / (x.int8Step ?? 1)
         let quantizer = self.quantizer.withLock { q -> QuantizingReorder in
-            if let q, q.from == x.md { return q }
-            guard let pd = DNNL.primitiveDesc({ mrcnn_quantize_pd($0, DNNL.engine, x.md.handle, out.md.handle, inputStep) }) else {
+            if let q, q.from == x.md, q.scale == scale { return q }
+            guard let pd = DNNL.primitiveDesc({ mrcnn_scaled_reorder_pd($0, DNNL.engine, x.md.handle, out.md.handle, scale, 1) }) else {
                 preconditionFailure("oneDNN: no quantizing reorder \(x.md) → \(out.md)")
             }
             defer { dnnl_primitive_desc_destroy(pd) }
-            let made = QuantizingReorder(from: x.md, primitive: DNNL.primitive(pd))
+            let made = QuantizingReorder(from: x.md, scale: scale, primitive: DNNL.primitive(pd))
             q = made
             return made
         }
@@ -214,12 +230,12 @@ final class Int8Plan: @unchecked Sendable {
         let from = DNNL.memory(x.md, x.data), to = DNNL.memory(out.md, out.data)
         defer { dnnl_memory_destroy(from); dnnl_memory_destroy(to) }
         var args = [(DNNL_ARG_FROM, from), (DNNL_ARG_TO, to)]
-        var scale: OpaquePointer?
+        var scaleMemory: OpaquePointer?
         if mrcnn_dnnl_v3() != 0 {
-            scale = scaleMemory([inputStep])
-            args.append((Int32(mrcnn_scales_arg(DNNL_ARG_DST)), scale!))
+            scaleMemory = DNNL.scales([scale])
+            args.append((Int32(mrcnn_scales_arg(DNNL_ARG_DST)), scaleMemory!))
         }
-        defer { if let scale { dnnl_memory_destroy(scale) } }
+        defer { if let scaleMemory { dnnl_memory_destroy(scaleMemory) } }
         DNNL.execute(reorder, args)
     }
 
@@ -231,10 +247,10 @@ final class Int8Plan: @unchecked Sendable {
             var args = [(DNNL_ARG_SRC, s), (DNNL_ARG_WEIGHTS, weights.memory), (DNNL_ARG_BIAS, bm), (DNNL_ARG_DST, d)]
             var extra: [OpaquePointer] = []
             if mrcnn_dnnl_v3() != 0 {
-                extra = [scaleMemory([inputStep]), scaleMemory(weightSteps)]
+                extra = [DNNL.scales([inputStep]), DNNL.scales(weightSteps)]
                 args += [(Int32(mrcnn_scales_arg(DNNL_ARG_SRC)), extra[0]), (Int32(mrcnn_scales_arg(DNNL_ARG_WEIGHTS)), extra[1])]
                 if let outputStep {
-                    extra.append(scaleMemory([outputStep]))
+                    extra.append(DNNL.scales([outputStep]))
                     args.append((Int32(mrcnn_scales_arg(DNNL_ARG_DST)), extra[2]))
                 }
             }
@@ -243,14 +259,5 @@ final class Int8Plan: @unchecked Sendable {
         }
         dnnl_memory_destroy(s)
         dnnl_memory_destroy(d)
-    }
-
-    /// A oneDNN-owned f32 memory holding `values` (runtime scales).
-    private func scaleMemory(_ values: [Float]) -> OpaquePointer {
-        let m = DNNL.memory(MemoryDesc([values.count], .f32, dnnl_x), nil)
-        var handle: UnsafeMutableRawPointer? = nil
-        dnnl_memory_get_data_handle(m, &handle)
-        values.withUnsafeBytes { handle!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        return m
     }
 }
