@@ -71,7 +71,7 @@ public struct ActivationHistogram: Sendable, Equatable {
     /// levels): values beyond t lose their excess, the others about a rounding step's (step² / 12, or v² below half a
     /// step, where they round to zero); exact zeros none.
     public func error(threshold t: Float) -> Double {
-        guard t > 0 else { return counts.enumerated().reduce(0) { $0 + $1.element * Double(center($1.offset)) * Double(center($1.offset)) } }
+        guard t > 0 else { return meanSquare }
         let step = Double(t) / Double(levels), rounding = step * step / 12
         var sum = 0.0
         for (i, c) in counts.enumerated() where c > 0 {
