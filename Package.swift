@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "RendererTests", dependencies: ["Renderer", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "TrackerTests", dependencies: ["Tracker", "Pipeline"], swiftSettings: strict),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "Pipeline"], swiftSettings: strict),
-        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "MaskRCNN", "Checkpoint"], swiftSettings: strict),
+        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "MaskRCNN", "Checkpoint", "Tensor"], swiftSettings: strict),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "TestPeers"], swiftSettings: strict),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"], swiftSettings: strict),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "Pipeline"], swiftSettings: strict),

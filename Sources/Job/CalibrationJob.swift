@@ -16,6 +16,9 @@ public struct CalibrationJob {
     public var options: [String: String]
     /// Frames to calibrate on (fewer when the inputs hold fewer).
     public var frames = 64
+    /// Seeded weights and the unset weights option are Keypoint R-CNN's (the `keypoints` stage's model) instead of the
+    /// detector's; a weights file is recognised by its tensors either way.
+    public var keypoints = false
     /// The rules each input's threshold is chosen among (the one with the least quantization error wins).
     public var rules = CalibrationRule.standard
     public var cacheDirectory = ModelZoo.defaultCacheDirectory
@@ -84,7 +87,7 @@ public struct CalibrationJob {
         let counts = try paths.map { path in Self.isVideo(path) ? max(1, try VideoSource(url: path).info.estimatedFrameCount ?? 1) : 1 }
         let total = counts.reduce(0, +), wanted = min(frames, total)
         let picks = Set((0..<wanted).map { Int((Double($0) + 0.5) * Double(total) / Double(wanted)) })
-        let calibration = try Self.measure(values: values, rules: rules, cache: cacheDirectory) { add in
+        let calibration = try Self.measure(values: values, keypoints: keypoints, rules: rules, cache: cacheDirectory) { add in
             var offset = 0, done = 0
             for (path, count) in zip(paths, counts) {
                 defer { offset += count }
@@ -112,14 +115,15 @@ public struct CalibrationJob {
         return Report(calibration: calibration, output: output, seconds: start.duration(to: .now).inSeconds)
     }
 
-    /// The int8 calibration of the detector the `detector` stage's checked `values` name (weights, min-size, …),
-    /// measured fp32 on the frames `feed` hands to `add`, one at a time: what `mrcnn calibrate` and a run calibrating on
-    /// its own input (`InputCalibration`) both compute. No frame is `JobError.noImages`.
-    static func measure(values: OptionValues, rules: [CalibrationRule], cache: URL,
+    /// The int8 calibration of the model the checked `values` of a model stage name (weights, min-size, …; `keypoints`:
+    /// the keypoint stage's), measured fp32 on the frames `feed` hands to `add`, one at a time: what `mrcnn calibrate`
+    /// and a run calibrating on its own input (`InputCalibration`) both compute. No frame is `JobError.noImages`.
+    static func measure(values: OptionValues, keypoints: Bool = false, rules: [CalibrationRule], cache: URL,
                         feed: (_ add: (RGBInput) -> Void) throws -> Void) throws -> Int8Calibration {
         var options = try ModelOptionKeys.modelOptions(values)
         options.precision = .fp32
-        var (calibrator, identity) = try ModelLoader.calibrator(option: try values[ModelOptionKeys.weights], options: options, cache: cache)
+        var (calibrator, identity) = try ModelLoader.calibrator(option: try values[ModelOptionKeys.weights], keypoints: keypoints,
+                                                                options: options, cache: cache)
         let workspace = Workspace()
         try feed { calibrator.add($0, workspace: workspace) }
         guard calibrator.frames > 0 else { throw JobError.noImages }

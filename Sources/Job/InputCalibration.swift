@@ -5,7 +5,8 @@ import Pipeline
 import Tensor
 import VideoIO
 
-/// int8 without a calibration file: a run whose detector asks for precision int8 and names no calibration measures the
+/// int8 without a calibration file: a run whose detector or keypoints stage asks for precision int8 and names no
+/// calibration measures the
 /// scales on the first `frames` frames of its own input (as `mrcnn calibrate` measures them: `CalibrationJob.measure`)
 /// and keeps them in the cache directory (`CalibrationCache`: by the weights' identity, model and short side), where
 /// the next run of the same weights finds them; precision `auto` uses a kept calibration when there is one (int8
@@ -21,30 +22,38 @@ struct InputCalibration {
     let entry: CalibrationCache
     /// Precision int8 (measure when nothing is kept); false for `auto` (a kept calibration only).
     let measures: Bool
+    /// The keypoints stage's model (true), the detector's (false) or whichever a still-image file holds (nil).
+    let keypoints: Bool?
 
-    /// What a detector with the checked `values` needs: nil when it names a calibration, computes neither int8 nor
-    /// `auto`, or its weights are no detector's (the model stage then says why in its own words).
-    init?(detector values: OptionValues, cache: URL) throws {
+    /// What a model stage with the checked `values` needs: nil when it names a calibration, computes neither int8 nor
+    /// `auto`, or its weights are no model of its kind (the model stage then says why in its own words).
+    init?(_ values: OptionValues, keypoints: Bool?, cache: URL) throws {
         let precision = try values[ModelOptionKeys.precision]
         guard try values[ModelOptionKeys.calibration] == nil, precision == nil || precision == .int8,
-              let entry = try? CalibrationCache(weights: try values[ModelOptionKeys.weights], shortSide: try values[ModelOptionKeys.minSize],
-                                                cache: cache) else { return nil }
-        (self.values, self.entry, measures) = (values, entry, precision == .int8)
+              let entry = try? CalibrationCache(weights: try values[ModelOptionKeys.weights], keypoints: keypoints,
+                                                shortSide: try values[ModelOptionKeys.minSize], cache: cache) else { return nil }
+        (self.values, self.entry, measures, self.keypoints) = (values, entry, precision == .int8, keypoints)
     }
 
-    /// The calibration file the detector is to use: the kept one, or (int8) one measured first on the frames `read`
+    /// How the log lines begin: "int8", "int8 (keypoints)" for the keypoints stage's model.
+    var label: String { keypoints == true ? "int8 (keypoints)" : "int8" }
+    /// The command that makes a reusable calibration file for this model.
+    var command: String { keypoints == true ? "mrcnn calibrate --keypoints" : "mrcnn calibrate" }
+
+    /// The calibration file the model stage is to use: the kept one, or (int8) one measured first on the frames `read`
     /// hands to its closure (`what` names them in the log line) and kept; nil for `auto` when nothing is kept.
     func resolve(what: String, cache: URL, log: @escaping (String) -> Void, read: (_ add: (RGBInput) -> Void) throws -> Void) throws -> String? {
         if entry.exists, let kept = Int8CalibrationFile(path: entry.path) {
-            log("int8: using the scales measured on \(kept.calibration.frames) frames for these weights at short side \(entry.shortSide) (\(entry.path))")
+            log("\(label): using the scales measured on \(kept.calibration.frames) frames for these weights at short side \(entry.shortSide) (\(entry.path))")
             return entry.path
         }
         guard measures else { return nil }
         // Said once the first frame is read: an input that cannot be read is its one-line error alone.
         var said = false
-        let calibration = try CalibrationJob.measure(values: values, rules: CalibrationRule.standard, cache: cache) { add in
+        let calibration = try CalibrationJob.measure(values: values, keypoints: keypoints == true, rules: CalibrationRule.standard,
+                                                     cache: cache) { add in
             try withoutActuallyEscaping(add) { add in try read { frame in
-                if !said { log("int8: no calibration file given; measuring the scales on \(what) (kept in \(entry.path) for the next run of these weights; `mrcnn calibrate` makes a reusable file from more frames)") }
+                if !said { log("\(label): no calibration file given; measuring the scales on \(what) (kept in \(entry.path) for the next run of these weights; `\(command)` makes a reusable file from more frames)") }
                 said = true
                 add(frame)
             } }
@@ -71,27 +80,47 @@ struct InputCalibration {
         }
     }
 
-    /// The calibration of a run of `inputs` (the first frames of each, `frames` spread over them) resolved for the
-    /// detector options `options` ("detector.OPTION" → value) and `plan`: the options naming it and the live inputs
-    /// opened for it, by position, holding their calibration frames.
+    /// The model stages a run may calibrate, with whether each is the keypoints stage.
+    static let stages = [("detector", false), ("keypoints", true)]
+
+    /// The calibrations of a run of `inputs` (the first frames of each, `frames` spread over them) resolved for the
+    /// model stages' options in `options` ("detector.OPTION", "keypoints.OPTION" → value) and `plan`: the options naming
+    /// them and the live inputs opened for them, by position, holding their calibration frames. The frames are read
+    /// once: kept in memory when a second stage measures on them too.
     static func apply(to options: [String: String], plan: JobPlan, inputs: [String], live: LiveSettings, cache: URL,
                       log: @escaping @Sendable (String) -> Void) throws -> (options: [String: String], opened: [Int: PrefetchedSource]) {
-        guard plan.plans.contains(where: { $0.name == "detector" }),
-              let need = try InputCalibration(detector: plan.options["detector"], cache: cache) else { return (options, [:]) }
+        let needs = try stages.compactMap { name, keypoints in
+            try plan.plans.contains(where: { $0.name == name }) ? InputCalibration(plan.options[name], keypoints: keypoints, cache: cache)
+                .map { (name, $0) } : nil
+        }
+        guard !needs.isEmpty else { return (options, [:]) }
         let each = max(1, (frames + inputs.count - 1) / inputs.count)
         let what = inputs.count == 1 ? "the first \(each) frames of \(inputs[0])" : "the first \(each) frames of each of the \(inputs.count) inputs"
         var opened: [Int: PrefetchedSource] = [:]
+        var kept: [RGBInput]?
+        let measuring = needs.filter { !$0.1.entry.exists && $0.1.measures }.count
+        var options = options
         do {
-            guard let path = try need.resolve(what: what + (inputs.contains(where: VideoInput.isLive) ? " (live frames processed after)" : ""),
-                                              cache: cache, log: log, read: { add in
-                for (i, input) in inputs.enumerated() {
-                    guard VideoInput.isLive(input) else { try firstFrames(of: input, count: each, live: live, add: add); continue }
-                    let source = try PrefetchedSource.reading(each, of: try live.openSource(input, log: log))
-                    opened[i] = source
-                    for frame in source.kept { add(RGBInput(width: frame.width, height: frame.height, pixels: frame.rgb)) }
-                }
-            }) else { return (options, opened) }
-            return (options.merging(["detector.calibration": path]) { _, new in new }, opened)
+            for (name, need) in needs {
+                guard let path = try need.resolve(what: what + (inputs.contains(where: VideoInput.isLive) ? " (live frames processed after)" : ""),
+                                                  cache: cache, log: log, read: { add in
+                    if let kept { kept.forEach(add); return }
+                    var frames: [RGBInput] = []
+                    func keep(_ frame: RGBInput) {
+                        if measuring > 1 { frames.append(frame) }
+                        add(frame)
+                    }
+                    for (i, input) in inputs.enumerated() {
+                        guard VideoInput.isLive(input) else { try firstFrames(of: input, count: each, live: live, add: keep); continue }
+                        let source = try PrefetchedSource.reading(each, of: try live.openSource(input, log: log))
+                        opened[i] = source
+                        for frame in source.kept { keep(RGBInput(width: frame.width, height: frame.height, pixels: frame.rgb)) }
+                    }
+                    if measuring > 1 { kept = frames }
+                }) else { continue }
+                options["\(name).calibration"] = path
+            }
+            return (options, opened)
         } catch {
             for source in opened.values { source.close() }
             throw error

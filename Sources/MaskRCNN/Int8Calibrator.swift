@@ -1,14 +1,18 @@
 import Checkpoint
 import Tensor
 
-/// Post-training int8 calibration of a detector (Mask/Faster R-CNN): the fp32 model runs the calibration frames with
-/// an `ActivationObserver`, which keeps a histogram of every named convolution's input; each input then gets the
-/// clipping threshold of the rule (min/max, percentile 99.999 / 99.99, entropy) with the least quantization error on
-/// those values (`Int8Calibration.choosing`); a layer whose estimated int8 error (input and weights) exceeds
-/// `Int8Calibration.fp32Limit` stays fp32. Frames run one at a time on the calling thread.
+/// Post-training int8 calibration of a model (Mask/Faster R-CNN, or Keypoint R-CNN with its keypoint head): the fp32
+/// model runs the calibration frames with an `ActivationObserver`, which keeps a histogram of every named
+/// convolution's input; each input then gets the clipping threshold of the rule (min/max, percentile 99.999 / 99.99,
+/// entropy) with the least quantization error on those values (`Int8Calibration.choosing`); a layer whose estimated
+/// int8 error (input and weights) exceeds `Int8Calibration.fp32Limit` stays fp32. Frames run one at a time on the
+/// calling thread.
 public struct Int8Calibrator {
-    public let model: MaskRCNN
     public let kind: ModelKind
+    /// The fp32 model's settings (its short side is the calibration's).
+    public let options: ModelOptions
+    /// The fp32 model with the observer, on one frame (detections discarded: the heads see what a run gives them).
+    let run: (RGBInput, Workspace) -> Void
     let observer = ActivationObserver()
     /// Each weight's relative s8 quantization error, by layer (`Int8Calibration.weightError`).
     let weightErrors: [String: Double]
@@ -21,8 +25,14 @@ public struct Int8Calibrator {
         o.precision = .fp32
         o.calibration = nil
         o.observer = observer
-        model = try MaskRCNN(stateDict: stateDict, kind: kind, options: o)
-        self.kind = kind
+        if kind == .keypointRCNN {
+            let model = try KeypointRCNN(stateDict: stateDict, options: o)
+            run = { image, workspace in _ = model(image, workspace: workspace) }
+        } else {
+            let model = try MaskRCNN(stateDict: stateDict, kind: kind, options: o)
+            run = { image, workspace in _ = model(image, workspace: workspace) }
+        }
+        (self.kind, self.options) = (kind, o)
         var errors: [String: Double] = [:]
         for name in stateDict.names where name.hasSuffix(".weight") {
             guard let t = stateDict[name], t.shape.count == 2 || t.shape.count == 4 else { continue }
@@ -32,18 +42,18 @@ public struct Int8Calibrator {
         weightErrors = errors
     }
 
-    /// Runs one calibration frame (its detections are discarded; the heads see what a run would give them).
+    /// Runs one calibration frame.
     public mutating func add(_ image: RGBInput, workspace: Workspace) {
-        _ = model(image, workspace: workspace)
+        run(image, workspace)
         frames += 1
     }
 
     /// The calibration of what was seen, for the weights identified by `weights` (see `WeightsIdentity`).
     public func calibration(weights: String, rules: [CalibrationRule] = CalibrationRule.standard) -> Int8Calibration {
-        Int8Calibration.measured(model: kind.rawValue, weights: weights, shortSide: model.options.minSize, frames: frames,
+        Int8Calibration.measured(model: kind.rawValue, weights: weights, shortSide: options.minSize, frames: frames,
                                  histograms: observer.snapshot, rules: rules, weightErrors: weightErrors)
     }
 
-    /// The transposed convolutions of the detectors ([Cin, Cout, k, k] weights).
-    static let transposed: Set<String> = ["roi_heads.mask_predictor.conv5_mask"]
+    /// The transposed convolutions of the models ([Cin, Cout, k, k] weights).
+    static let transposed: Set<String> = ["roi_heads.mask_predictor.conv5_mask", "roi_heads.keypoint_predictor.kps_score_lowres"]
 }

@@ -23,14 +23,17 @@ public struct CalibrationCache: Sendable, Equatable {
     }
 
     /// The entry for the detector weights `option` names (as `ModelLoader.model` finds them: unset is the official file
-    /// in `cache`) at `shortSide`; a file is recognised by its tensors and hashed (seeded weights are Mask R-CNN's and
-    /// not built). One-line `ZooError`s as loading gives.
-    public init(weights option: String?, shortSide: Int, cache: URL) throws {
+    /// in `cache`), with `keypoints` true the keypoint stage's (as `ModelLoader.keypointModel` finds them), with nil
+    /// whichever model a file holds (as `ModelLoader.anyModel`), at `shortSide`; a file is recognised by its tensors
+    /// and hashed (seeded weights are Keypoint R-CNN's with `keypoints` true, else Mask R-CNN's, and not built).
+    /// One-line `ZooError`s as loading gives.
+    public init(weights option: String?, keypoints: Bool? = false, shortSide: Int, cache: URL) throws {
         if let option, try ModelLoader.seed(option) != nil {
-            self.init(identity: option, model: .maskRCNN, shortSide: shortSide, cache: cache)
+            self.init(identity: option, model: keypoints == true ? .keypointRCNN : .maskRCNN, shortSide: shortSide, cache: cache)
             return
         }
-        let (_, kind, file) = try ModelLoader.checked(option: option, keypoints: false, cache: cache)
+        let (_, kind, file) = try keypoints.map { try ModelLoader.checked(option: option, keypoints: $0, cache: cache) }
+            ?? ModelLoader.load(option: option, cache: cache)
         self.init(identity: try ModelLoader.weightsIdentity(option: option, file: file), model: kind, shortSide: shortSide, cache: cache)
     }
 

@@ -66,11 +66,9 @@ public enum ModelLoader {
         return option ?? "seeded:0"
     }
 
-    /// Refuses an int8 run whose calibration is missing or was measured on other weights or another model, and int8
-    /// for Keypoint R-CNN (which `mrcnn calibrate` cannot calibrate).
+    /// Refuses an int8 run whose calibration is missing or was measured on other weights or another model.
     static func checkCalibration(_ options: ModelOptions, kind: ModelKind, option: String?, file: String?) throws {
         guard options.precision == .int8 else { return }
-        if kind == .keypointRCNN { throw ZooError.noInt8(model: kind.displayName) }
         guard let c = options.calibration else { throw ZooError.noCalibration }
         if c.model != kind.rawValue { throw ZooError.foreignCalibration("it is of \(c.model), the weights are \(kind.rawValue)") }
         let identity = try weightsIdentity(option: option, file: file)
@@ -147,11 +145,12 @@ public enum ModelLoader {
         }
     }
 
-    /// A calibrator for the detector `option` holds (fp32, `options` otherwise) and the weights' identity its
-    /// calibration is keyed by.
-    public static func calibrator(option: String?, options: ModelOptions, cache: URL = ModelZoo.defaultCacheDirectory)
-        throws -> (calibrator: Int8Calibrator, identity: String) {
-        let (dict, kind, file) = try checked(option: option, keypoints: false, cache: cache)
+    /// A calibrator for the model `option` holds (fp32, `options` otherwise) and the weights' identity its
+    /// calibration is keyed by. A file's model is recognised by its tensors (any detector or Keypoint R-CNN);
+    /// `keypoints` makes seeded weights and the unset option Keypoint R-CNN's (else the detector's).
+    public static func calibrator(option: String?, keypoints: Bool = false, options: ModelOptions,
+                                  cache: URL = ModelZoo.defaultCacheDirectory) throws -> (calibrator: Int8Calibrator, identity: String) {
+        let (dict, kind, file) = try load(option: option, seededKind: keypoints ? .keypointRCNN : .maskRCNN, cache: cache)
         do {
             return (try Int8Calibrator(stateDict: dict, kind: kind, options: kernelCached(options, cache)),
                     try weightsIdentity(option: option, file: file))

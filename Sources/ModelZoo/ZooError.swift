@@ -29,8 +29,6 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
     case foreignCalibration(String)
     /// precision int8 without a calibration.
     case noCalibration
-    /// precision int8 for a model that has no int8 yet (Keypoint R-CNN: no calibration measures its heads).
-    case noInt8(model: String)
 
     public var description: String {
         switch self {
@@ -41,7 +39,6 @@ public enum ZooError: Error, CustomStringConvertible, Equatable {
         case let .cannotRead(path): return "cannot read \(path)"
         case let .unreadable(path, reason): return "\(path): \(reason)"
         case let .foreignCalibration(reason): return "the int8 calibration does not fit these weights: \(reason); calibrate again"
-        case let .noInt8(model): return "precision int8 is not available for \(model) yet (no calibration measures its heads): use --precision fp32, bf16 or auto"
         case .noCalibration: return "precision int8 needs the int8 scales of these weights: measure them with `mrcnn calibrate INPUT... -o FILE`"
         case let .unknownModel(name, known): return "unknown model '\(name)' (known: \(known))"
         case let .wrongModel(path, found, wanted):

@@ -16,11 +16,13 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Frames to calibrate on.") var frames = 64
     @Option(help: "Calibration rules, comma-separated (minmax, pN for a percentile, entropy): each input takes the one with its least quantization error.")
     var rules = "minmax"
+    @Flag(help: "Calibrate Keypoint R-CNN (the keypoints stage's model): --weights seeded:N and unset --weights mean its weights. A weights file is recognised by its tensors without this flag.")
+    var keypoints = false
     @Option(name: .customLong("stage-option"), help: .hidden) var flagOptions: [String] = []
 
     func makeJob() throws -> CalibrationJob {
         var job = CalibrationJob(inputs: inputs, output: output, options: try StageFlags.assignments(flagOptions))
-        (job.frames, job.cacheDirectory, job.rules) = (frames, ToolEnvironment.cacheDirectory, try CalibrationJob.rules(rules))
+        (job.frames, job.cacheDirectory, job.rules, job.keypoints) = (frames, ToolEnvironment.cacheDirectory, try CalibrationJob.rules(rules), keypoints)
         job.onFrame = { n, total, source in StandardError.write("calibration frame \(n)/\(total): \(source)\n") }
         return job
     }

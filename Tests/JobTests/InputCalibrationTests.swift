@@ -72,6 +72,38 @@ struct InputCalibrationTests {
         #expect(!third.all.contains { $0.hasPrefix("int8:") })
     }
 
+    @Test("a chain with the detector and the keypoints stage at int8: both models measured on the frames read once, each kept")
+    func detectorAndKeypoints() async throws {
+        let dir = try VideoJobTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clip = try VideoJobTests.makeClip(in: dir, frames: 4, size: "96x64")
+        let cache = dir.appendingPathComponent("cache")
+        var options = Self.options
+        for (key, value) in Self.options { options[key.replacingOccurrences(of: "detector.", with: "keypoints.")] = value }
+        let notes = Notes()
+        var job = VideoJob(input: clip.path, chain: ["detector", "keypoints"], options: options)
+        (job.cacheDirectory, job.log) = (cache, { notes.add($0) })
+        job.results.json = dir.appendingPathComponent("k.jsonl").path
+        #expect(try await job.run().summary.frames == 4)
+        #expect(notes.all.filter { $0.hasPrefix("int8: no calibration file given; measuring the scales on the first 16 frames") }.count == 1, "\(notes.all)")
+        #expect(notes.all.filter { $0.hasPrefix("int8 (keypoints): no calibration file given; measuring the scales on the first 16 frames") }.count == 1,
+                "\(notes.all)")
+        let files = try Self.kept(in: cache).map(\.lastPathComponent).sorted()
+        #expect(files == ["keypointrcnn_resnet50_fpn-seeded-0-s64.json", "maskrcnn_resnet50_fpn-seeded-0-s64.json"])
+        let keypoints = try JSONSerialization.jsonObject(with: Data(contentsOf: cache.appendingPathComponent("int8/" + files[0]))) as? [String: Any]
+        let inputs = keypoints?["inputs"] as? [String: Any] ?? [:]
+        #expect(keypoints?["frames"] as? Int == 4 && keypoints?["model"] as? String == "keypointrcnn_resnet50_fpn")
+        #expect((0..<8).allSatisfy { inputs["roi_heads.keypoint_head.\($0 * 2)"] != nil }, "the keypoint head's convolutions: \(inputs.keys.sorted())")
+        #expect(inputs["roi_heads.keypoint_predictor.kps_score_lowres"] == nil, "the keypoint logits stay fp32")
+
+        // `mrcnn calibrate --keypoints`'s job: Keypoint R-CNN's seeded weights.
+        var calibrate = CalibrationJob(inputs: [clip.path], output: dir.appendingPathComponent("kp.json").path,
+                                       options: ["detector.weights": "seeded:0", "detector.min-size": "64", "detector.max-size": "96"])
+        (calibrate.frames, calibrate.keypoints, calibrate.cacheDirectory) = (2, true, cache)
+        let report = try calibrate.run()
+        #expect(report.calibration.model == "keypointrcnn_resnet50_fpn" && report.calibration.frames == 2, "\(report.line)")
+    }
+
     @Test("still images: the first images calibrate, once")
     func stills() throws {
         let dir = try VideoJobTests.temporaryDirectory()

@@ -1,5 +1,6 @@
 import Foundation
 import MaskRCNN
+import Tensor
 import ModelZoo
 import Testing
 
@@ -24,15 +25,19 @@ import Testing
         #expect(left == [URL(fileURLWithPath: seeded.path).lastPathComponent], "no temporary file left")
     }
 
-    @Test("int8 for Keypoint R-CNN is refused in one line that names what to use instead, not mrcnn calibrate")
-    func keypointsHaveNoInt8() {
+    @Test("Keypoint R-CNN's entry is its own; its int8 asks for a calibration of its own weights like any model's")
+    func keypointsHaveTheirOwnCalibration() throws {
+        let cache = URL(fileURLWithPath: "/nonexistent")
+        let entry = try CalibrationCache(weights: "seeded:0", keypoints: true, shortSide: 800, cache: cache)
+        #expect(entry.model == .keypointRCNN && entry.path.hasSuffix("int8/keypointrcnn_resnet50_fpn-seeded-0-s800.json"))
+        #expect(try CalibrationCache(weights: "seeded:0", keypoints: nil, shortSide: 800, cache: cache).model == .maskRCNN)
         var options = ModelOptions()
         options.precision = .int8
-        #expect(throws: ZooError.noInt8(model: ModelKind.keypointRCNN.displayName)) {
+        #expect(throws: ZooError.noCalibration) { _ = try ModelLoader.keypointModel(option: "seeded:0", options: options) { _ in } }
+        options.calibration = Int8Calibration(model: ModelKind.maskRCNN.rawValue, weights: "seeded:0", shortSide: 800, frames: 1, inputs: [:])
+        #expect(throws: ZooError.foreignCalibration("it is of maskrcnn_resnet50_fpn, the weights are keypointrcnn_resnet50_fpn")) {
             _ = try ModelLoader.keypointModel(option: "seeded:0", options: options) { _ in }
         }
-        let line = ZooError.noInt8(model: ModelKind.keypointRCNN.displayName).description
-        #expect(!line.contains("\n") && line.contains("--precision fp32") && !line.contains("calibrate"))
     }
 
     @Test("weights that are no detector's are the loader's one-line error")
