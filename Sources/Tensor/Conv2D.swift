@@ -66,13 +66,15 @@ public struct Conv2D: Sendable {
     /// int8 too, y is stored quantized as that layer reads it (other readers requantize it, `tensor()` dequantizes).
     public func callAsFunction(_ x: FeatureMap, relu: Bool = false, stride: Int? = nil, accumulate: FeatureMap? = nil,
                                feeding next: Conv2D? = nil, workspace: Workspace) -> FeatureMap {
-        run(x, relu: relu, stride: stride, accumulate: accumulate, storing: next?.slot.int8Input, workspace: workspace)
+        let y = slot.g.outputSize(h: x.h, w: x.w, stride: stride ?? 0)
+        return run(x, relu: relu, stride: stride, accumulate: accumulate, storing: next?.slot.int8Input(reading: (x.n, y.h, y.w)),
+                   workspace: workspace)
     }
 
     /// A projection shortcut: y = conv(x) + bias, summed into the output of a block that `reader` reads. When both
     /// run int8, y is stored s8 with the reader's threshold (`Int8Calibration.Input.residual`) for the sum to read.
     public func callAsFunction(_ x: FeatureMap, stride: Int? = nil, shortcutOf reader: Conv2D?, workspace: Workspace) -> FeatureMap {
-        run(x, relu: false, stride: stride, accumulate: nil, storing: reader?.slot.int8Input?.residual, workspace: workspace)
+        run(x, relu: false, stride: stride, accumulate: nil, storing: reader?.slot.int8Input(reading: nil)?.residual, workspace: workspace)
     }
 
     private func run(_ x: FeatureMap, relu: Bool, stride: Int?, accumulate: FeatureMap?, storing: Int8Calibration.Input?,
@@ -80,10 +82,16 @@ public struct Conv2D: Sendable {
         precondition(x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         if slot.quantizable { slot.engine.observer?.record(name, x) }
         let kernel = slot.kernel(for: x)
-        if let int8 = kernel as? Int8Convolution, let storing, accumulate.map({ $0.int8Step != nil }) ?? true {
-            return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, storing: storing, workspace: workspace)
+        if let int8 = kernel as? Int8Convolution {
+            if let storing, accumulate.map({ $0.int8Step != nil }) ?? true {
+                return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, storing: storing, workspace: workspace)
+            }
+            return kernel.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, workspace: workspace)
         }
-        return kernel.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, workspace: workspace)
+        // An fp32 kernel reads int8 maps as their values.
+        let input = x.int8Step == nil ? x : FeatureMap(x.tensor())
+        return kernel.run(input, relu: relu, stride: stride ?? 0, accumulate: accumulate.map { $0.int8Step == nil ? $0 : FeatureMap($0.tensor()) },
+                          workspace: workspace)
     }
 
     /// The same on dense NCHW fp32 tensors: y = relu?(conv(x) + bias + residual?).
@@ -105,12 +113,17 @@ extension Array where Element == Conv2D {
 /// measured per `ShapeClass` through the engine's `KernelPlanCache`. Thread-safe.
 final class ConvolutionSlot: @unchecked Sendable {
     let g: ConvolutionGeometry
-    let weights: [Float], bias: [Float]
+    let bias: [Float]
     let engine: ComputeEngine
     let rois: Bool, decision: Bool, storesFP32: Bool, winograd: Bool
     let name: String
+    /// The layer's int8 kernel when it is calibrated in an int8 engine (built at once: it needs no measuring).
+    let int8: Int8Convolution?
     private var kernel: (any ConvolutionKernel)?
     private let lock = Mutex(())
+    /// The fp32 weights, released once the layer runs int8 (a calibrated layer keeps them only while fp32 Winograd
+    /// competes with its int8 kernel).
+    private let weightStore: Mutex<[Float]>
 
     init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], engine: ComputeEngine, rois: Bool, decision: Bool,
          storesFP32: Bool = false, winograd: Bool, name: String = "") {
@@ -122,18 +135,42 @@ final class ConvolutionSlot: @unchecked Sendable {
         self.storesFP32 = storesFP32
         self.winograd = winograd
         self.name = name
-        // An int8 layer's kernel needs no measuring: built now, the fp32 weights are not kept.
-        if ConvolutionSlot.quantizable(g, decision: decision, name: name), let input = engine.int8Input(of: name) {
-            kernel = Int8Convolution(g, weights: weights, bias: bias, input: input)
-            self.weights = []
-        } else {
-            self.weights = weights
+        let input = ConvolutionSlot.quantizable(g, decision: decision, name: name) ? engine.int8Input(of: name) : nil
+        int8 = input.map { Int8Convolution(g, weights: weights, bias: bias, input: $0) }
+        weightStore = Mutex(weights)
+        // A calibrated layer runs int8 from the start, its fp32 weights not kept, unless fp32 Winograd competes.
+        if let int8, !int8Contested {
+            kernel = int8
+            weightStore.withLock { $0 = [] }
+        }
+    }
+
+    /// The fp32 weights ([Cout, Cin, k, k]; empty once the layer runs int8).
+    var weights: [Float] { weightStore.withLock { $0 } }
+
+    /// Whether a calibrated layer measures its int8 kernel against fp32 Winograd F(4×4,3×3) (`KernelSelector`): on
+    /// CPUs without int8 dot products (AVX2's 16-bit pair sums) Winograd's quarter of the multiplies can beat int8's
+    /// direct products on wide 3×3 layers. Measured and planned kernel policies on the automatic backend only.
+    var int8Contested: Bool {
+        guard int8 != nil, engine.backend == .auto, winograd, shapeClass.takesWinograd else { return false }
+        switch engine.kernels {
+        case .measured, .plan: return true
+        case .direct, .winograd: return false
         }
     }
 
     /// The calibrated input of this layer when it runs int8: an int8 engine, not a decision layer, ≥ 16 input
-    /// channels (the stem stays fp32), a calibrated input.
-    var int8Input: Int8Calibration.Input? { quantizable ? engine.int8Input(of: name) : nil }
+    /// channels (the stem stays fp32), a calibrated input, and (when fp32 Winograd competes) int8 chosen — asked by the
+    /// layer that writes this one's input, so the choice is made then, measured on `input` (n, h, w: the map that
+    /// layer is about to write; nil: a sample of the shape class), never after a first frame read otherwise.
+    func int8Input(reading input: (n: Int, h: Int, w: Int)?) -> Int8Calibration.Input? {
+        guard let int8 else { return nil }
+        if int8Contested {
+            let shape = input ?? (rois ? (KernelSelector.sampleRoIs, 14, 14) : (1, KernelSelector.sampleSide, KernelSelector.sampleSide))
+            guard kernel(for: FeatureMap(md: MemoryDesc([shape.n, g.inChannels, shape.h, shape.w], .f32, dnnl_nhwc))) === int8 else { return nil }
+        }
+        return int8.input
+    }
 
     /// Whether the layer runs int8 in an int8 model (and so is calibrated): named, not a decision layer, ≥ 16 input
     /// channels (the stem's 3 stay fp32).
@@ -145,7 +182,7 @@ final class ConvolutionSlot: @unchecked Sendable {
 
     var shapeClass: ShapeClass {
         ShapeClass(kernel: g.kernel, stride: g.stride, inChannels: g.inChannels, outChannels: g.outChannels, rois: rois,
-                   bf16Chain: engine.bf16, storesFP32: !storesBF16)
+                   bf16Chain: engine.bf16, storesFP32: !storesBF16, int8Signed: int8?.input.signed)
     }
 
     var chosen: (any ConvolutionKernel)? {
@@ -162,6 +199,7 @@ final class ConvolutionSlot: @unchecked Sendable {
             if let kernel { return kernel }
             let k = KernelSelector(slot: self).choose(sample: x)
             kernel = k
+            if k === int8 { weightStore.withLock { $0 = [] } }
             return k
         }
     }
@@ -172,7 +210,8 @@ final class ConvolutionSlot: @unchecked Sendable {
     /// The kernel of `choice` for this layer; `emulated`: its bf16 emulation on fp32 kernels. (int8 layers have theirs
     /// from the start.)
     func make(_ choice: KernelChoice, emulated: Bool) -> any ConvolutionKernel {
-        let store: DataType = storesBF16 ? .bf16 : .f32
+        if choice.int8, let int8 { return int8 }
+        let weights = self.weights, store: DataType = storesBF16 ? .bf16 : .f32
         if engine.backend == .openblas {
             let reference = ReferenceConvolution(g, weights: emulated ? BF16.round(weights) : weights, bias: bias,
                                                  winograd: winograd && engine.referenceWinograd, library: engine.sgemmLibrary)

@@ -71,16 +71,21 @@ public struct KernelPlan: Sendable, Equatable {
 
 /// The shapes one measured choice serves: convolution kernel size and stride, channels in and out, single maps (a
 /// frame's levels) or RoI batches, the chain's precision, and in a bf16 chain whether the layer stores fp32 (" f32
-/// out": a sum or RoIAlign reads it) rather than bf16. Layers of one class share one measurement (ResNet layer 3's
+/// out": a sum or RoIAlign reads it) rather than bf16, and for a calibrated int8 layer its input's signedness. Layers of
+/// one class share one measurement (ResNet layer 3's
 /// 3×3 convs and the RPN conv are one class; the FPN outputs, stored fp32, another).
 struct ShapeClass: Hashable, Sendable {
     let kernel: Int, stride: Int, inChannels: Int, outChannels: Int
     let rois: Bool
     let bf16Chain: Bool
     var storesFP32 = false
+    /// A calibrated int8 layer's input signedness (s8: true, u8: false; nil: not int8): oneDNN's int8 kernels run
+    /// s8 inputs slower than u8 where there are no int8 dot products.
+    var int8Signed: Bool? = nil
 
     var key: String {
-        "\(bf16Chain ? "bf16" : "fp32") conv\(kernel)x\(kernel)/\(stride) \(inChannels)→\(outChannels) \(rois ? "rois" : "maps")"
+        let precision = int8Signed.map { "int8 \($0 ? "s8" : "u8")" } ?? (bf16Chain ? "bf16" : "fp32")
+        return "\(precision) conv\(kernel)x\(kernel)/\(stride) \(inChannels)→\(outChannels) \(rois ? "rois" : "maps")"
             + (bf16Chain && storesFP32 ? " f32 out" : "")
     }
 

@@ -1,11 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CDNNL
 
 /// Chooses one convolution layer's kernel at its first call. `openblas` and `onednn` backends: the reference / the
 /// direct kernel. `auto`: the candidates of the layer's shape class — direct in the chain's precision, and for 3×3
 /// stride-1 layers Winograd F(4×4,3×3) (bf16 chains: with bf16 and with fp32 GEMMs; a bf16 chain's stem may also run
-/// fp32 direct) — narrowed by the engine's `KernelPolicy`; `measured` times them on this CPU (one sample shape per
+/// fp32 direct; a calibrated int8 layer: int8 direct, or fp32 Winograd when it takes it) — narrowed by the engine's
+/// `KernelPolicy`; `measured` times them on this CPU (one sample shape per
 /// class whatever the first input's size: maps of `sampleSide`², RoI batches of `sampleRoIs`; best of 3 after a
 /// warm-up, candidates interleaved) unless the engine's `KernelPlanCache` holds the class settled, and records the
 /// result there (merged with an unsettled earlier one); in a bf16 chain a candidate must also keep its error (vs
@@ -20,11 +22,14 @@ struct KernelSelector {
 
     func choose(sample x: FeatureMap) -> any ConvolutionKernel {
         let e = slot.engine, emulated = e.emulatesBF16
-        let direct = KernelChoice(.direct, bf16: e.bf16)
+        let direct = slot.int8 != nil ? KernelChoice.int8Direct : KernelChoice(.direct, bf16: e.bf16)
         guard e.backend == .auto, !slot.decision else { return slot.make(direct, emulated: emulated) }
         let candidates = self.candidates
         guard candidates.count > 1 else { return slot.make(direct, emulated: emulated) }
-        let key = slot.shapeClass.key
+        // A calibrated layer's int8 against fp32 Winograd depends on the map's size (Winograd's transforms leave the
+        // caches on large maps): measured on the map itself, its size in the key.
+        let sized = slot.int8Contested && !slot.rois
+        let key = slot.shapeClass.key + (sized ? " \(x.h)×\(x.w)" : "")
         switch e.kernels {
         case .direct: return slot.make(direct, emulated: emulated)
         case .winograd:
@@ -39,7 +44,7 @@ struct KernelSelector {
             return slot.make(entry.choice, emulated: emulated)
         }
         if emulated && !CPUFeatures.current.hasBF16Units { return slot.make(direct, emulated: true) }
-        let (_, _, entry, kernels) = measure(candidates, sample: x)
+        let (_, _, entry, kernels) = measure(candidates, sample: x, capped: !sized)
         cache.record(key, entry) { KernelSelector.merge($0, $1, candidates: candidates) }
         let winner = cache.entry(key)?.choice ?? entry.choice
         return emulated ? slot.make(winner, emulated: true) : kernels[candidates.firstIndex(of: winner) ?? 0]
@@ -63,6 +68,7 @@ struct KernelSelector {
     /// for layers with < 16 input channels (the stem's 3: bf16 products pair channels, so most lanes would idle).
     var candidates: [KernelChoice] {
         let e = slot.engine
+        if slot.int8 != nil { return slot.int8Contested ? [.int8Direct, .fp32Winograd] : [.int8Direct] }
         var c = [KernelChoice(.direct, bf16: e.bf16)]
         if e.bf16 && slot.g.inChannels < 16 { c.append(.fp32Direct) }
         if slot.winograd && slot.shapeClass.takesWinograd {
@@ -91,6 +97,9 @@ struct KernelSelector {
         var input = FeatureMap(values)
         if let dnnl = kernels[0] as? DNNLConvolution {
             input = input.converted(to: dnnl.layer.sourceLayout(n: n, h: h, w: w))
+        } else if kernels[0] is Int8Convolution {
+            // What an int8 chain hands on: channels-last (its quantized copy, made in the untimed first round, is kept).
+            input = input.converted(to: MemoryDesc(input.shape, .f32, dnnl_nhwc))
         }
         let ws = Workspace()
         var best = [Double](repeating: .infinity, count: kernels.count), worst = [Double](repeating: 0, count: kernels.count)

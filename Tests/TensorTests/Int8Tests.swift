@@ -5,6 +5,7 @@ import Tensor
 /// the quantized-then-dequantized input and weights (input per tensor, u8 when never negative, s8 otherwise, round to
 /// nearest even and saturate; weights s8 per output channel), with bias, residual and ReLU, to fp32 rounding. On a
 /// CPU without int8 dot products the weights keep 7 bits (see `Int8Convolution.weightLevels`): checked against that.
+/// (The `direct` kernel policy keeps 3×3 layers on their int8 kernel; Int8KernelChoiceTests covers fp32 Winograd.)
 @Suite struct Int8Tests {
     let ws = Workspace()
 
@@ -45,7 +46,7 @@ import Tensor
         let input = Int8Calibration.Input(threshold: 1.5, signed: signed, rule: "test")   // clips some values
         let calibration = Int8Calibration(model: "test", weights: "0", shortSide: 0, frames: 1, inputs: ["layer": input])
         let int8 = Conv2D(weight: weight, bias: bias, outChannels: cout, inChannels: cin, kernel: kernel, stride: stride,
-                          padding: kernel / 2, engine: ComputeEngine(backend: .auto, precision: .int8, calibration: calibration),
+                          padding: kernel / 2, engine: ComputeEngine(backend: .auto, precision: .int8, kernels: .direct, calibration: calibration),
                           name: "layer")
         let (xq, wq) = quantizedOperands(x: x, weight: weight, cout: cout, input: input)
         let exact = Conv2D(weight: wq, bias: bias, outChannels: cout, inChannels: cin, kernel: kernel, stride: stride,
@@ -96,7 +97,7 @@ import Tensor
         let first = Int8Calibration.Input(threshold: 1.5, signed: false, rule: "test")
         let next = Int8Calibration.Input(threshold: 3, signed: signedNext, rule: "test")
         let calibration = Int8Calibration(model: "test", weights: "0", shortSide: 0, frames: 1, inputs: ["a": first, "b": next])
-        let engine = ComputeEngine(backend: .auto, precision: .int8, calibration: calibration)
+        let engine = ComputeEngine(backend: .auto, precision: .int8, kernels: .direct, calibration: calibration)   // int8, not Winograd
         let a = Conv2D(weight: values(c * c * 9, 5, -0.1, 0.1), bias: values(c, 6, -0.5, 0.5), outChannels: c, inChannels: c,
                        kernel: 3, padding: 1, engine: engine, name: "a")
         let b = Conv2D(weight: values(c * c, 7, -0.2, 0.2), bias: values(c, 8, -1, 1), outChannels: c, inChannels: c,
