@@ -8,6 +8,10 @@ public enum ResultsError: Error, CustomStringConvertible, Equatable {
     case malformedLine(path: String, line: Int, reason: String)
     /// A COCO results array that does not decode.
     case malformedCOCO(path: String, reason: String)
+    /// A reference results file with no detection scoring at least the comparison's cut.
+    case nothingToCompare(path: String, cut: Float)
+    /// A comparison setting out of its range (`--NAME`).
+    case invalidSetting(name: String, value: Float, expected: String)
     /// Results computed on frames of another size than the video they are drawn on.
     case sizeMismatch(path: String, results: String, video: String)
 
@@ -18,6 +22,8 @@ public enum ResultsError: Error, CustomStringConvertible, Equatable {
         case let .cannotRead(path): return "\(path): cannot read the results file"
         case let .malformedLine(path, line, reason): return "\(path):\(line): \(reason)"
         case let .malformedCOCO(path, reason): return "\(path): \(reason)"
+        case let .nothingToCompare(path, cut): return "\(path): no detection scores ≥ \(cut): nothing to compare (lower --cut)"
+        case let .invalidSetting(name, value, expected): return "--\(name) must be \(expected), got \(value)"
         case let .sizeMismatch(path, results, video):
             return "\(path): the results were computed on \(results) frames, the video is \(video); boxes and masks would be misplaced (render onto the video they came from)"
         }

@@ -9,7 +9,7 @@ struct MRCNN: AsyncParsableCommand {
         commandName: "mrcnn",
         abstract: "Mask R-CNN on video, on the CPU: detect, segment and annotate every frame.",
         discussion: "mrcnn --version prints the version, the commit and the compute kernels in use on this CPU.",
-        subcommands: [RunCommand.self, RenderCommand.self, DetectCommand.self, CalibrateCommand.self, BenchCommand.self, StagesCommand.self, WeightsCommand.self],
+        subcommands: [RunCommand.self, RenderCommand.self, DetectCommand.self, CalibrateCommand.self, CompareCommand.self, BenchCommand.self, StagesCommand.self, WeightsCommand.self],
         defaultSubcommand: nil)
 
     /// Tunes the allocator before any command runs (the Tensor library chooses and checks its kernels itself).
@@ -41,8 +41,7 @@ struct MRCNN: AsyncParsableCommand {
     /// The arguments with the stages' generated flags of the subcommand rewritten (see `ShorthandFlags`).
     static func expandFlags(_ arguments: [String]) throws -> [String] {
         let flags: [String: ShorthandFlags] = ["run": RunCommand.flags, "detect": DetectCommand.flags, "render": RenderCommand.flags,
-                                             "bench": BenchCommand.flags,
-                                             "calibrate": CalibrateCommand.flags]
+                                             "bench": BenchCommand.flags, "calibrate": CalibrateCommand.flags]
         guard let name = arguments.first, let table = flags[name] else { return arguments }
         return [name] + (try table.expand(Array(arguments.dropFirst())))
     }
