@@ -47,6 +47,7 @@ extension Resample {
         let p = DNNL.primitive(pd)
         defer { dnnl_primitive_destroy(p) }
         DNNL.execute(p, [(DNNL_ARG_SRC, input.md, input.data), (DNNL_ARG_DST, out.md, out.data)])
+        out.int8Step = x.int8Step   // picked values keep their step
         return out
     }
 }
