@@ -10,7 +10,9 @@ the calibration has them) gets
     (ConvTranspose2d: per output channel and kernel position, as mrcnn's sub-pixel 1×1 convolution has them);
   - its input quantized per tensor with the calibration's step (threshold / 127 signed, / 255 unsigned):
     q = saturate(round-half-even(x * (1 / step))) into [-128, 127] or [0, 255] (oneDNN multiplies by the inverse);
-products summed exactly (fp32 on the dequantized values), bias, residual and ReLU in fp32. Everything else stays fp32.
+products summed exactly (fp32 on the dequantized values), bias, residual and ReLU in fp32, and (int8_ideal.json, what
+CPUs with VNNI and bf16 units compute) the ResNet block outputs and FPN top-down sums stored bf16 (`emulate_bf16_sums`;
+--float-sums keeps them fp32). Everything else stays fp32.
 With --no-dot-products: what CPUs without VNNI/AMX compute (7-bit weights, see emulate_int8). Draw k > 0 scales each input by (1 ± 2^-20) before quantizing (bf16_emulation.Draw): another fp32 summation order
 upstream, which flips a few roundings - the spread an exact int8 computation has by chance.
 
@@ -67,6 +69,39 @@ def emulate_int8(model, calibration, draw, dot_products=True):
     return quantized
 
 
+def emulate_bf16_sums(model):
+    """What mrcnn's int8 stores on CPUs with bf16 units (`Int8Convolution.sumsInBF16`): every sum an int8 convolution
+    writes with a float residual rounded to bf16 - each ResNet block's output relu(conv3 + shortcut), whose projection
+    shortcut is rounded before the sum, and each FPN top-down sum lateral + upsampled(previous sum), whose upsampled
+    (or, from the top level, unrounded) map is rounded before the sum."""
+    import torchvision.models.resnet as resnet
+    from torchvision.ops.feature_pyramid_network import FeaturePyramidNetwork
+    rounded = 0
+    for m in model.modules():
+        if isinstance(m, resnet.Bottleneck):
+            m.register_forward_hook(lambda mod, inp, out: bf16_emulation.bf16(out))
+            if m.downsample is not None:
+                m.downsample.register_forward_hook(lambda mod, inp, out: bf16_emulation.bf16(out))
+            rounded += 1
+        if isinstance(m, FeaturePyramidNetwork):
+            def forward(x, fpn=m):
+                names = list(x.keys())
+                x = list(x.values())
+                last_inner = fpn.get_result_from_inner_blocks(x[-1], -1)
+                results = [fpn.get_result_from_layer_blocks(last_inner, -1)]
+                for idx in range(len(x) - 2, -1, -1):
+                    inner_lateral = fpn.get_result_from_inner_blocks(x[idx], idx)
+                    top_down = torch.nn.functional.interpolate(last_inner, size=inner_lateral.shape[-2:], mode="nearest")
+                    last_inner = bf16_emulation.bf16(inner_lateral + bf16_emulation.bf16(top_down))
+                    results.insert(0, fpn.get_result_from_layer_blocks(last_inner, idx))
+                if fpn.extra_blocks is not None:
+                    results, names = fpn.extra_blocks(results, x, names)
+                from collections import OrderedDict
+                return OrderedDict(list(zip(names, results)))
+            m.forward = forward
+    return rounded
+
+
 class PerturbingDraw(Draw):
     def perturb(self, x):
         if self.k == 0:
@@ -75,10 +110,12 @@ class PerturbingDraw(Draw):
         return x * (1 + sign * 2.0 ** -20)
 
 
-def ideal(kind, calibration, draws, dot_products=True):
+def ideal(kind, calibration, draws, dot_products=True, bf16_sums=False):
     def emulate(model, _):
         draw = PerturbingDraw()
         print(f"{kind}: {emulate_int8(model, calibration, draw, dot_products)} layers int8", flush=True)
+        if bf16_sums:
+            print(f"{kind}: {emulate_bf16_sums(model)} blocks and the FPN's sums stored bf16", flush=True)
         return draw
     result = bf16_emulation.ideal(kind, draws, emulate, label="int8")
     result["calibration"] = calibration["weights"]
@@ -92,6 +129,8 @@ def main():
     ap.add_argument("--draws", type=int, default=3)
     ap.add_argument("--no-dot-products", action="store_true",
                     help="the int8 of CPUs without VNNI/AMX (7-bit weights): Fixtures/int8_ideal_7bit.json")
+    ap.add_argument("--float-sums", action="store_true",
+                    help="keep the residual and FPN sums fp32 (CPUs with VNNI but no bf16 units; int8_ideal.json has them bf16)")
     ap.add_argument("--write", action="store_true", help="update these models in Fixtures/int8_ideal.json")
     a = ap.parse_args()
     calibration = json.load(open(a.calibration))
@@ -102,7 +141,8 @@ def main():
         if twin in table and twin in a.model:
             table[kind] = without_masks(table[twin])
         else:
-            table[kind] = ideal(kind, calibration, a.draws, not a.no_dot_products)
+            table[kind] = ideal(kind, calibration, a.draws, not a.no_dot_products,
+                                bf16_sums=not a.no_dot_products and not a.float_sums)
     if a.write:
         with open(path, "w") as f:
             json.dump(table, f, indent=1, sort_keys=True)
