@@ -66,12 +66,13 @@ public struct ResultsComparison: Sendable, Equatable {
             if !wanted.isEmpty && candidates.isEmpty { c.imagesMissing += 1 }
             for r in wanted {
                 c.wanted += 1
-                var best = -1, bestIoU: Float = 0
+                var best = -1, bestIoU = 0.0
+                let reference = box(r.bbox)
                 for (i, d) in candidates.enumerated() where !used.contains(i) && d.categoryID == r.categoryID {
-                    let iou = boxIoU(r.bbox, d.bbox)
+                    let iou = reference.iou(box(d.bbox))
                     if iou > bestIoU { (best, bestIoU) = (i, iou) }
                 }
-                guard best >= 0, bestIoU >= minimumIoU else { continue }
+                guard best >= 0, bestIoU >= Double(minimumIoU) else { continue }
                 used.insert(best)
                 c.found += 1
                 let d = candidates[best]
@@ -90,13 +91,8 @@ public struct ResultsComparison: Sendable, Equatable {
         return c
     }
 
-    /// IoU of two [x, y, w, h] boxes.
-    static func boxIoU(_ a: [Float], _ b: [Float]) -> Float {
-        let iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-        let ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-        let inter = iw * ih, union = a[2] * a[3] + b[2] * b[3] - inter
-        return union > 0 ? inter / union : 0
-    }
+    /// The box of a COCO [x, y, w, h].
+    static func box(_ b: [Float]) -> Box { Box(x1: b[0], y1: b[1], x2: b[0] + b[2], y2: b[1] + b[3]) }
 
     /// IoU of two compressed RLE masks of one size (1 when both are empty; nil when they do not decode or differ in
     /// size), computed on the runs (column-major, alternating background and foreground).

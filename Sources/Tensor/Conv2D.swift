@@ -86,12 +86,9 @@ public struct Conv2D: Sendable {
             if let storing, accumulate.map({ $0.int8Step != nil }) ?? true {
                 return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, storing: storing, workspace: workspace)
             }
-            return kernel.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, workspace: workspace)
+            return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate)   // reads int8 maps itself
         }
-        // An fp32 kernel reads int8 maps as their values.
-        let input = x.int8Step == nil ? x : FeatureMap(x.tensor())
-        return kernel.run(input, relu: relu, stride: stride ?? 0, accumulate: accumulate.map { $0.int8Step == nil ? $0 : FeatureMap($0.tensor()) },
-                          workspace: workspace)
+        return kernel.run(x.values, relu: relu, stride: stride ?? 0, accumulate: accumulate?.values, workspace: workspace)
     }
 
     /// The same on dense NCHW fp32 tensors: y = relu?(conv(x) + bias + residual?).
@@ -165,6 +162,7 @@ final class ConvolutionSlot: @unchecked Sendable {
     /// layer is about to write; nil: a sample of the shape class), never after a first frame read otherwise.
     func int8Input(reading input: (n: Int, h: Int, w: Int)?) -> Int8Calibration.Input? {
         guard let int8 else { return nil }
+        if let chosen { return chosen === int8 ? int8.input : nil }
         if int8Contested {
             let shape = input ?? (rois ? (KernelSelector.sampleRoIs, 14, 14) : (1, KernelSelector.sampleSide, KernelSelector.sampleSide))
             guard kernel(for: FeatureMap(md: MemoryDesc([shape.n, g.inChannels, shape.h, shape.w], .f32, dnnl_nhwc))) === int8 else { return nil }

@@ -112,6 +112,9 @@ public final class FeatureMap {
     /// The values as a dense NCHW fp32 tensor.
     public func tensor() -> Tensor { dense(tag: dnnl_nchw, shape: shape) }
 
+    /// This map, or for an int8 map its values as a plain fp32 map (what a kernel that does not read int8 takes).
+    var values: FeatureMap { int8Step == nil ? self : FeatureMap(tensor()) }
+
     /// The values of [N, C, H, W] in NHWC order (shape [N, H, W, C]), fp32: what RoIAlign reads.
     public func channelsLast() -> Tensor { dense(tag: dnnl_nhwc, shape: [n, h, w, c]) }
 

@@ -39,7 +39,7 @@ final class Int8Convolution: ConvolutionKernel {
     /// Where the CPU has bf16 units, a sum this layer writes with a float residual (a ResNet block's output, an FPN
     /// top-down sum) is stored bf16: half the bytes that the sum, the next sum's residual and the readers' quantizing
     /// passes move (~20 ms of a 360 ms int8 backbone at 800 on a Zen 4); the ideal int8 rounds them the same way.
-    static var sumsInBF16: Bool { CPUFeatures.current.hasBF16Units }
+    static let sumsInBF16 = CPUFeatures.current.hasBF16Units
 
     init(_ g: ConvolutionGeometry, weights: [Float], bias: [Float], input: Int8Calibration.Input) {
         self.g = g
@@ -79,8 +79,7 @@ final class Int8Convolution: ConvolutionKernel {
         var key = Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride)
         key.bf16Out = accumulate != nil && Int8Convolution.sumsInBF16
         let p = plan(key)
-        let residual = accumulate.map { $0.int8Step == nil ? $0 : FeatureMap($0.tensor()) }   // an int8 one as its values
-        let src = source(x, p), dst = FeatureMap.destination(p.dst, accumulating: residual)
+        let src = source(x, p), dst = FeatureMap.destination(p.dst, accumulating: accumulate?.values)
         withExtendedLifetime(src) { p.execute(src: src.data, dst: dst.data) }
         return dst
     }
