@@ -26,7 +26,9 @@ public enum Precision: String, Sendable, CaseIterable {
     /// Why `auto` chooses what it chooses on `cpu`, e.g. "this CPU has no bf16 units (AVX2+FMA, oneDNN ISA avx2) and
     /// no int8 calibration is at hand".
     public static func automaticReason(calibrated: Bool, cpu: CPUFeatures = .current) -> String {
-        let units = "this CPU has \(cpu.hasBF16Units ? "" : "no ")bf16 units (\(cpu.summary))"
+        let capped = !cpu.hasBF16Units && (cpu.hasAMX || cpu.hasAVX512BF16)
+        let units = capped ? "this CPU's bf16 units are out of oneDNN's reach (\(cpu.summary): DNNL_MAX_CPU_ISA caps it)"
+                           : "this CPU has \(cpu.hasBF16Units ? "" : "no ")bf16 units (\(cpu.summary))"
         if cpu.hasBF16Units { return units }
         return units + (calibrated ? " and an int8 calibration is at hand (int8 dot products: \(cpu.hasInt8DotProducts ? "4×" : "2×") fp32's multiplies per instruction)"
                                    : " and no int8 calibration is at hand")

@@ -31,5 +31,9 @@ import Testing
         #expect(int8.hasPrefix("this CPU has no bf16 units (AVX2+FMA, oneDNN ISA avx2) and an int8 calibration is at hand"))
         #expect(int8.contains("2×"), "AVX2 without VNNI: 16-bit pair sums")
         #expect(Precision.automaticReason(calibrated: true, cpu: Self.zen4).hasPrefix("this CPU has bf16 units"))
+        // The same Zen 4 with oneDNN capped at AVX2 (DNNL_MAX_CPU_ISA): its bf16 units exist but are not used.
+        let capped = CPUFeatures(flags: Self.zen4.flags, onednnISA: "avx2")
+        #expect(Precision.automatic(calibrated: true, cpu: capped) == .int8)
+        #expect(Precision.automaticReason(calibrated: true, cpu: capped).hasPrefix("this CPU's bf16 units are out of oneDNN's reach"))
     }
 }
