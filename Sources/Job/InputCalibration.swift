@@ -22,23 +22,23 @@ struct InputCalibration {
     let entry: CalibrationCache
     /// Precision int8 (measure when nothing is kept); false for `auto` (a kept calibration only).
     let measures: Bool
-    /// The keypoints stage's model (true), the detector's (false) or whichever a still-image file holds (nil).
-    let keypoints: Bool?
+    /// The model stage whose weights are calibrated (`anyModel`: a still image's, whichever model its file holds).
+    let stage: CalibrationCache.Stage
 
     /// What a model stage with the checked `values` needs: nil when it names a calibration, computes neither int8 nor
     /// `auto`, or its weights are no model of its kind (the model stage then says why in its own words).
-    init?(_ values: OptionValues, keypoints: Bool?, cache: URL) throws {
+    init?(_ values: OptionValues, stage: CalibrationCache.Stage, cache: URL) throws {
         let precision = try values[ModelOptionKeys.precision]
         guard try values[ModelOptionKeys.calibration] == nil, precision == nil || precision == .int8,
-              let entry = try? CalibrationCache(weights: try values[ModelOptionKeys.weights], keypoints: keypoints,
+              let entry = try? CalibrationCache(weights: try values[ModelOptionKeys.weights], stage: stage,
                                                 shortSide: try values[ModelOptionKeys.minSize], cache: cache) else { return nil }
-        (self.values, self.entry, measures, self.keypoints) = (values, entry, precision == .int8, keypoints)
+        (self.values, self.entry, measures, self.stage) = (values, entry, precision == .int8, stage)
     }
 
     /// How the log lines begin: "int8", "int8 (keypoints)" for the keypoints stage's model.
-    var label: String { keypoints == true ? "int8 (keypoints)" : "int8" }
+    var label: String { stage == .keypoints ? "int8 (keypoints)" : "int8" }
     /// The command that makes a reusable calibration file for this model.
-    var command: String { keypoints == true ? "mrcnn calibrate --keypoints" : "mrcnn calibrate" }
+    var command: String { stage == .keypoints ? "mrcnn calibrate --keypoints" : "mrcnn calibrate" }
 
     /// The calibration file the model stage is to use: the kept one, or (int8) one measured first on the frames `read`
     /// hands to its closure (`what` names them in the log line) and kept; nil for `auto` when nothing is kept.
@@ -50,7 +50,7 @@ struct InputCalibration {
         guard measures else { return nil }
         // Said once the first frame is read: an input that cannot be read is its one-line error alone.
         var said = false
-        let calibration = try CalibrationJob.measure(values: values, keypoints: keypoints == true, rules: CalibrationRule.standard,
+        let calibration = try CalibrationJob.measure(values: values, keypoints: stage == .keypoints, rules: CalibrationRule.standard,
                                                      cache: cache) { add in
             try withoutActuallyEscaping(add) { add in try read { frame in
                 if !said { log("\(label): no calibration file given; measuring the scales on \(what) (kept in \(entry.path) for the next run of these weights; `\(command)` makes a reusable file from more frames)") }
@@ -80,8 +80,8 @@ struct InputCalibration {
         }
     }
 
-    /// The model stages a run may calibrate, with whether each is the keypoints stage.
-    static let stages = [("detector", false), ("keypoints", true)]
+    /// The model stages a run may calibrate, by name.
+    static let stages: [(String, CalibrationCache.Stage)] = [("detector", .detector), ("keypoints", .keypoints)]
 
     /// The calibrations of a run of `inputs` (the first frames of each, `frames` spread over them) resolved for the
     /// model stages' options in `options` ("detector.OPTION", "keypoints.OPTION" → value) and `plan`: the options naming
@@ -89,8 +89,8 @@ struct InputCalibration {
     /// once: kept in memory when a second stage measures on them too.
     static func apply(to options: [String: String], plan: JobPlan, inputs: [String], live: LiveSettings, cache: URL,
                       log: @escaping @Sendable (String) -> Void) throws -> (options: [String: String], opened: [Int: PrefetchedSource]) {
-        let needs = try stages.compactMap { name, keypoints in
-            try plan.plans.contains(where: { $0.name == name }) ? InputCalibration(plan.options[name], keypoints: keypoints, cache: cache)
+        let needs = try stages.compactMap { name, stage in
+            try plan.plans.contains(where: { $0.name == name }) ? InputCalibration(plan.options[name], stage: stage, cache: cache)
                 .map { (name, $0) } : nil
         }
         guard !needs.isEmpty else { return (options, [:]) }

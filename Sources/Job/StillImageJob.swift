@@ -65,7 +65,7 @@ public struct StillImageJob {
     public func run() throws -> Report {
         var (values, images) = try checked()
         // int8 without a calibration file: the scales kept for these weights, or measured on the first images.
-        if let need = try InputCalibration(values, keypoints: nil, cache: cacheDirectory) {
+        if let need = try InputCalibration(values, stage: .anyModel, cache: cacheDirectory) {
             let first = images.prefix(InputCalibration.frames)
             if let path = try need.resolve(what: "the first \(first.count) images", cache: cacheDirectory, log: warn, read: { add in
                 for path in first {

@@ -6,6 +6,13 @@ import MaskRCNN
 /// per weights' identity (`ModelLoader.weightsIdentity`: "seeded:N" or the file's SHA-256), model and short side,
 /// `CACHE/int8/MODEL-IDENTITY-sSIDE.json`, so the next run of the same weights at that short side finds it. A value.
 public struct CalibrationCache: Sendable, Equatable {
+    /// Which model a weights option is read as: the detector's (`ModelLoader.model`: Mask/Faster R-CNN, seeded
+    /// weights Mask R-CNN's), the keypoints stage's (`ModelLoader.keypointModel`: Keypoint R-CNN), or whichever
+    /// model a still image's file holds (`ModelLoader.anyModel`; seeded weights Mask R-CNN's).
+    public enum Stage: Sendable, Equatable {
+        case detector, keypoints, anyModel
+    }
+
     public let identity: String
     public let model: ModelKind
     public let shortSide: Int
@@ -22,18 +29,16 @@ public struct CalibrationCache: Sendable, Equatable {
         path = Self.directory(in: cache).appendingPathComponent(name).path
     }
 
-    /// The entry for the detector weights `option` names (as `ModelLoader.model` finds them: unset is the official file
-    /// in `cache`), with `keypoints` true the keypoint stage's (as `ModelLoader.keypointModel` finds them), with nil
-    /// whichever model a file holds (as `ModelLoader.anyModel`), at `shortSide`; a file is recognised by its tensors
-    /// and hashed (seeded weights are Keypoint R-CNN's with `keypoints` true, else Mask R-CNN's, and not built).
-    /// One-line `ZooError`s as loading gives.
-    public init(weights option: String?, keypoints: Bool? = false, shortSide: Int, cache: URL) throws {
+    /// The entry for the weights `option` names read as `stage` reads them (unset is the official file in `cache`),
+    /// at `shortSide`; a file is recognised by its tensors and hashed (seeded weights are Keypoint R-CNN's for the
+    /// keypoints stage, else Mask R-CNN's, and not built). One-line `ZooError`s as loading gives.
+    public init(weights option: String?, stage: Stage = .detector, shortSide: Int, cache: URL) throws {
         if let option, try ModelLoader.seed(option) != nil {
-            self.init(identity: option, model: keypoints == true ? .keypointRCNN : .maskRCNN, shortSide: shortSide, cache: cache)
+            self.init(identity: option, model: stage == .keypoints ? .keypointRCNN : .maskRCNN, shortSide: shortSide, cache: cache)
             return
         }
-        let (_, kind, file) = try keypoints.map { try ModelLoader.checked(option: option, keypoints: $0, cache: cache) }
-            ?? ModelLoader.load(option: option, cache: cache)
+        let (_, kind, file) = stage == .anyModel ? try ModelLoader.load(option: option, cache: cache)
+            : try ModelLoader.checked(option: option, keypoints: stage == .keypoints, cache: cache)
         self.init(identity: try ModelLoader.weightsIdentity(option: option, file: file), model: kind, shortSide: shortSide, cache: cache)
     }
 

@@ -28,9 +28,9 @@ import Testing
     @Test("Keypoint R-CNN's entry is its own; its int8 asks for a calibration of its own weights like any model's")
     func keypointsHaveTheirOwnCalibration() throws {
         let cache = URL(fileURLWithPath: "/nonexistent")
-        let entry = try CalibrationCache(weights: "seeded:0", keypoints: true, shortSide: 800, cache: cache)
+        let entry = try CalibrationCache(weights: "seeded:0", stage: .keypoints, shortSide: 800, cache: cache)
         #expect(entry.model == .keypointRCNN && entry.path.hasSuffix("int8/keypointrcnn_resnet50_fpn-seeded-0-s800.json"))
-        #expect(try CalibrationCache(weights: "seeded:0", keypoints: nil, shortSide: 800, cache: cache).model == .maskRCNN)
+        #expect(try CalibrationCache(weights: "seeded:0", stage: .anyModel, shortSide: 800, cache: cache).model == .maskRCNN)
         var options = ModelOptions()
         options.precision = .int8
         #expect(throws: ZooError.noCalibration) { _ = try ModelLoader.keypointModel(option: "seeded:0", options: options) { _ in } }
