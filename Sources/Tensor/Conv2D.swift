@@ -156,10 +156,10 @@ final class ConvolutionSlot: @unchecked Sendable {
         }
     }
 
-    /// The calibrated input of this layer when it runs int8: an int8 engine, not a decision layer, ≥ 16 input
-    /// channels (the stem stays fp32), a calibrated input, and (when fp32 Winograd competes) int8 chosen — asked by the
-    /// layer that writes this one's input, so the choice is made then, measured on `input` (n, h, w: the map that
-    /// layer is about to write; nil: a sample of the shape class), never after a first frame read otherwise.
+    /// The calibrated input of this layer when it runs int8: an int8 engine, not a decision layer, a calibrated
+    /// input, and (when fp32 Winograd competes) int8 chosen — asked by the layer that writes this one's input, so
+    /// the choice is made then, measured on `input` (n, h, w: the map that layer is about to write; nil: a sample of
+    /// the shape class), never after a first frame read otherwise.
     func int8Input(reading input: (n: Int, h: Int, w: Int)?) -> Int8Calibration.Input? {
         guard let int8 else { return nil }
         if let chosen { return chosen === int8 ? int8.input : nil }
@@ -170,12 +170,12 @@ final class ConvolutionSlot: @unchecked Sendable {
         return int8.input
     }
 
-    /// Whether the layer runs int8 in an int8 model (and so is calibrated): named, not a decision layer, ≥ 16 input
-    /// channels (the stem's 3 stay fp32).
+    /// Whether the layer runs int8 in an int8 model (and so is calibrated): named and not a decision layer (the stem
+    /// too: its input, the normalised image, is calibrated like any other; a calibration without it keeps it fp32).
     var quantizable: Bool { ConvolutionSlot.quantizable(g, decision: decision, name: name) }
 
     static func quantizable(_ g: ConvolutionGeometry, decision: Bool, name: String) -> Bool {
-        !name.isEmpty && !decision && g.inChannels >= 16
+        !name.isEmpty && !decision
     }
 
     var shapeClass: ShapeClass {

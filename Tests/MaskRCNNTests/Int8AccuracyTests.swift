@@ -54,8 +54,8 @@ struct Int8AccuracyTests {
     /// on the same frames; the keypoint head's eight 3×3 convolutions int8, its transposed convolution — the keypoint
     /// logits — fp32) on BF16AccuracyTests' keypoint pool (257 people): the detection bounds above, and the visible
     /// keypoints within 1 px of the reference's at least the ideal's lowest − 0.05 (seeded heatmaps are flat: even the
-    /// ideal bf16 keeps only 82–84 %). The ideal int8's three draws: 153–163 people found, 45–52 % of the keypoints
-    /// within 1 px (7-bit: 135–147, 38–43 %); mrcnn on a Zen 4 with VNNI 156 and 49 % (its AVX2 path 142 and 44 %).
+    /// ideal bf16 keeps only 82–84 %). The ideal int8's three draws (stem int8): 167–181 people found, 45–50 % of the
+    /// keypoints within 1 px (7-bit: 141–160, 40–43 %); mrcnn on a Zen 4 with VNNI 171 and 50 % (its AVX2 path 179, 49 %).
     @Test func keypointsFollowTheIdealInt8() throws {
         let ideal = try Self.ideal(.keypointRCNN)
         var options = ModelOptions()

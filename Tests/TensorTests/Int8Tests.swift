@@ -38,9 +38,10 @@ import Tensor
         return (xq, wq)
     }
 
-    @Test(arguments: [(false, 1, 3), (true, 1, 1), (false, 2, 3), (true, 1, 3)])
-    func computesTheQuantizedProducts(signed: Bool, stride: Int, kernel: Int) throws {
-        let cin = 32, cout = 48, h = 13, w = 11, n = 2
+    /// (Last case: a stem, 3 channels of a normalised image, 7×7 stride 2.)
+    @Test(arguments: [(false, 1, 3, 32), (true, 1, 1, 32), (false, 2, 3, 32), (true, 1, 3, 32), (true, 2, 7, 3)])
+    func computesTheQuantizedProducts(signed: Bool, stride: Int, kernel: Int, cin: Int) throws {
+        let cout = 48, h = 13, w = 11, n = 2
         let weight = values(cout * cin * kernel * kernel, 1, -0.2, 0.2), bias = values(cout, 2, -1, 1)
         let x = values(n * cin * h * w, 3, signed ? -2 : 0, 2)
         let input = Int8Calibration.Input(threshold: 1.5, signed: signed, rule: "test")   // clips some values
@@ -139,5 +140,26 @@ import Tensor
         let now = written.tensor()
         #expect(now.data != copy.data)
         #expect(a(written, workspace: ws).tensor().data == a(FeatureMap(now), workspace: ws).tensor().data)
+    }
+
+    /// An int8 stem (3 input channels) feeding an int8 layer through max pooling stores that layer's input (u8 with
+    /// its step), which pooling keeps: the layer computes what it computes on the fp32-stored, pooled stem output
+    /// (to the rounding of the requantizing kernel, as in `storesTheNextLayersInput`).
+    @Test func anInt8StemStoresItsReadersInputThroughPooling() throws {
+        let image = Int8Calibration.Input(threshold: 2.64, signed: true, rule: "test")
+        let next = Int8Calibration.Input(threshold: 3, signed: false, rule: "test")
+        let calibration = Int8Calibration(model: "test", weights: "0", shortSide: 0, frames: 1, inputs: ["stem": image, "next": next])
+        let engine = ComputeEngine(backend: .auto, precision: .int8, calibration: calibration)
+        let stem = Conv2D(weight: values(16 * 3 * 49, 31, -0.1, 0.1), bias: values(16, 32, -0.5, 0.5), outChannels: 16,
+                          inChannels: 3, kernel: 7, stride: 2, padding: 3, engine: engine, name: "stem")
+        let reader = Conv2D(weight: values(32 * 16, 33, -0.2, 0.2), bias: values(32, 34, -1, 1), outChannels: 32, inChannels: 16,
+                            kernel: 1, engine: engine, name: "next")
+        let x = FeatureMap(Tensor(shape: [1, 3, 40, 36], data: values(3 * 40 * 36, 35, -2.1, 2.6)))
+        let pooled = Resample.maxPool(stem(x, relu: true, feeding: reader, workspace: ws), kernel: 3, stride: 2, padding: 1)
+        #expect(stem.choice == .int8Direct)
+        #expect(pooled.type == .u8)
+        let float = Resample.maxPool(stem(x, relu: true, workspace: ws), kernel: 3, stride: 2, padding: 1)
+        let a = reader(pooled, workspace: ws).tensor(), b = reader(float, workspace: ws).tensor()
+        #expect(OpFixtures.maxRelativeError(a, b) < 1e-4, "\(OpFixtures.maxRelativeError(a, b))")
     }
 }

@@ -4,7 +4,7 @@ with `--write`).
 
 Ideal int8 (what oneDNN's int8 convolutions compute on a CPU with VNNI or AMX): batch norm folded into the
 convolutions (as mrcnn does), then every Conv2d, Linear and ConvTranspose2d the calibration names (mrcnn's int8
-layers: not the stem, not the decision layers; the box head's fc6/fc7 and the mask deconvolution conv5_mask too when
+layers: not the decision layers; the stem when the calibration has it, as mrcnn's have since it runs int8; the box head's fc6/fc7 and the mask deconvolution conv5_mask too when
 the calibration has them) gets
   - its weights quantized symmetric s8 per output channel: step = max|w| / 127, q = round-half-even(w / step)
     (ConvTranspose2d: per output channel and kernel position, as mrcnn's sub-pixel 1×1 convolution has them);

@@ -12,7 +12,7 @@ the layers mrcnn runs int8, less its RPN conv (rpn.head.conv.0.0): the RPN head,
 (mask_fcn_logits), RoIAlign, NMS, box decoding and pasting stay torch fp32. Each component is quantized by
 nncf.quantize with its defaults (preset PERFORMANCE: symmetric per-channel s8 weights, symmetric per-tensor
 activations; fast bias correction; every Convolution/MatMul of the graph - in the backbone that includes the stem,
-which mrcnn keeps fp32) on the calibration frames of mrcnn's committed calibration (Fixtures/
+which mrcnn kept fp32 then) on the calibration frames of mrcnn's committed calibration (Fixtures/
 int8_calibration_maskrcnn.json, `mrcnn calibrate samples/vtest.mp4 samples/images --frames 24` at commit d4494d2):
 the backbone on the padded images, the box head on the pooled RoIs of each frame's 1000 proposals, the mask head on
 those of its detections, all from the fp32 model. The script recomputes the picks as CalibrationJob does, decodes
@@ -26,7 +26,7 @@ Variants (each one run over the pool, one draw: OpenVINO is deterministic):
   ov_f32           the converted models, INFERENCE_PRECISION_HINT f32: the plumbing check (near the reference)
   ov_int8          NNCF int8, the layers NNCF leaves unquantized in f32 (hint f32): int8 alone, as the ideal
   ov_int8_default  NNCF int8 with OpenVINO's default hint (bf16 on CPUs with AVX512-BF16 or AMX): what a user gets
-  ov_int8_fp32_stem  ov_int8 with the stem convolution in NNCF's ignored scope (mrcnn keeps the stem fp32)
+  ov_int8_fp32_stem  ov_int8 with the stem convolution in NNCF's ignored scope (mrcnn kept the stem fp32 then)
 Faster R-CNN v1: the same boxes as the Mask R-CNN's (same seeded tensors, same backbone and box head), so its figures
 are the Mask R-CNN's without the mask IoU.
 

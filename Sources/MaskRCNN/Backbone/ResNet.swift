@@ -57,7 +57,8 @@ struct ResNet50: Sendable {
 
     /// C2…C5 for a normalised, padded image batch, in the layouts and type the kernels wrote (traced as NCHW).
     func callAsFunction(_ x: Tensor, _ ws: Workspace, trace: Tracer?) -> [FeatureMap] {
-        var h = stem(FeatureMap(x), relu: true, workspace: ws)
+        // An int8 stem stores its output as layer1's first block reads it (max pooling keeps the step).
+        var h = stem(FeatureMap(x), relu: true, feeding: layers[0][0].conv1, workspace: ws)
         h = Resample.maxPool(h, kernel: 3, stride: 2, padding: 1)
         var outs: [FeatureMap] = []
         for (i, blocks) in layers.enumerated() {
