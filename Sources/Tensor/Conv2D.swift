@@ -77,6 +77,17 @@ public struct Conv2D: Sendable {
         run(x, relu: false, stride: stride, accumulate: nil, storing: reader?.slot.int8Input(reading: nil)?.residual, workspace: workspace)
     }
 
+    /// A projection shortcut that `sum` (a block's last layer) adds its output to: y = conv(x) + bias, stored as that
+    /// sum is stored when both run int8 (bf16 where the CPU has bf16 units: `Int8Convolution.sumsInBF16`), which
+    /// spares converting it before the sum; bit for bit what the sum would make of it.
+    public func callAsFunction(_ x: FeatureMap, stride: Int? = nil, summedBy sum: Conv2D, workspace: Workspace) -> FeatureMap {
+        if sum.slot.int8 != nil, let int8 = slot.kernel(for: x) as? Int8Convolution {
+            if slot.quantizable { slot.engine.observer?.record(name, x) }
+            return int8.run(x, relu: false, stride: stride ?? 0, summand: true)
+        }
+        return self(x, stride: stride, workspace: workspace)
+    }
+
     private func run(_ x: FeatureMap, relu: Bool, stride: Int?, accumulate: FeatureMap?, storing: Int8Calibration.Input?,
                      workspace: Workspace) -> FeatureMap {
         precondition(x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")

@@ -74,10 +74,11 @@ final class Int8Convolution: ConvolutionKernel {
         run(x, relu: relu, stride: stride, accumulate: accumulate)
     }
 
-    /// relu?(conv(x) + bias + accumulate?), fp32 out (no workspace needed).
-    func run(_ x: FeatureMap, relu: Bool, stride: Int = 0, accumulate: FeatureMap? = nil) -> FeatureMap {
+    /// relu?(conv(x) + bias + accumulate?), fp32 out (no workspace needed); a sum with a float residual, or with
+    /// `summand` a projection shortcut that such a sum reads, bf16 where `sumsInBF16`.
+    func run(_ x: FeatureMap, relu: Bool, stride: Int = 0, accumulate: FeatureMap? = nil, summand: Bool = false) -> FeatureMap {
         var key = Key(n: x.n, h: x.h, w: x.w, relu: relu, residual: accumulate != nil, stride: stride)
-        key.bf16Out = accumulate != nil && Int8Convolution.sumsInBF16
+        key.bf16Out = (accumulate != nil || summand) && Int8Convolution.sumsInBF16
         let p = plan(key)
         let src = source(x, p), dst = FeatureMap.destination(p.dst, accumulating: accumulate?.values)
         withExtendedLifetime(src) { p.execute(src: src.data, dst: dst.data) }

@@ -142,6 +142,28 @@ import Tensor
         #expect(a(written, workspace: ws).tensor().data == a(FeatureMap(now), workspace: ws).tensor().data)
     }
 
+    /// A projection shortcut that an int8 layer sums is stored as the sum is (bf16 where the CPU has bf16 units): its
+    /// fp32 output rounded, bit for bit, and the block's output is what it is on the fp32-stored shortcut.
+    @Test func aProjectionShortcutIsStoredAsTheSumThatReadsIt() throws {
+        let c = 32, h = 6, w = 5
+        let step = Int8Calibration.Input(threshold: 4, signed: false, rule: "test")
+        let calibration = Int8Calibration(model: "test", weights: "0", shortSide: 0, frames: 1, inputs: ["down": step, "conv3": step])
+        let engine = ComputeEngine(backend: .auto, precision: .int8, calibration: calibration)
+        func conv(_ name: String, _ seed: UInt64) -> Conv2D {
+            Conv2D(weight: values(c * c, seed, -0.2, 0.2), bias: values(c, seed + 1, -0.5, 0.5), outChannels: c, inChannels: c,
+                   kernel: 1, engine: engine, name: name)
+        }
+        let down = conv("down", 21), conv3 = conv("conv3", 23)
+        let x = FeatureMap(Tensor(shape: [1, c, h, w], data: values(c * h * w, 25, 0, 2)))
+        let z = FeatureMap(Tensor(shape: [1, c, h, w], data: values(c * h * w, 27, 0, 2)))
+        let plain = down(x, workspace: ws).tensor(), stored = down(x, summedBy: conv3, workspace: ws)
+        let bf16 = CPUFeatures.current.hasBF16Units
+        #expect(stored.type == (bf16 ? .bf16 : .f32))
+        #expect(stored.tensor().data == (bf16 ? BF16.round(plain.data) : plain.data))
+        let sum = conv3(z, relu: true, accumulate: stored, workspace: ws).tensor()
+        #expect(sum.data == conv3(z, relu: true, accumulate: FeatureMap(plain), workspace: ws).tensor().data)
+    }
+
     /// An int8 stem (3 input channels) feeding an int8 layer through max pooling stores that layer's input (u8 with
     /// its step), which pooling keeps: the layer computes what it computes on the fp32-stored, pooled stem output
     /// (to the rounding of the requantizing kernel, as in `storesTheNextLayersInput`).

@@ -17,7 +17,7 @@ struct ResNet50: Sendable {
         /// The block on a feature map: the shortcut conv runs strided, the residual sum and ReLU are post-ops of conv3
         /// (which writes into the shortcut's buffer; `x` itself when there is no projection).
         func callAsFunction(_ x: FeatureMap, _ ws: Workspace) -> FeatureMap {
-            let identity = downsample.map { $0(x, stride: downStride, workspace: ws) } ?? x
+            let identity = downsample.map { $0(x, stride: downStride, summedBy: conv3, workspace: ws) } ?? x
             let a = conv1(x, relu: true, feeding: conv2, workspace: ws)
             let b = conv2(a, relu: true, feeding: conv3, workspace: ws)
             return conv3(b, relu: true, accumulate: identity, workspace: ws)
