@@ -73,7 +73,7 @@ struct TargetFPSTests {
                                            "--target-fps", "1000", "--min-size-floor", "96"], in: dir)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let units = result.stderr.contains("precision auto: the ladder's first step is fp32 → bf16 (this CPU has bf16 units")
-        let none = result.stderr.contains("precision auto: fp32 on every rung: this CPU has no bf16 units")
+        let none = result.stderr.contains("precision auto: fp32 on every rung: this CPU")   // none, or out of oneDNN's reach
         #expect(units != none, "stderr: \(result.stderr)")
         #expect(!result.stderr.contains("warning: bf16"), "auto never asks for bf16 where it would only warn")
         let precisions = try CLIHarness.read(json).split(separator: "\n").map { line in
