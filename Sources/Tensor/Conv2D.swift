@@ -81,15 +81,12 @@ public struct Conv2D: Sendable {
     /// sum is stored when both run int8 (bf16 where the CPU has bf16 units: `Int8Convolution.sumsInBF16`), which
     /// spares converting it before the sum; bit for bit what the sum would make of it.
     public func callAsFunction(_ x: FeatureMap, stride: Int? = nil, summedBy sum: Conv2D, workspace: Workspace) -> FeatureMap {
-        if sum.slot.int8 != nil, let int8 = slot.kernel(for: x) as? Int8Convolution {
-            if slot.quantizable { slot.engine.observer?.record(name, x) }
-            return int8.run(x, relu: false, stride: stride ?? 0, summand: true)
-        }
-        return self(x, stride: stride, workspace: workspace)
+        run(x, relu: false, stride: stride, accumulate: nil, storing: nil, summand: sum.slot.int8 != nil, workspace: workspace)
     }
 
+    /// `summand`: y is a residual that an int8 layer sums (stored as that sum is, when this layer runs int8 too).
     private func run(_ x: FeatureMap, relu: Bool, stride: Int?, accumulate: FeatureMap?, storing: Int8Calibration.Input?,
-                     workspace: Workspace) -> FeatureMap {
+                     summand: Bool = false, workspace: Workspace) -> FeatureMap {
         precondition(x.c == inChannels, "conv expects [N,\(inChannels),H,W], got \(x.shape)")
         if slot.quantizable { slot.engine.observer?.record(name, x) }
         let kernel = slot.kernel(for: x)
@@ -97,7 +94,7 @@ public struct Conv2D: Sendable {
             if let storing, accumulate.map({ $0.int8Step != nil }) ?? true {
                 return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, storing: storing, workspace: workspace)
             }
-            return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate)   // reads int8 maps itself
+            return int8.run(x, relu: relu, stride: stride ?? 0, accumulate: accumulate, summand: summand)   // reads int8 maps itself
         }
         return kernel.run(x.values, relu: relu, stride: stride ?? 0, accumulate: accumulate?.values, workspace: workspace)
     }
@@ -143,7 +140,7 @@ final class ConvolutionSlot: @unchecked Sendable {
         self.storesFP32 = storesFP32
         self.winograd = winograd
         self.name = name
-        let input = ConvolutionSlot.quantizable(g, decision: decision, name: name) ? engine.int8Input(of: name) : nil
+        let input = ConvolutionSlot.quantizable(decision: decision, name: name) ? engine.int8Input(of: name) : nil
         int8 = input.map { Int8Convolution(g, weights: weights, bias: bias, input: $0) }
         weightStore = Mutex(weights)
         // A calibrated layer runs int8 from the start, its fp32 weights not kept, unless fp32 Winograd competes.
@@ -183,9 +180,9 @@ final class ConvolutionSlot: @unchecked Sendable {
 
     /// Whether the layer runs int8 in an int8 model (and so is calibrated): named and not a decision layer (the stem
     /// too: its input, the normalised image, is calibrated like any other; a calibration without it keeps it fp32).
-    var quantizable: Bool { ConvolutionSlot.quantizable(g, decision: decision, name: name) }
+    var quantizable: Bool { ConvolutionSlot.quantizable(decision: decision, name: name) }
 
-    static func quantizable(_ g: ConvolutionGeometry, decision: Bool, name: String) -> Bool {
+    static func quantizable(decision: Bool, name: String) -> Bool {
         !name.isEmpty && !decision
     }
 

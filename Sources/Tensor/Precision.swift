@@ -5,8 +5,8 @@
 /// (`KernelPolicy`); fp32 with one warning where the CPU has no bf16 units. `bf16-emulated`: the same layers with
 /// every bf16 operand and every bf16 store rounded to bf16 (round to nearest even) and fp32 kernels computing — the
 /// numbers of bf16 on any CPU, for accuracy tests and comparisons. `int8`: the convolutions (the stem too when the
-/// calibration has it) that are not decision layers on oneDNN's int8 kernels with the scales of an `Int8Calibration` (any x86 CPU: VNNI
-/// or AMX where it has them), the rest fp32.
+/// calibration has it) that are not decision layers on oneDNN's int8 kernels with the scales of an `Int8Calibration`
+/// (any x86 CPU: VNNI or AMX where it has them), the rest fp32.
 public enum Precision: String, Sendable, CaseIterable {
     case fp32, bf16
     case bf16Emulated = "bf16-emulated"
